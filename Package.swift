@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: CLMDB <- LMDBKit <- EventStore <- CLI, and
+// LedgerCore (pure domain, no I/O) <- EventStore. Only LMDBKit imports CLMDB.
+let package = Package(
+    name: "subsidy-ledger",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "subsidy-ledger", targets: ["SubsidyLedgerCLI"]),
+        .executable(name: "subsidy-ledger-gen", targets: ["LedgerGen"]),
+        .library(name: "EventStore", targets: ["EventStore"]),
+        .library(name: "LedgerCore", targets: ["LedgerCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDBKit", dependencies: ["CLMDB"]),
+        .target(name: "LedgerCore"),
+        .target(
+            name: "EventStore",
+            dependencies: [
+                "LMDBKit", "LedgerCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "SubsidyLedgerCLI",
+            dependencies: [
+                "EventStore", "LedgerCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "LedgerGen"),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit"]),
+        .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef SUBSIDY_LEDGER_CLMDB_SHIM_H
+#define SUBSIDY_LEDGER_CLMDB_SHIM_H
+#include <lmdb.h>
+#endif
