@@ -1,0 +1,250 @@
+import Glibc
+import LMDBKit
+import LedgerCore
+
+/// One rejected input line.
+public struct LineError: Error, Sendable, CustomStringConvertible {
+    public var source: String
+    public var line: Int
+    public var error: FieldError
+    /// `FILE:LINE: field: what is wrong`.
+    public var description: String { "\(source):\(line): \(error.field): \(error.message)" }
+}
+
+/// What an import did (or, when rejected, would have had to refuse).
+public struct ImportReport: Sendable {
+    public var appended = 0
+    public var duplicates = 0
+    /// Lines refused; when non-zero nothing was appended.
+    public var rejected: Int { errors.count }
+    public var errors: [LineError] = []
+    /// Validation stopped after this many errors.
+    public var stoppedEarly = false
+    /// Head after the import (unchanged when rejected).
+    public var headSeq: UInt64 = 0
+    public var headHash: [UInt8] = HashChain.genesis
+    /// The first appended sequence number, when anything was appended.
+    public var firstAppendedSeq: UInt64?
+}
+
+/// Thrown when any line is refused: nothing of the batch was appended.
+public struct ImportRejected: Error, Sendable {
+    public var report: ImportReport
+}
+
+/// Progress of an import, for a terminal.
+public struct ImportProgress: Sendable {
+    public var source: String
+    public var bytesDone: Int
+    public var bytesTotal: Int
+    public var lines: Int
+}
+
+extension Ledger {
+    /// At most this many errors are collected before validation stops.
+    public static let maxReportedErrors = 100
+    /// Longest accepted line, so one runaway line cannot exhaust memory.
+    public static let maxLineBytes = 64 * 1024
+
+    /// Validates every line of `sources` and appends them as one atomic batch:
+    /// all their new events, or, if any line is refused, nothing at all.
+    ///
+    /// Lines whose id is already stored with identical content are skipped
+    /// and counted as duplicates. Throws ``ImportRejected`` carrying every
+    /// refused line (up to ``maxReportedErrors``).
+    public func importEvents(
+        from sources: [InputFile],
+        parser: EventParser = EventParser(),
+        progress: ((ImportProgress) -> Void)? = nil
+    ) throws -> ImportReport {
+        // Grow ahead of time so a large import rarely has to start over.
+        let inputBytes = sources.reduce(0) { $0 + $1.bytes.count }
+        let used = env.info().lastPage * env.pageSizeBytes
+        try env.growMap(toAtLeast: used + inputBytes * 3 + (16 << 20))
+
+        let report: ImportReport = try env.write { txn in
+            var batch = try BatchWriter(ledger: self, txn: txn)
+            var report = ImportReport()
+            outer: for source in sources {
+                var lines = LineReader(source.bytes)
+                var lastProgressBytes = 0
+                while let (number, line) = lines.next() {
+                    if line.count > Self.maxLineBytes {
+                        report.errors.append(LineError(source: source.name, line: number,
+                            error: FieldError("json", "line is \(line.count) bytes, longer than the limit of \(Self.maxLineBytes)")))
+                    } else {
+                        do {
+                            let event = try parser.parse(line)
+                            switch try batch.append(event) {
+                            case .appended: report.appended += 1
+                            case .duplicate: report.duplicates += 1
+                            }
+                        } catch let error as FieldError {
+                            report.errors.append(LineError(source: source.name, line: number, error: error))
+                        }
+                    }
+                    if report.errors.count >= Self.maxReportedErrors {
+                        report.stoppedEarly = true
+                        break outer
+                    }
+                    if let progress, lines.offset - lastProgressBytes >= 1 << 20 {
+                        lastProgressBytes = lines.offset
+                        progress(ImportProgress(source: source.name, bytesDone: lines.offset, bytesTotal: source.bytes.count, lines: number))
+                    }
+                }
+                progress?(ImportProgress(source: source.name, bytesDone: source.bytes.count, bytesTotal: source.bytes.count, lines: lines.lineNumber))
+            }
+            if !report.errors.isEmpty { throw ImportRejected(report: report) }
+            report.headSeq = batch.nextSeq - 1
+            report.headHash = batch.previousHash
+            if report.appended > 0 { report.firstAppendedSeq = batch.firstSeq }
+            return report
+        }
+        return report
+    }
+}
+
+/// Splits a buffer into lines: LF or CRLF endings, a UTF-8 byte-order mark
+/// at the start ignored, whitespace-only lines skipped.
+struct LineReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+    var lineNumber = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { offset = 3 }
+    }
+
+    /// The next non-blank line and its 1-based number, without its ending.
+    mutating func next() -> (Int, UnsafeRawBufferPointer)? {
+        while offset < bytes.count {
+            lineNumber += 1
+            let start = offset
+            let remaining = bytes.count - start
+            let found = memchr(bytes.baseAddress! + start, 0x0A, remaining)
+            var end: Int
+            if let found {
+                end = start + (UnsafeRawPointer(found) - (bytes.baseAddress! + start))
+                offset = end + 1
+            } else {
+                end = bytes.count
+                offset = bytes.count
+            }
+            if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+            var blank = true
+            for index in start..<end {
+                let byte = bytes[index]
+                if byte != 0x20 && byte != 0x09 && byte != 0x0D {
+                    blank = false
+                    break
+                }
+            }
+            if blank { continue }
+            return (lineNumber, UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        }
+        return nil
+    }
+}
+
+/// Appends events inside one write transaction: assigns sequence numbers,
+/// chains hashes and keeps every index in step.
+struct BatchWriter {
+    enum Outcome { case appended, duplicate }
+
+    let ledger: Ledger
+    let txn: WriteTransaction
+    let rules = AppendRules()
+    let recordedMicros: Int64
+    let firstSeq: UInt64
+    var nextSeq: UInt64
+    var previousHash: [UInt8]
+    var state: TransactionState
+
+    init(ledger: Ledger, txn: WriteTransaction) throws {
+        self.ledger = ledger
+        self.txn = txn
+        let head = try ledger.head(in: txn)
+        nextSeq = head.seq + 1
+        firstSeq = nextSeq
+        previousHash = head.hash
+        // Recorded time never decreases along the sequence, whatever the clock does.
+        recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
+        state = TransactionState(ledger: ledger, txn: txn)
+    }
+
+    mutating func append(_ event: Event) throws -> Outcome {
+        let content = EventCodec.encodeContent(event)
+        precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
+        let idKey = Array(event.id.utf8)
+        if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
+            let same = try txn.withValue(ledger.events, key: sequenceKey(existingSeq)) { record -> Bool in
+                guard let record else { throw LedgerError.corrupt("id \(event.id) points at missing event \(existingSeq)") }
+                let stored = try EventCodec.content(ofRecord: record)
+                return stored.elementsEqual(content)
+            }
+            if same { return .duplicate }
+            throw FieldError("id", "\(event.id) is already in the ledger (seq \(existingSeq)) with different content; a correction is a new event with a new id")
+        }
+
+        let seq = nextSeq
+        let placement = try rules.apply(event, seq: seq, to: &state)
+
+        let canonical = EventCodec.canonicalBytes(seq: seq, recordedMicros: recordedMicros, content: content)
+        let hash = HashChain.link(previous: previousHash, canonical: canonical)
+        var record = hash
+        record.reserveCapacity(hash.count + canonical.count)
+        record.append(contentsOf: canonical)
+
+        let seqKey = sequenceKey(seq)
+        try txn.append(ledger.events, key: seqKey, value: record)
+        try txn.put(ledger.ids, key: idKey, value: seqKey)
+        var streamKey = Array(placement.stream.utf8)
+        streamKey.append(0)
+        streamKey.append(contentsOf: sequenceKey(placement.streamVersion))
+        try txn.put(ledger.streamEvents, key: streamKey, value: seqKey)
+        if let reversed = placement.reversedSeq {
+            try txn.put(ledger.reversals, key: sequenceKey(reversed), value: seqKey)
+        }
+        previousHash = hash
+        nextSeq += 1
+        return .appended
+    }
+}
+
+/// ``AppendState`` over the write transaction: reads see this batch's own writes.
+struct TransactionState: AppendState {
+    let ledger: Ledger
+    let txn: WriteTransaction
+
+    func stream(_ name: String) throws -> StreamState? {
+        try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes in
+            guard let bytes else { return nil }
+            do {
+                return try StreamState.decode(bytes)
+            } catch {
+                throw LedgerError.corrupt("stream state of \(name) cannot be decoded (\(error))")
+            }
+        }
+    }
+
+    mutating func setStream(_ name: String, _ state: StreamState) throws {
+        try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
+    }
+
+    func event(withID id: String) throws -> (seq: UInt64, event: Event)? {
+        guard let seq = try txn.withValue(ledger.ids, key: Array(id.utf8), { $0.flatMap(readSequence) }) else { return nil }
+        return try txn.withValue(ledger.events, key: sequenceKey(seq)) { record in
+            guard let record else { throw LedgerError.corrupt("id \(id) points at missing event \(seq)") }
+            do {
+                return (seq, try EventCodec.decode(record: record).event)
+            } catch {
+                throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+            }
+        }
+    }
+
+    func reversal(of seq: UInt64) throws -> UInt64? {
+        try txn.withValue(ledger.reversals, key: sequenceKey(seq)) { $0.flatMap(readSequence) }
+    }
+}

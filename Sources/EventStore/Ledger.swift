@@ -1,0 +1,223 @@
+import Glibc
+import LMDBKit
+import LedgerCore
+
+/// The append-only event log in one LMDB environment (a directory).
+///
+/// Databases (docs/FORMAT.md is normative):
+/// - `events`: seq (u64 big-endian) → record (hash ‖ canonical bytes)
+/// - `ids`: event id → seq
+/// - `streams`: stream name → ``StreamState``
+/// - `stream-events`: stream name ‖ 0x00 ‖ version (u64 BE) → seq
+/// - `reversals`: reversed seq → seq of the reversal
+/// - `meta`: `format` → u32 BE, `created` → i64 BE microseconds
+///
+/// Only `events` must be kept: every other database is derived from it and
+/// written in the same transaction as the append.
+public final class Ledger {
+    /// Version of the on-disk layout. A newer one is refused, never guessed at.
+    public static let formatVersion: UInt32 = 1
+
+    public let path: String
+    let env: Environment
+    let events: Database
+    let ids: Database
+    let streams: Database
+    let streamEvents: Database
+    let reversals: Database
+    let meta: Database
+
+    static let databaseNames = ["events", "ids", "streams", "stream-events", "reversals", "meta"]
+
+    private init(path: String, env: Environment, create: Bool) throws {
+        self.path = path
+        self.env = env
+        func open(_ name: String) throws -> Database {
+            do {
+                return try env.openDatabase(named: name, create: create)
+            } catch let error as LMDBError where error.isNotFound {
+                throw LedgerError.notALedger(path: path)
+            }
+        }
+        events = try open("events")
+        ids = try open("ids")
+        streams = try open("streams")
+        streamEvents = try open("stream-events")
+        reversals = try open("reversals")
+        meta = try open("meta")
+    }
+
+    /// Options for opening; tests shrink the initial map to force growth.
+    public struct OpenOptions: Sendable {
+        public var readOnly = false
+        public var initialMapSizeBytes = 64 << 20
+        public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20) {
+            self.readOnly = readOnly
+            self.initialMapSizeBytes = initialMapSizeBytes
+        }
+    }
+
+    /// Creates an empty ledger in `path` (created if absent; must hold no ledger).
+    public static func create(at path: String, options: OpenOptions = OpenOptions()) throws -> Ledger {
+        if access(path + "/data.mdb", F_OK) == 0 { throw LedgerError.alreadyExists(path: path) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw LedgerError.io("cannot create directory \(path): \(String(cString: strerror(errno)))")
+        }
+        let env = try openEnvironment(path, create: true, options: options)
+        let ledger = try Ledger(path: path, env: env, create: true)
+        try env.write { txn in
+            var format = ByteWriter()
+            format.u32(formatVersion)
+            try txn.put(ledger.meta, key: Array("format".utf8), value: format.bytes)
+            var created = ByteWriter()
+            created.i64(Clock.nowMicros())
+            try txn.put(ledger.meta, key: Array("created".utf8), value: created.bytes)
+        }
+        return ledger
+    }
+
+    /// Opens the ledger in `path`, refusing a newer format.
+    public static func open(at path: String, options: OpenOptions = OpenOptions()) throws -> Ledger {
+        guard access(path + "/data.mdb", F_OK) == 0 else { throw LedgerError.notALedger(path: path) }
+        let env = try openEnvironment(path, create: false, options: options)
+        let ledger = try Ledger(path: path, env: env, create: false)
+        let format: UInt32? = try env.read { txn in
+            try txn.withValue(ledger.meta, key: Array("format".utf8)) { bytes in
+                guard let bytes, bytes.count == 4 else { return nil }
+                return UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
+            }
+        }
+        guard let format else { throw LedgerError.corrupt("the meta database has no format version") }
+        guard format <= formatVersion else { throw LedgerError.newerFormat(found: format, supported: formatVersion) }
+        return ledger
+    }
+
+    private static func openEnvironment(_ path: String, create: Bool, options: OpenOptions) throws -> Environment {
+        var envOptions = Environment.Options()
+        envOptions.create = create
+        envOptions.readOnly = options.readOnly
+        envOptions.initialMapSizeBytes = options.initialMapSizeBytes
+        do {
+            return try Environment(path: path, options: envOptions)
+        } catch {
+            throw LedgerError.storage(error)
+        }
+    }
+
+    /// The last sequence number and its hash (0 and 32 zero bytes when empty).
+    public func head() throws -> (seq: UInt64, hash: [UInt8], recordedMicros: Int64) {
+        try env.read { txn in try head(in: txn) }
+    }
+
+    func head(in txn: ReadTransaction) throws -> (seq: UInt64, hash: [UInt8], recordedMicros: Int64) {
+        let found = try txn.withCursor(events) { cursor in
+            try cursor.last { key, value -> (UInt64, [UInt8], Int64) in
+                guard let seq = readSequence(key) else { throw LedgerError.corrupt("an events key is not 8 bytes") }
+                let (hash, canonical) = try EventCodec.split(record: value)
+                var reader = ByteReader(canonical, offset: 9)
+                return (seq, Array(hash), try reader.i64())
+            }
+        }
+        return found ?? (0, HashChain.genesis, 0)
+    }
+
+    /// Calls `body` with each stored event from `from` through `to` in
+    /// sequence order, until it returns false.
+    public func forEachEvent(from: UInt64 = 1, to: UInt64 = .max, _ body: (StoredEvent) throws -> Bool) throws {
+        try env.read { txn in
+            try txn.withCursor(events) { cursor in
+                try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
+                    guard let seq = readSequence(key), seq <= to else { return false }
+                    let stored: StoredEvent
+                    do {
+                        stored = try EventCodec.decode(record: value)
+                    } catch {
+                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error)); run `subsidy-ledger verify`")
+                    }
+                    return try body(stored)
+                }
+            }
+        }
+    }
+
+    /// The sequence numbers of a stream's events, in stream order.
+    public func sequenceNumbers(ofStream stream: String) throws -> [UInt64] {
+        try env.read { txn in
+            var prefix = Array(stream.utf8)
+            prefix.append(0)
+            var found: [UInt64] = []
+            try txn.withCursor(streamEvents) { cursor in
+                try cursor.forEach(from: prefix) { key, value in
+                    guard key.count == prefix.count + 8, key.starts(with: prefix), let seq = readSequence(value) else { return false }
+                    found.append(seq)
+                    return true
+                }
+            }
+            return found
+        }
+    }
+
+    /// The stream state append-time validation keeps for `stream`.
+    public func streamState(_ stream: String) throws -> StreamState? {
+        try env.read { txn in
+            try txn.withValue(streams, key: Array(stream.utf8)) { bytes in
+                try bytes.map { try StreamState.decode($0) }
+            }
+        }
+    }
+}
+
+/// Wall-clock time for `recorded`.
+public enum Clock {
+    public static func nowMicros() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
+    }
+
+    /// `2026-11-29T08:20:32.123456Z`.
+    public static func iso8601(micros: Int64) -> String {
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = micros - seconds * 1_000_000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let date = CalendarDate(dayNumber: Int32(days))
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(date)T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
+    }
+
+    /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (UTC). A bare date
+    /// means the end of that day, so `--known-at 2016-03-31` includes all of it.
+    public static func parse(_ text: String) -> Int64? {
+        let utf8 = Array(text.utf8)
+        if utf8.count == 10, let date = CalendarDate.parse(utf8) {
+            return (Int64(date.dayNumber) + 1) * 86_400_000_000 - 1
+        }
+        guard utf8.count >= 20, utf8.last == 0x5A, utf8[10] == 0x54, utf8[13] == 0x3A, utf8[16] == 0x3A,
+              let date = CalendarDate.parse(utf8[0..<10])
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in utf8[range] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+            }
+            return value
+        }
+        guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        var micros: Int64 = 0
+        let rest = utf8.count - 1
+        if rest > 19 {
+            guard utf8[19] == 0x2E, rest - 20 >= 1, rest - 20 <= 6, let digits = number(20..<rest) else { return nil }
+            micros = digits
+            for _ in 0..<(6 - (rest - 20)) { micros *= 10 }
+        } else if rest != 19 {
+            return nil
+        }
+        return ((Int64(date.dayNumber) * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000) + micros
+    }
+}

@@ -1,0 +1,35 @@
+import LMDBKit
+
+/// Why a ledger could not be opened or used. Each case reads as advice.
+public enum LedgerError: Error, CustomStringConvertible {
+    /// The directory holds no ledger.
+    case notALedger(path: String)
+    /// `init` on a directory that already holds one.
+    case alreadyExists(path: String)
+    /// The ledger was written by a newer version of this program.
+    case newerFormat(found: UInt32, supported: UInt32)
+    /// The stored bytes are not what this program writes.
+    case corrupt(String)
+    /// The storage engine failed.
+    case storage(LMDBError)
+    /// The directory could not be created or read.
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .notALedger(let path):
+            return "no ledger at \(path); create one with `subsidy-ledger init` or name another with --ledger"
+        case .alreadyExists(let path):
+            return "a ledger already exists at \(path); nothing was changed"
+        case .newerFormat(let found, let supported):
+            return "the ledger has format version \(found), newer than this program's \(supported); use a newer subsidy-ledger"
+        case .corrupt(let what):
+            return "the ledger is damaged: \(what); run `subsidy-ledger verify` and restore from a backup"
+        case .storage(let error):
+            if error.isCorrupt { return "the ledger's files are damaged or not LMDB files (\(error))" }
+            return "storage error: \(error)"
+        case .io(let what):
+            return what
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import CLMDB
+
+/// One LMDB environment: a directory holding `data.mdb` and `lock.mdb`.
+///
+/// Concurrency model: an `Environment` is used from one thread at a time (the
+/// command-line tool is single-threaded). Transactions are scoped to the
+/// closures of ``read(_:)`` and ``write(_:)``; they, and every byte buffer
+/// handed out inside them, must not escape the closure. Readers never block
+/// the writer (LMDB's MVCC); the environment is opened with `MDB_NOTLS` so
+/// read slots are tied to transactions, not threads.
+///
+/// The map grows by itself: when a write transaction fills it, the transaction
+/// is aborted, the map is doubled while no transaction is active, and the
+/// write closure runs again from the start. Write closures must therefore be
+/// re-runnable: everything they do goes through the transaction.
+public final class Environment {
+    /// The options an environment is opened with.
+    public struct Options: Sendable {
+        /// Create the directory's files if absent (the directory must exist).
+        public var create: Bool = false
+        /// Open without the right to write (a reader-only process).
+        public var readOnly: Bool = false
+        /// Initial map size; grown automatically when full. Package-visible so
+        /// tests can start tiny and force many growths.
+        public var initialMapSizeBytes: Int = 64 << 20
+        /// Named databases this environment may hold.
+        public var maxDatabases: UInt32 = 16
+        /// Reader slots (concurrent read transactions across processes).
+        public var maxReaders: UInt32 = 126
+
+        public init() {}
+    }
+
+    let handle: OpaquePointer
+    public let path: String
+    public let options: Options
+    /// Current map size, as last set or adopted.
+    public private(set) var mapSizeBytes: Int
+    /// How many times the map was grown by this process (for statistics).
+    public private(set) var growthCount = 0
+    private var transactionActive = false
+
+    /// Opens (or with `options.create`, creates) the environment at `path`.
+    public init(path: String, options: Options = Options()) throws(LMDBError) {
+        var env: OpaquePointer?
+        try LMDBError.check(mdb_env_create(&env), "mdb_env_create")
+        guard let env else { preconditionFailure("mdb_env_create returned no handle") }
+        do {
+            try LMDBError.check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
+            try LMDBError.check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
+            try LMDBError.check(mdb_env_set_mapsize(env, options.initialMapSizeBytes), "mdb_env_set_mapsize")
+            var flags = UInt32(MDB_NOTLS)
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            try LMDBError.check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open(\(path))")
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+        self.path = path
+        self.options = options
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        // An existing environment keeps its larger size from an earlier run.
+        self.mapSizeBytes = max(options.initialMapSizeBytes, Int(info.me_mapsize))
+    }
+
+    deinit {
+        mdb_env_close(handle)
+    }
+
+    /// Page size of the environment in bytes.
+    public var pageSizeBytes: Int {
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        return Int(stat.ms_psize)
+    }
+
+    /// Used pages and sizes, from the environment's metadata.
+    public func info() -> (mapSizeBytes: Int, lastPage: Int, lastTransaction: Int) {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        return (Int(info.me_mapsize), Int(info.me_last_pgno), Int(info.me_last_txnid))
+    }
+
+    /// Grows the map to at least `bytes`. Must be called with no transaction
+    /// active in this process.
+    public func growMap(toAtLeast bytes: Int) throws(LMDBError) {
+        precondition(!transactionActive, "the map can only grow between transactions")
+        guard bytes > mapSizeBytes else { return }
+        var newSize = mapSizeBytes
+        while newSize < bytes { newSize = newSize.multipliedReportingOverflow(by: 2).overflow ? Int.max : newSize * 2 }
+        try LMDBError.check(mdb_env_set_mapsize(handle, newSize), "mdb_env_set_mapsize(\(newSize))")
+        mapSizeBytes = newSize
+        growthCount += 1
+    }
+
+    /// Runs `body` in a read-only snapshot transaction.
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        let txn = try begin(flags: UInt32(MDB_RDONLY))
+        transactionActive = true
+        defer {
+            mdb_txn_abort(txn)
+            transactionActive = false
+        }
+        return try body(ReadTransaction(txn))
+    }
+
+    /// Runs `body` in the write transaction and commits it if `body` returns.
+    ///
+    /// If `body` throws, the transaction is aborted and nothing is written.
+    /// If the map fills (during `body` or at commit), the transaction is
+    /// aborted, the map is grown, and `body` runs again from the start.
+    public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        while true {
+            do {
+                return try writeOnce(body)
+            } catch let error as LMDBError where error.isMapFull {
+                try growMap(toAtLeast: mapSizeBytes * 2)
+            }
+        }
+    }
+
+    private func writeOnce<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        let txn = try begin(flags: 0)
+        transactionActive = true
+        defer { transactionActive = false }
+        let result: T
+        do {
+            result = try body(WriteTransaction(txn))
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        // mdb_txn_commit frees the transaction even when it fails: no abort after it.
+        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit")
+        return result
+    }
+
+    private func begin(flags: UInt32) throws -> OpaquePointer {
+        var attempt = 0
+        while true {
+            var txn: OpaquePointer?
+            let rc = mdb_txn_begin(handle, nil, flags, &txn)
+            if rc == MDB_MAP_RESIZED && attempt < 3 {
+                // Another process grew the map; adopt its size and try again.
+                attempt += 1
+                try LMDBError.check(mdb_env_set_mapsize(handle, 0), "mdb_env_set_mapsize(adopt)")
+                var info = MDB_envinfo()
+                mdb_env_info(handle, &info)
+                mapSizeBytes = Int(info.me_mapsize)
+                continue
+            }
+            try LMDBError.check(rc, "mdb_txn_begin")
+            guard let txn else { preconditionFailure("mdb_txn_begin returned no handle") }
+            return txn
+        }
+    }
+
+    /// Opens a named database in a short transaction of its own; the handle
+    /// stays valid for the life of the environment.
+    public func openDatabase(named name: String, create: Bool) throws -> Database {
+        if create && !options.readOnly {
+            return try write { txn in try txn.openDatabase(named: name, create: true) }
+        }
+        // A handle opened in a read transaction survives only if that
+        // transaction is committed, not aborted.
+        let txn = try begin(flags: UInt32(MDB_RDONLY))
+        let database: Database
+        do {
+            database = try ReadTransaction(txn).openDatabase(named: name, create: false)
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit(open \(name))")
+        return database
+    }
+
+    /// Forces buffers to disk (used after bulk loads opened without sync).
+    public func sync() throws(LMDBError) {
+        try LMDBError.check(mdb_env_sync(handle, 1), "mdb_env_sync")
+    }
+}

@@ -1,0 +1,135 @@
+/// Appends big-endian integers and length-prefixed strings to a byte array.
+public struct ByteWriter {
+    public var bytes: [UInt8]
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func u8(_ value: UInt8) { bytes.append(value) }
+
+    public mutating func u16(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    public mutating func u32(_ value: UInt32) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func u64(_ value: UInt64) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
+    public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
+
+    /// A string with a one-byte length (at most 255 bytes).
+    public mutating func string8(_ text: String) {
+        let utf8 = text.utf8
+        precondition(utf8.count <= 255, "string8 longer than 255 bytes")
+        u8(UInt8(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    /// A string with a two-byte length.
+    public mutating func string16(_ text: String) {
+        let utf8 = text.utf8
+        precondition(utf8.count <= 65535, "string16 longer than 65535 bytes")
+        u16(UInt16(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    public mutating func raw(_ other: some Sequence<UInt8>) { bytes.append(contentsOf: other) }
+}
+
+/// The bytes ran out, or held something a valid writer never writes.
+public struct DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let offset: Int
+    public let reason: String
+    public var description: String { "at byte \(offset): \(reason)" }
+}
+
+/// Reads what ``ByteWriter`` wrote. Every read is bounds-checked.
+public struct ByteReader {
+    public let bytes: UnsafeRawBufferPointer
+    public var offset: Int
+
+    public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    public var remaining: Int { bytes.count - offset }
+
+    public func fail(_ reason: String) -> DecodingError { DecodingError(offset: offset, reason: reason) }
+
+    @inline(__always)
+    mutating func need(_ count: Int) throws(DecodingError) {
+        if count > remaining { throw fail("record ends early (needs \(count) more bytes)") }
+    }
+
+    public mutating func u8() throws(DecodingError) -> UInt8 {
+        try need(1)
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    public mutating func u16() throws(DecodingError) -> UInt16 {
+        try need(2)
+        defer { offset += 2 }
+        return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+    }
+
+    public mutating func u32() throws(DecodingError) -> UInt32 {
+        try need(4)
+        defer { offset += 4 }
+        return UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    public mutating func u64() throws(DecodingError) -> UInt64 {
+        try need(8)
+        defer { offset += 8 }
+        return UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    public mutating func i32() throws(DecodingError) -> Int32 { Int32(bitPattern: try u32()) }
+    public mutating func i64() throws(DecodingError) -> Int64 { Int64(bitPattern: try u64()) }
+
+    public mutating func string8() throws(DecodingError) -> String {
+        let count = Int(try u8())
+        return try utf8(count)
+    }
+
+    public mutating func string16() throws(DecodingError) -> String {
+        let count = Int(try u16())
+        return try utf8(count)
+    }
+
+    public mutating func slice(_ count: Int) throws(DecodingError) -> UnsafeRawBufferPointer {
+        try need(count)
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+    }
+
+    private mutating func utf8(_ count: Int) throws(DecodingError) -> String {
+        let start = offset
+        let view = try slice(count)
+        guard let text = String(validating: view, as: UTF8.self) else {
+            throw DecodingError(offset: start, reason: "string is not valid UTF-8")
+        }
+        return text
+    }
+}
+
+/// Big-endian fixed-width encoding of a sequence number, so byte order is numeric order.
+public func sequenceKey(_ seq: UInt64) -> [UInt8] {
+    withUnsafeBytes(of: seq.bigEndian) { Array($0) }
+}
+
+/// Reads a big-endian UInt64 key or value.
+public func readSequence(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+    guard bytes.count == 8 else { return nil }
+    return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import EventStore
+import Glibc
+import LedgerCore
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Validate JSON Lines events and append them atomically.",
+        discussion: """
+            All files of one import are one atomic batch: if any line is refused, each refused line \
+            is reported as FILE:LINE: field: what is wrong, nothing at all is appended, and the exit \
+            code is 2. A line whose id is already in the ledger with identical content is a duplicate \
+            and is skipped; the same id with other content is refused.
+            """)
+
+    @OptionGroup var location: LedgerLocation
+
+    @Argument(help: ArgumentHelp("JSON Lines files to import; - reads standard input.", valueName: "file"))
+    var files: [String]
+
+    @Flag(inversion: .prefixedNo, help: "Show progress on standard error (default: on when it is a terminal).")
+    var progress: Bool?
+
+    @Option(name: .long, help: ArgumentHelp("Output format of the summary: table or json.", valueName: "format"))
+    var format: String = "table"
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one file to import (or - for standard input)") }
+        guard format == "table" || format == "json" else { throw ValidationError("--format: \"\(format)\" is not table or json") }
+    }
+
+    func run() throws {
+        var inputs: [InputFile] = []
+        for file in files {
+            do {
+                inputs.append(try InputFile(path: file))
+            } catch let error as LedgerError {
+                throw CLIFailure.input("error: \(error)")
+            }
+        }
+        let ledger = try location.open(readOnly: false)
+        let showProgress = progress ?? isTerminal(2)
+        var reporter = ProgressLine(enabled: showProgress)
+        let report: ImportReport
+        do {
+            report = try ledger.importEvents(from: inputs) { reporter.update($0) }
+            reporter.finish()
+        } catch let rejected as ImportRejected {
+            reporter.finish()
+            for error in rejected.report.errors { printError(error.description) }
+            if rejected.report.stoppedEarly {
+                printError("stopped after \(Ledger.maxReportedErrors) errors")
+            }
+            printError("rejected: \(rejected.report.rejected) line(s) refused; nothing was appended")
+            if format == "json" {
+                var unchanged = rejected.report
+                (unchanged.headSeq, unchanged.headHash, _) = try ledger.head()
+                emit(unchanged, rejected: true)
+            }
+            throw ExitCode(2)
+        }
+        emit(report, rejected: false)
+    }
+
+    private func emit(_ report: ImportReport, rejected: Bool) {
+        var out = Output()
+        if format == "json" {
+            let errors = report.errors.map {
+                "{\"file\":\(jsonString($0.source)),\"line\":\($0.line),\"field\":\(jsonString($0.error.field)),\"message\":\(jsonString($0.error.message))}"
+            }
+            out.line("{\"appended\":\(rejected ? 0 : report.appended),\"duplicates\":\(report.duplicates),\"rejected\":\(report.rejected),"
+                + "\"head\":\(report.headSeq),\"hash\":\"\(HashChain.hex(report.headHash))\",\"errors\":[\(errors.joined(separator: ","))]}")
+        } else {
+            out.line("appended \(report.appended), duplicates \(report.duplicates), rejected \(report.rejected)")
+            out.line("head \(report.headSeq) \(HashChain.hex(report.headHash))")
+        }
+        out.flush()
+    }
+}
+
+/// A one-line progress display on standard error.
+struct ProgressLine {
+    let enabled: Bool
+    var shown = false
+
+    mutating func update(_ progress: ImportProgress) {
+        guard enabled else { return }
+        let percent = progress.bytesTotal == 0 ? 100 : progress.bytesDone * 100 / progress.bytesTotal
+        var text = "\r\(progress.source): \(percent)% (\(progress.lines) lines)"
+        text += "\u{1B}[K"
+        _ = text.withUTF8 { write(2, $0.baseAddress, $0.count) }
+        shown = true
+    }
+
+    mutating func finish() {
+        if shown { _ = "\n".withCString { write(2, $0, 1) } }
+        shown = false
+    }
+}

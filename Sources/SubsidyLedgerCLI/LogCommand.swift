@@ -1,0 +1,114 @@
+import ArgumentParser
+import EventStore
+import LedgerCore
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Print stored events with their sequence number, recorded time and hash.")
+
+    @OptionGroup var location: LedgerLocation
+    @OptionGroup var view: ViewOptions
+
+    @Option(help: ArgumentHelp("First sequence number to print.", valueName: "seq"))
+    var from: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Last sequence number to print.", valueName: "seq"))
+    var to: UInt64?
+
+    @Option(name: .long, help: ArgumentHelp("Only events of this type (repeatable), e.g. subsidy.granted.", valueName: "type"))
+    var type: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only events of this stream, e.g. loan:L1 or person:P1.", valueName: "stream"))
+    var stream: String?
+
+    func validate() throws {
+        for name in type where EventType(name: name) == nil {
+            throw ValidationError("--type: \"\(name)\" is not an event type; known: " + EventType.allCases.map(\.name).joined(separator: ", "))
+        }
+        if let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
+    }
+
+    func run() throws {
+        let ledger = try location.open(readOnly: true)
+        let types = Set(type.compactMap(EventType.init(name:)))
+        let last = min(to ?? .max, view.lastPossibleSeq)
+        var printer = EventPrinter(format: view.outputFormat)
+        printer.begin()
+        let accept: (StoredEvent) -> Bool = { stored in
+            view.includes(stored) && (types.isEmpty || types.contains(stored.event.type))
+        }
+        if let stream {
+            for seq in try ledger.sequenceNumbers(ofStream: stream) where seq >= from && seq <= last {
+                try ledger.forEachEvent(from: seq, to: seq) { stored in
+                    if accept(stored) { printer.print(stored) }
+                    return false
+                }
+            }
+        } else {
+            try ledger.forEachEvent(from: from, to: last) { stored in
+                // Recorded times never decrease: past --known-at nothing more can match.
+                if let knownAt = view.knownAtMicros, stored.recordedMicros > knownAt { return false }
+                if accept(stored) { printer.print(stored) }
+                return true
+            }
+        }
+        printer.end()
+    }
+}
+
+/// Writes events as a table, a JSON object `{"events":[…]}` or CSV, streaming.
+struct EventPrinter {
+    let format: OutputFormat
+    var out = Output()
+    var count = 0
+
+    init(format: OutputFormat) { self.format = format }
+
+    mutating func begin() {
+        switch format {
+        case .json: out.write("{\"events\":[")
+        case .csv: out.line("seq,recorded,hash,id,type,effective,data")
+        case .table: out.line("SEQ  RECORDED (UTC)               EFFECTIVE   TYPE                     ID  DATA  HASH")
+        }
+    }
+
+    mutating func print(_ stored: StoredEvent) {
+        let event = stored.event
+        let recorded = Clock.iso8601(micros: stored.recordedMicros)
+        let hash = HashChain.hex(stored.hash)
+        switch format {
+        case .json:
+            var fields: [String] = []
+            for (field, value) in event.data.entries {
+                let text = ValueText.text(value, field: field)
+                fields.append(jsonString(field.name) + ":" + (ValueText.isNumber(value) ? text : jsonString(text)))
+            }
+            var object = "{\"seq\":\(stored.seq),\"recorded\":\"\(recorded)\",\"hash\":\"\(hash)\",\"id\":\(jsonString(event.id)),"
+                + "\"type\":\"\(event.type.name)\",\"effective\":\"\(event.effective)\",\"data\":{\(fields.joined(separator: ","))}"
+            if let expect = event.expect {
+                object += ",\"expect\":{\"stream\":\(jsonString(expect.stream)),\"version\":\(expect.version)}"
+            }
+            out.write((count == 0 ? "\n" : ",\n") + object + "}")
+        case .csv:
+            out.line([String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event)]
+                .map(csvField).joined(separator: ","))
+        case .table:
+            out.line("\(stored.seq)  \(recorded)  \(event.effective)  \(event.type.name)  \(event.id)  \(summary(event))  \(hash.prefix(16))")
+        }
+        count += 1
+    }
+
+    mutating func end() {
+        switch format {
+        case .json: out.line(count == 0 ? "]}" : "\n]}")
+        case .table: out.line("(\(count) event\(count == 1 ? "" : "s"))")
+        case .csv: break
+        }
+        out.flush()
+    }
+
+    private func summary(_ event: Event) -> String {
+        event.data.entries.map { "\($0.field.name)=\(ValueText.text($0.value, field: $0.field))" }.joined(separator: " ")
+    }
+}

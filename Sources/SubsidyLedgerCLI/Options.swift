@@ -1,0 +1,81 @@
+import ArgumentParser
+import EventStore
+import Glibc
+import LedgerCore
+
+/// A failure the user can act on, with the exit code SPEC §6 assigns.
+struct CLIFailure: Error {
+    var message: String
+    var code: Int32
+
+    /// 2: usage or input error, nothing written.
+    static func input(_ message: String) -> CLIFailure { CLIFailure(message: message, code: 2) }
+    /// 4: the ledger cannot be opened.
+    static func unopenable(_ message: String) -> CLIFailure { CLIFailure(message: message, code: 4) }
+}
+
+/// `--ledger DIR`, shared by every command.
+struct LedgerLocation: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger directory (LMDB environment).", valueName: "dir"))
+    var ledger: String?
+
+    /// `--ledger`, else `$SUBSIDY_LEDGER`, else `./ledger`.
+    var path: String {
+        if let ledger { return ledger }
+        if let env = getenv("SUBSIDY_LEDGER"), let value = String(validatingCString: env), !value.isEmpty { return value }
+        return "./ledger"
+    }
+
+    func open(readOnly: Bool) throws -> Ledger {
+        do {
+            return try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly))
+        } catch let error as LedgerError {
+            throw CLIFailure.unopenable("error: \(error)")
+        }
+    }
+}
+
+/// The view of the log a reading command works on (SPEC §6).
+struct ViewOptions: ParsableArguments {
+    @Option(name: .customLong("as-of-seq"), help: ArgumentHelp("Only the first N events of the log.", valueName: "n"))
+    var asOfSeq: UInt64?
+
+    @Option(name: .customLong("known-at"), help: ArgumentHelp(
+        "Only events recorded by this time (UTC): YYYY-MM-DD (end of that day) or YYYY-MM-DDTHH:MM:SS[.ffffff]Z.",
+        valueName: "time"))
+    var knownAt: String?
+
+    @Option(name: .customLong("effective-on"), help: ArgumentHelp("Only events effective on or before this business date (YYYY-MM-DD).", valueName: "date"))
+    var effectiveOn: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
+    var format: String = "table"
+
+    func validate() throws {
+        if knownAt != nil && knownAtMicros == nil {
+            throw ValidationError("--known-at: \"\(knownAt!)\" is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff]Z")
+        }
+        if effectiveOn != nil && effectiveDate == nil {
+            throw ValidationError("--effective-on: \"\(effectiveOn!)\" is not a calendar date YYYY-MM-DD")
+        }
+        if OutputFormat(rawValue: format) == nil {
+            throw ValidationError("--format: \"\(format)\" is not one of table, json, csv")
+        }
+    }
+
+    var knownAtMicros: Int64? { knownAt.flatMap(Clock.parse) }
+    var effectiveDate: CalendarDate? { effectiveOn.flatMap(CalendarDate.parse) }
+    var outputFormat: OutputFormat { OutputFormat(rawValue: format) ?? .table }
+
+    /// Whether a stored event is inside the view.
+    func includes(_ stored: StoredEvent) -> Bool {
+        if let asOfSeq, stored.seq > asOfSeq { return false }
+        if let knownAtMicros, stored.recordedMicros > knownAtMicros { return false }
+        if let effectiveDate, stored.event.effective > effectiveDate { return false }
+        return true
+    }
+
+    /// No event after this sequence number can be inside the view: the log
+    /// is a prefix by seq, and recorded times never decrease along it.
+    var lastPossibleSeq: UInt64 { asOfSeq ?? .max }
+}

@@ -1,0 +1,132 @@
+import Glibc
+
+/// Output formats every reading command offers. JSON and CSV are stable
+/// interfaces: fields are added, never renamed.
+enum OutputFormat: String, CaseIterable, Sendable {
+    case table, json, csv
+}
+
+/// Buffered standard output; large listings stream through it.
+struct Output {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func line(_ text: String = "") {
+        write(text)
+        write("\n")
+    }
+
+    mutating func flush() {
+        buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    // The reader went away (a closed pipe): stop quietly.
+                    exit(0)
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Writes to standard error at once.
+func printError(_ text: String) {
+    var line = text
+    line.append("\n")
+    _ = line.withUTF8 { Glibc.write(2, $0.baseAddress, $0.count) }
+}
+
+func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+/// JSON text for a string.
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}
+
+/// A CSV field, quoted per RFC 4180 when it needs to be.
+func csvField(_ text: String) -> String {
+    if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
+    }
+    return text
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for character in self {
+            if character == target { out += replacement } else { out.append(character) }
+        }
+        return out
+    }
+}
+
+/// A table for a terminal: columns aligned by display width (CJK characters
+/// count two), numbers right-aligned.
+struct TextTable {
+    var headers: [String]
+    var rightAligned: Set<Int> = []
+    var rows: [[String]] = []
+
+    func render() -> String {
+        var widths = headers.map(displayWidth)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], displayWidth(cell))
+            }
+        }
+        func format(_ row: [String]) -> String {
+            var parts: [String] = []
+            for (index, cell) in row.enumerated() {
+                let padding = String(repeating: " ", count: widths[index] - displayWidth(cell))
+                let isLast = index == row.count - 1
+                if rightAligned.contains(index) {
+                    parts.append(padding + cell)
+                } else {
+                    parts.append(isLast ? cell : cell + padding)
+                }
+            }
+            return parts.joined(separator: "  ")
+        }
+        var lines = [format(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        lines += rows.map(format)
+        return lines.joined(separator: "\n")
+    }
+}
+
+func displayWidth(_ text: String) -> Int {
+    text.unicodeScalars.reduce(0) { width, scalar in
+        let v = scalar.value
+        let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v)
+        return width + (wide ? 2 : 1)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import EventStore
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show event count, head, recorded times and storage sizes.")
+
+    @OptionGroup var location: LedgerLocation
+
+    @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
+    var format: String = "table"
+
+    func validate() throws {
+        guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format: \"\(format)\" is not one of table, json, csv") }
+    }
+
+    func run() throws {
+        let ledger = try location.open(readOnly: true)
+        let stats = try ledger.statistics()
+        var out = Output()
+        let first = stats.firstRecordedMicros.map(Clock.iso8601(micros:))
+        let last = stats.lastRecordedMicros.map(Clock.iso8601(micros:))
+        switch OutputFormat(rawValue: format)! {
+        case .json:
+            let databases = stats.databases.map { "{\"name\":\"\($0.name)\",\"entries\":\($0.entries),\"bytes\":\($0.bytes)}" }
+            out.line("{\"events\":\(stats.events),\"head\":\(stats.events),\"hash\":\"\(HashChain.hex(stats.headHash))\","
+                + "\"firstRecorded\":\(first.map { "\"\($0)\"" } ?? "null"),\"lastRecorded\":\(last.map { "\"\($0)\"" } ?? "null"),"
+                + "\"streams\":\(stats.streams),\"reversals\":\(stats.reversals),\"formatVersion\":\(stats.formatVersion),"
+                + "\"mapSizeBytes\":\(stats.mapSizeBytes),\"usedBytes\":\(stats.usedBytes),"
+                + "\"databases\":[\(databases.joined(separator: ","))],\"projectionCheckpoints\":[]}")
+        case .csv:
+            out.line("database,entries,bytes")
+            for db in stats.databases { out.line("\(db.name),\(db.entries),\(db.bytes)") }
+        case .table:
+            out.line("ledger          \(ledger.path) (format \(stats.formatVersion))")
+            out.line("events          \(stats.events)")
+            out.line("head            \(stats.events):\(HashChain.hex(stats.headHash))")
+            out.line("recorded        \(first ?? "-") … \(last ?? "-")")
+            out.line("streams         \(stats.streams)")
+            out.line("reversals       \(stats.reversals)")
+            out.line("storage         \(megabytes(stats.usedBytes)) used of a \(megabytes(stats.mapSizeBytes)) map")
+            out.line("projections     none stored yet")
+            out.line("")
+            var table = TextTable(headers: ["DATABASE", "ENTRIES", "BYTES"], rightAligned: [1, 2])
+            table.rows = stats.databases.map { [$0.name, String($0.entries), String($0.bytes)] }
+            out.line(table.render())
+        }
+        out.flush()
+    }
+
+    private func megabytes(_ bytes: Int) -> String {
+        let tenths = bytes * 10 / (1 << 20)
+        return "\(tenths / 10).\(tenths % 10) MiB"
+    }
+}

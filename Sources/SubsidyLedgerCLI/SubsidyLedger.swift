@@ -1,0 +1,45 @@
+import ArgumentParser
+import Glibc
+
+/// The `subsidy-ledger` command.
+struct SubsidyLedger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subsidy-ledger",
+        abstract: "An append-only, hash-chained ledger of employment and entrepreneurship subsidies.",
+        discussion: """
+            The ledger is an LMDB environment (a directory, ./ledger by default; --ledger DIR or \
+            SUBSIDY_LEDGER name another). Events enter as JSON Lines through `import` and are never \
+            changed; `verify` proves the history is intact.
+
+            Exit codes: 0 success, 1 verification failed, 2 usage or input error (nothing written), \
+            3 differences found, 4 the ledger cannot be opened.
+            """,
+        version: "0.1.0",
+        subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, StatsCommand.self]
+    )
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try SubsidyLedger.parseAsRoot()
+            try command.run()
+        } catch let failure as CLIFailure {
+            printError(failure.message)
+            exit(failure.code)
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch {
+            let code = SubsidyLedger.exitCode(for: error)
+            if code == .success {
+                // --help and --version print to standard output.
+                print(SubsidyLedger.fullMessage(for: error))
+                exit(0)
+            }
+            printError(SubsidyLedger.fullMessage(for: error))
+            // Usage errors are input errors: exit 2, nothing written.
+            exit(code == .validationFailure ? 2 : code.rawValue == 1 ? 2 : code.rawValue)
+        }
+    }
+}
