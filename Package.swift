@@ -39,8 +39,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "LedgerGen"),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit"]),
+        .target(name: "LedgerTestSupport", path: "Tests/Support"),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI"]),
     ],
     swiftLanguageModes: [.v6]

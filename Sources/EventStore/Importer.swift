@@ -58,9 +58,11 @@ extension Ledger {
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportReport {
         // Grow ahead of time so a large import rarely has to start over.
-        let inputBytes = sources.reduce(0) { $0 + $1.bytes.count }
-        let used = env.info().lastPage * env.pageSizeBytes
-        try env.growMap(toAtLeast: used + inputBytes * 3 + (16 << 20))
+        if options.anticipateGrowth {
+            let inputBytes = sources.reduce(0) { $0 + $1.bytes.count }
+            let used = env.info().lastPage * env.pageSizeBytes
+            try env.growMap(toAtLeast: used + inputBytes * 3 + (16 << 20))
+        }
 
         let report: ImportReport = try env.write { txn in
             var batch = try BatchWriter(ledger: self, txn: txn)

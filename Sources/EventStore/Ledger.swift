@@ -29,8 +29,9 @@ public final class Ledger {
 
     static let databaseNames = ["events", "ids", "streams", "stream-events", "reversals", "meta"]
 
-    private init(path: String, env: Environment, create: Bool) throws {
+    private init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
         self.path = path
+        self.options = options
         self.env = env
         func open(_ name: String) throws -> Database {
             do {
@@ -51,11 +52,21 @@ public final class Ledger {
     public struct OpenOptions: Sendable {
         public var readOnly = false
         public var initialMapSizeBytes = 64 << 20
-        public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20) {
+        /// Grow the map before an import by an estimate of what it needs, so
+        /// that a full map rarely forces the batch to start over. Tests turn
+        /// it off to exercise the start-over path.
+        public var anticipateGrowth = true
+        public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true) {
             self.readOnly = readOnly
             self.initialMapSizeBytes = initialMapSizeBytes
+            self.anticipateGrowth = anticipateGrowth
         }
     }
+
+    public let options: OpenOptions
+
+    /// The current map size and how often this process grew it.
+    public var mapSize: (bytes: Int, growths: Int) { (env.mapSizeBytes, env.growthCount) }
 
     /// Creates an empty ledger in `path` (created if absent; must hold no ledger).
     public static func create(at path: String, options: OpenOptions = OpenOptions()) throws -> Ledger {
@@ -64,7 +75,7 @@ public final class Ledger {
             throw LedgerError.io("cannot create directory \(path): \(String(cString: strerror(errno)))")
         }
         let env = try openEnvironment(path, create: true, options: options)
-        let ledger = try Ledger(path: path, env: env, create: true)
+        let ledger = try Ledger(path: path, env: env, create: true, options: options)
         try env.write { txn in
             var format = ByteWriter()
             format.u32(formatVersion)
@@ -80,7 +91,7 @@ public final class Ledger {
     public static func open(at path: String, options: OpenOptions = OpenOptions()) throws -> Ledger {
         guard access(path + "/data.mdb", F_OK) == 0 else { throw LedgerError.notALedger(path: path) }
         let env = try openEnvironment(path, create: false, options: options)
-        let ledger = try Ledger(path: path, env: env, create: false)
+        let ledger = try Ledger(path: path, env: env, create: false, options: options)
         let format: UInt32? = try env.read { txn in
             try txn.withValue(ledger.meta, key: Array("format".utf8)) { bytes in
                 guard let bytes, bytes.count == 4 else { return nil }
