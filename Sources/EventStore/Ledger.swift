@@ -232,3 +232,10 @@ public enum Clock {
         return ((Int64(date.dayNumber) * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000) + micros
     }
 }
+
+extension Ledger {
+    /// Length in bytes of the stored record of `seq` (0 when absent).
+    public func recordLength(seq: UInt64) throws -> Int {
+        try env.read { txn in try txn.withValue(events, key: sequenceKey(seq)) { $0?.count ?? 0 } }
+    }
+}

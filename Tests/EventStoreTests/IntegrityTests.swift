@@ -1,0 +1,133 @@
+import EventStore
+import Foundation
+import LMDBKit
+import LedgerCore
+import Testing
+
+@Suite("Integrity: the chain, growth and format checks")
+struct IntegrityTests {
+    /// Rewrites event `seq` of a closed ledger with one byte changed, as a
+    /// tamperer with write access to the file would.
+    func flipByte(ledgerPath: String, seq: UInt64, offset: Int) throws {
+        let env = try Environment(path: ledgerPath)
+        let events = try env.openDatabase(named: "events", create: false)
+        try env.write { txn in
+            var record = try #require(try txn.get(events, key: sequenceKey(seq)))
+            record[offset] ^= 0x01
+            try txn.put(events, key: sequenceKey(seq), value: record)
+        }
+    }
+
+    func importedLedger(_ dir: TemporaryDirectory) throws -> (seq: UInt64, hash: [UInt8]) {
+        let ledger = try makeLedger(dir)
+        let report = try ledger.importFiles([fixture("tests/every-type.jsonl")]).get()
+        return (report.headSeq, report.headHash)
+    }
+
+    @Test("a flipped byte anywhere in a stored event makes verify fail at that seq",
+          arguments: [(UInt64(1), 40), (UInt64(7), 5), (UInt64(12), 60), (UInt64(19), -1)])
+    func tamper(seq: UInt64, offset: Int) throws {
+        let dir = TemporaryDirectory()
+        let head = try importedLedger(dir)
+        let path = dir.path + "/ledger"
+        // -1: the last byte of the record.
+        let length = try Ledger.open(at: path).recordLength(seq: seq)
+        try flipByte(ledgerPath: path, seq: seq, offset: offset < 0 ? length - 1 : offset)
+        let report = try Ledger.open(at: path).verify()
+        #expect(!report.ok)
+        #expect(report.firstBadSeq == seq)
+        #expect(report.headSeq == seq - 1)
+        #expect(head.seq == 19)
+    }
+
+    @Test("--expect proves an earlier digest, and refuses a wrong one")
+    func expectedDigest() throws {
+        let dir = TemporaryDirectory()
+        let head = try importedLedger(dir)
+        let ledger = try Ledger.open(at: dir.path + "/ledger")
+        let atFive = try ledger.verify(upTo: 5)
+        #expect(atFive.headSeq == 5)
+        let later = try ledger.verify(expect: (5, atFive.headHash))
+        #expect(later.ok)
+        #expect(later.headHash == head.hash)
+        var wrong = atFive.headHash
+        wrong[0] ^= 0xFF
+        let refused = try ledger.verify(expect: (5, wrong))
+        #expect(!refused.ok)
+        #expect(refused.firstBadSeq == nil)
+        #expect(try !ledger.verify(expect: (99, atFive.headHash)).ok)
+    }
+
+    @Test("a tiny map grows by itself while a large batch is written, and nothing is lost")
+    func mapGrowth() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir, options: .init(initialMapSizeBytes: 64 * 1024, anticipateGrowth: false))
+        var lines: [String] = []
+        for index in 0..<3000 {
+            lines.append(Line.person("p-\(index)", "P\(index)"))
+            lines.append(Line.certify("c-\(index)", "P\(index)", on: "2016-02-01"))
+        }
+        let report = try ledger.importFiles([dir.file("big.jsonl", lines.joined(separator: "\n"))]).get()
+        #expect(report.appended == 6000)
+        #expect(ledger.mapSize.growths >= 5)
+        #expect(ledger.mapSize.bytes > 64 * 1024)
+        #expect(try ledger.verify().headSeq == 6000)
+        #expect(try ledger.verify().ok)
+        // And again through several batches.
+        for batch in 0..<3 {
+            let more = (0..<500).map { Line.person("q-\(batch)-\($0)", "Q\(batch)-\($0)") }
+            _ = try ledger.importFiles([dir.file("more\(batch).jsonl", more.joined(separator: "\n"))]).get()
+        }
+        #expect(try ledger.verify().headSeq == 7500)
+    }
+
+    @Test("a ledger of a newer format is refused, not guessed at; a directory without a ledger is named")
+    func formats() throws {
+        let dir = TemporaryDirectory()
+        _ = try importedLedger(dir)
+        let path = dir.path + "/ledger"
+        do {
+            let env = try Environment(path: path)
+            let meta = try env.openDatabase(named: "meta", create: false)
+            try env.write { txn in try txn.put(meta, key: Array("format".utf8), value: [0, 0, 0, 2]) }
+        }
+        #expect {
+            _ = try Ledger.open(at: path)
+        } throws: { error in
+            guard case LedgerError.newerFormat(found: 2, supported: 1) = error else { return false }
+            return true
+        }
+        #expect {
+            _ = try Ledger.open(at: dir.path + "/nothing-here")
+        } throws: { error in
+            guard case LedgerError.notALedger = error else { return false }
+            return true
+        }
+        #expect {
+            _ = try Ledger.create(at: path)
+        } throws: { error in
+            guard case LedgerError.alreadyExists = error else { return false }
+            return true
+        }
+    }
+
+    @Test("the stored bytes hash as docs/FORMAT.md says: SHA-256 of the previous hash and record[32...]")
+    func chainDefinition() throws {
+        let dir = TemporaryDirectory()
+        _ = try importedLedger(dir)
+        let env = try Environment(path: dir.path + "/ledger")
+        let events = try env.openDatabase(named: "events", create: false)
+        try env.read { txn in
+            var previous = [UInt8](repeating: 0, count: 32)
+            for seq in UInt64(1)...19 {
+                let record = try #require(try txn.get(events, key: sequenceKey(seq)))
+                let canonical = Array(record[32...])
+                #expect(Array(record[0..<32]) == HashChain.link(previous: previous, canonical: canonical))
+                // Header: format 1, then the seq itself.
+                #expect(canonical[0] == 1)
+                #expect(Array(canonical[1..<9]) == sequenceKey(seq))
+                previous = Array(record[0..<32])
+            }
+        }
+    }
+}
