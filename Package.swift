@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI", "LedgerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
