@@ -137,13 +137,21 @@ public final class Ledger {
     public func forEachEvent(from: UInt64 = 1, to: UInt64 = .max, _ body: (StoredEvent) throws -> Bool) throws {
         try env.read { txn in
             try txn.withCursor(events) { cursor in
+                var expected = max(from, 1)
                 try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
                     guard let seq = readSequence(key), seq <= to else { return false }
+                    guard seq == expected else {
+                        throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
+                    }
+                    expected += 1
                     let stored: StoredEvent
                     do {
                         stored = try EventCodec.decode(record: value)
                     } catch {
-                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error)); run `subsidy-ledger verify`")
+                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+                    }
+                    guard stored.seq == seq else {
+                        throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(stored.seq)")
                     }
                     return try body(stored)
                 }

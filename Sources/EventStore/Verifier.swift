@@ -20,6 +20,7 @@ extension Ledger {
     /// recorded times never decrease. Stops at the first bad record.
     public func verify(expect: (seq: UInt64, hash: [UInt8])? = nil, upTo lastSeq: UInt64 = .max, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         var report = VerifyReport()
+        let validator = EventParser()
         try env.read { txn in
             var previous = HashChain.genesis
             var expectedSeq: UInt64 = 1
@@ -46,6 +47,11 @@ extension Ledger {
                     let hash = previous.withUnsafeBytes { HashChain.link(previous: $0, canonical: canonical) }
                     guard storedHash.elementsEqual(hash) else { return bad(seq, "the stored hash does not match the record's bytes and the previous hash") }
                     guard stored.seq == seq else { return bad(seq, "the record names sequence \(stored.seq)") }
+                    do {
+                        try validator.validateStored(stored.event)
+                    } catch {
+                        return bad(seq, "the stored event breaks a rule every event must satisfy: \(error)")
+                    }
                     guard stored.recordedMicros >= lastRecorded else { return bad(seq, "recorded time goes backwards") }
                     if let expect, expect.seq == seq {
                         report.expectation = (seq, expect.hash == hash, hash)

@@ -70,6 +70,7 @@ public struct EventParser: Sendable {
         let data = try Self.interpret(rawData, type: type)
         let event = Event(id: id, type: type, effective: effective, expect: expect, data: data)
         try checkRelations(event)
+        try checkPolicy(event)
         if let expect, let stream = event.ownStream, expect.stream != stream {
             throw FieldError("expect.stream", "\(quoted(expect.stream)) is not this event's stream \(quoted(stream))")
         }
@@ -217,6 +218,59 @@ public struct EventParser: Sendable {
         }
     }
 
+    /// Checks a decoded stored event against every rule a line had to pass,
+    /// except the programme catalogue (a later policy may retire a programme
+    /// without making old events invalid). Verification calls this on every
+    /// record: data is checked before it is written and again after it is read.
+    public func validateStored(_ event: Event) throws(FieldError) {
+        guard Identifier.isValid(event.id) else { throw FieldError("id", "\(quoted(event.id)) is not \(FieldKind.identifier.expectation)") }
+        guard Self.dateRange.contains(event.effective.dayNumber) else { throw FieldError("effective", "day \(event.effective.dayNumber) is outside 1900–2199") }
+        for spec in event.type.schema {
+            guard let value = event.data[spec.field] else {
+                if spec.required { throw FieldError("data.\(spec.field.name)", "missing") }
+                continue
+            }
+            let path = "data.\(spec.field.name)"
+            let valid: Bool
+            switch (spec.kind, value) {
+            case (.identifier, .string(let text)): valid = Identifier.isValid(text)
+            case (.text, .string(let text)): valid = Identifier.isValidText(text)
+            case (.region, .string(let text)): valid = Identifier.isValidRegion(text)
+            case (.date, .date(let date)), (.monthOrDate, .date(let date)): valid = Self.dateRange.contains(date.dayNumber)
+            case (.monthOrDate, .month(let month)): valid = Self.monthRange.contains(month.index)
+            case (.money, .money(let money)): valid = money.fen > 0
+            case (.fiscalYear, .integer(let number)): valid = (Self.minFiscalYear...Self.maxFiscalYear).contains(number)
+            case (.basisPoints, .integer(let number)): valid = (0...Self.maxBasisPoints).contains(number)
+            case (.enumeration(let vocabulary), .code(let code)): valid = vocabulary.name(of: code) != nil
+            default: valid = false
+            }
+            guard valid else { throw FieldError(path, "stored value \(value) is not \(spec.kind.expectation)") }
+        }
+        try checkRelations(event)
+    }
+
+    static let dateRange: ClosedRange<Int32> =
+        CalendarDate(year: CalendarDate.minYear, month: 1, day: 1)!.dayNumber...CalendarDate(year: CalendarDate.maxYear, month: 12, day: 31)!.dayNumber
+    static let monthRange: ClosedRange<Int32> =
+        YearMonth(year: CalendarDate.minYear, month: 1).index...YearMonth(year: CalendarDate.maxYear, month: 12).index
+
+    /// The grant's programme must be one the policy knows, and the grant
+    /// must name the subjects that programme needs.
+    func checkPolicy(_ event: Event) throws(FieldError) {
+        guard event.type == .subsidyGranted else { return }
+        let data = event.data
+        let code = data.string(.program) ?? ""
+        guard let programme = programmes.programme(code) else {
+            throw FieldError("data.program", "\(quoted(code)) is not a programme of the policy; known: \(programmes.codes.joined(separator: ", "))")
+        }
+        if programme.subjects.contains(.person) && !data.contains(.person) {
+            throw FieldError("data.person", "missing; a \(code) grant must name the person it covers")
+        }
+        if programme.subjects.contains(.enterprise) && !data.contains(.enterprise) {
+            throw FieldError("data.enterprise", "missing; a \(code) grant must name the enterprise it pays")
+        }
+    }
+
     /// Relations between a line's own fields that cannot be false.
     func checkRelations(_ event: Event) throws(FieldError) {
         let data = event.data
@@ -242,16 +296,6 @@ public struct EventParser: Sendable {
             }
         case .subsidyGranted:
             try checkPeriod(data, allowMonths: true)
-            let code = data.string(.program) ?? ""
-            guard let programme = programmes.programme(code) else {
-                throw FieldError("data.program", "\(quoted(code)) is not a programme of the policy; known: \(programmes.codes.joined(separator: ", "))")
-            }
-            if programme.subjects.contains(.person) && !data.contains(.person) {
-                throw FieldError("data.person", "missing; a \(code) grant must name the person it covers")
-            }
-            if programme.subjects.contains(.enterprise) && !data.contains(.enterprise) {
-                throw FieldError("data.enterprise", "missing; a \(code) grant must name the enterprise it pays")
-            }
         case .loanIssued:
             switch (data.contains(.person), data.contains(.enterprise)) {
             case (false, false): throw FieldError("data.person", "missing; a loan names its borrower as person or enterprise")

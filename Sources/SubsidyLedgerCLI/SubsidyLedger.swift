@@ -23,7 +23,7 @@ struct SubsidyLedger: ParsableCommand {
 enum Main {
     static func main() {
         do {
-            var command = try SubsidyLedger.parseAsRoot()
+            var command = try SubsidyLedger.parseAsRoot(globalOptionsMovedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let failure as CLIFailure {
             printError(failure.message)
@@ -42,4 +42,36 @@ enum Main {
             exit(code == .validationFailure ? 2 : code.rawValue == 1 ? 2 : code.rawValue)
         }
     }
+}
+
+/// Lets `--ledger DIR` (or `--ledger=DIR`) come before the subcommand, as in
+/// `subsidy-ledger --ledger /data/jilin verify`, by moving it after the
+/// subcommand name, where the subcommand's own option parses it.
+func globalOptionsMovedAfterSubcommand(_ arguments: [String]) -> [String] {
+    var moved: [String] = []
+    var rest: [String] = []
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        if argument == "--ledger", index + 1 < arguments.count {
+            moved += [argument, arguments[index + 1]]
+            index += 2
+            continue
+        }
+        if argument.hasPrefix("--ledger=") {
+            moved.append(argument)
+            index += 1
+            continue
+        }
+        if !argument.hasPrefix("-") {
+            // The subcommand name: everything from here on is its own.
+            rest.append(argument)
+            rest += moved
+            rest += arguments[(index + 1)...]
+            return rest
+        }
+        rest.append(argument)
+        index += 1
+    }
+    return rest + moved
 }
