@@ -161,7 +161,7 @@ struct BatchWriter {
     let firstSeq: UInt64
     var nextSeq: UInt64
     var previousHash: [UInt8]
-    var state: TransactionState
+    let state: TransactionState
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -190,7 +190,7 @@ struct BatchWriter {
         }
 
         let seq = nextSeq
-        let placement = try rules.apply(event, seq: seq, to: &state)
+        let placement = try rules.apply(event, seq: seq, to: state)
 
         let canonical = EventCodec.canonicalBytes(seq: seq, recordedMicros: recordedMicros, content: content)
         let hash = HashChain.link(previous: previousHash, canonical: canonical)
@@ -215,9 +215,14 @@ struct BatchWriter {
 }
 
 /// ``AppendState`` over the write transaction: reads see this batch's own writes.
-struct TransactionState: AppendState {
+final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
+
+    init(ledger: Ledger, txn: WriteTransaction) {
+        self.ledger = ledger
+        self.txn = txn
+    }
 
     func stream(_ name: String) throws -> StreamState? {
         try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes in
@@ -230,7 +235,7 @@ struct TransactionState: AppendState {
         }
     }
 
-    mutating func setStream(_ name: String, _ state: StreamState) throws {
+    func setStream(_ name: String, _ state: StreamState) throws {
         try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
     }
 

@@ -1,8 +1,8 @@
 /// What append-time validation reads and writes: the stream states and the
 /// events already accepted (stored, or earlier in the same batch).
-public protocol AppendState {
+public protocol AppendState: AnyObject {
     func stream(_ name: String) throws -> StreamState?
-    mutating func setStream(_ name: String, _ state: StreamState) throws
+    func setStream(_ name: String, _ state: StreamState) throws
     /// The accepted event with this id and its sequence number.
     func event(withID id: String) throws -> (seq: UInt64, event: Event)?
     /// The sequence number of the reversal of `seq`, if it was reversed.
@@ -31,7 +31,7 @@ public struct AppendRules {
 
     /// Checks `event` against `state` and, if it may be appended as `seq`,
     /// updates `state` and says where it goes. On error `state` is unchanged.
-    public func apply<S: AppendState>(_ event: Event, seq: UInt64, to state: inout S) throws -> Placement {
+    public func apply(_ event: Event, seq: UInt64, to state: AppendState) throws -> Placement {
         var changes = Changes()
         let stream: String
         var reversedSeq: UInt64?
@@ -155,7 +155,7 @@ public struct AppendRules {
             }
         }
 
-        func state<S: AppendState>(_ name: String, from store: S) throws -> StreamState? {
+        func state(_ name: String, from store: AppendState) throws -> StreamState? {
             if let found = pending.first(where: { $0.0 == name }) { return found.1 }
             return try store.stream(name)
         }
@@ -163,7 +163,7 @@ public struct AppendRules {
 
     /// The entity behind `stream`, which must exist and have been created on
     /// or before `day`.
-    func known<S: AppendState>(_ stream: String, field: Field, id: String, on day: CalendarDate, in state: S) throws -> StreamState {
+    func known(_ stream: String, field: Field, id: String, on day: CalendarDate, in state: AppendState) throws -> StreamState {
         let noun = field.name
         guard let found = try state.stream(stream), found.creatorSeq != 0 else {
             let creator = field == .person ? "person.registered" : field == .enterprise ? "enterprise.registered"
@@ -181,7 +181,7 @@ public struct AppendRules {
 
     /// A grant or loan names a person and/or an enterprise: each must exist
     /// by the event's date, and now has one more event relying on it.
-    func addDependent<S: AppendState>(_ data: FieldSet, on day: CalendarDate, state: S, changes: inout Changes) throws {
+    func addDependent(_ data: FieldSet, on day: CalendarDate, state: AppendState, changes: inout Changes) throws {
         for field in [Field.person, .enterprise] {
             guard let id = data.string(field) else { continue }
             let name = field == .person ? Streams.person(id) : Streams.enterprise(id)
@@ -247,7 +247,7 @@ public struct AppendRules {
 
     /// Takes back what `target` did, if nothing live depends on it. Returns
     /// the target's stream, which the reversal joins.
-    func undo<S: AppendState>(_ target: Event, seq targetSeq: UInt64, state: S, changes: inout Changes) throws -> String {
+    func undo(_ target: Event, seq targetSeq: UInt64, state: AppendState, changes: inout Changes) throws -> String {
         let data = target.data
         func dependents(_ entity: StreamState, _ what: String) throws {
             guard entity.dependents == 0 else {

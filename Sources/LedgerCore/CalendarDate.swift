@@ -59,20 +59,23 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// Parses exactly `YYYY-MM-DD` naming a day that exists.
-    public static func parse<S: Collection>(_ bytes: S) -> CalendarDate? where S.Element == UInt8 {
-        guard bytes.count == 10 else { return nil }
-        let b = Array(bytes)
-        guard b[4] == 0x2D, b[7] == 0x2D,
-              let year = digits(b[0..<4]), let month = digits(b[5..<7]), let day = digits(b[8..<10])
+    public static func parse(_ b: UnsafeRawBufferPointer) -> CalendarDate? {
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D,
+              let year = digits(b, 0, 4), let month = digits(b, 5, 2), let day = digits(b, 8, 2)
         else { return nil }
         return CalendarDate(year: year, month: month, day: day)
     }
 
+    public static func parse(_ bytes: some Collection<UInt8>) -> CalendarDate? {
+        Array(bytes).withUnsafeBytes { parse($0) }
+    }
+
     public static func parse(_ text: String) -> CalendarDate? { parse(Array(text.utf8)) }
 
-    static func digits(_ bytes: ArraySlice<UInt8>) -> Int? {
+    static func digits(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Int? {
         var value = 0
-        for byte in bytes {
+        for index in start..<start + count {
+            let byte = bytes[index]
             guard byte >= 0x30 && byte <= 0x39 else { return nil }
             value = value * 10 + Int(byte - 0x30)
         }
@@ -125,12 +128,14 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String { CalendarDate.pad(year, 4) + "-" + CalendarDate.pad(month, 2) }
 
     /// Parses exactly `YYYY-MM` within the accepted years.
-    public static func parse<S: Collection>(_ bytes: S) -> YearMonth? where S.Element == UInt8 {
-        guard bytes.count == 7 else { return nil }
-        let b = Array(bytes)
-        guard b[4] == 0x2D, let year = CalendarDate.digits(b[0..<4]), let month = CalendarDate.digits(b[5..<7]),
+    public static func parse(_ b: UnsafeRawBufferPointer) -> YearMonth? {
+        guard b.count == 7, b[4] == 0x2D, let year = CalendarDate.digits(b, 0, 4), let month = CalendarDate.digits(b, 5, 2),
               (CalendarDate.minYear...CalendarDate.maxYear).contains(year), (1...12).contains(month)
         else { return nil }
         return YearMonth(year: year, month: month)
+    }
+
+    public static func parse(_ bytes: some Collection<UInt8>) -> YearMonth? {
+        Array(bytes).withUnsafeBytes { parse($0) }
     }
 }

@@ -79,6 +79,12 @@ public enum Identifier {
         }
     }
 
+    static func isValid(_ text: JSONText) -> Bool {
+        text.withBytes { bytes in
+            bytes.count > 0 && bytes.count <= maxLength && bytes.allSatisfy(isIdentifierByte)
+        }
+    }
+
     /// Non-empty, at most 256 bytes, no control characters.
     public static func isValidText(_ text: String) -> Bool {
         let utf8 = text.utf8

@@ -14,12 +14,19 @@ public struct EventParser: Sendable {
     public static let maxBasisPoints: Int64 = 10_000
 
     /// Parses one line (without its line ending).
+    ///
+    /// Strings are read as byte views of the line and only the identifiers
+    /// and texts that are kept become `String`s; dates, months, amounts and
+    /// vocabulary words are parsed straight from the bytes. When `type`
+    /// comes after `data` in the line, `data` is checked for syntax, then
+    /// read again once the type is known.
     public func parse(_ line: UnsafeRawBufferPointer) throws(FieldError) -> Event {
         var scanner = JSONScanner(line)
         var id: String?
-        var typeName: String?
-        var effectiveText: String?
-        var rawData: [(String, RawValue)]?
+        var type: EventType?
+        var effective: CalendarDate?
+        var data: FieldSet?
+        var dataOffset: Int?
         var expect: Expectation?
         var sawExpect = false
 
@@ -27,47 +34,62 @@ public struct EventParser: Sendable {
         guard scanner.peek() == 0x7B else {
             throw FieldError("json", "each line must be one JSON object {\"id\":…,\"type\":…,\"effective\":…,\"data\":{…}}")
         }
-        try scanner.readObject { (s: inout JSONScanner, key: String) throws(FieldError) in
-            switch key {
-            case "id":
+        try scanner.readObject { (s: inout JSONScanner, key: JSONText) throws(FieldError) in
+            if key.equals("id") {
                 guard id == nil else { throw FieldError("id", "appears twice") }
-                id = try Self.topString(&s, key)
-            case "type":
-                guard typeName == nil else { throw FieldError("type", "appears twice") }
-                typeName = try Self.topString(&s, key)
-            case "effective":
-                guard effectiveText == nil else { throw FieldError("effective", "appears twice") }
-                effectiveText = try Self.topString(&s, key)
-            case "data":
-                guard rawData == nil else { throw FieldError("data", "appears twice") }
-                rawData = try Self.readData(&s)
-            case "expect":
+                let text = try Self.topText(&s, "id")
+                guard Identifier.isValid(text) else {
+                    throw FieldError("id", "\(quoted(text.string)) is not \(FieldKind.identifier.expectation)")
+                }
+                id = text.string
+            } else if key.equals("type") {
+                guard type == nil else { throw FieldError("type", "appears twice") }
+                let text = try Self.topText(&s, "type")
+                guard let found = EventType(bytes: text) else {
+                    throw FieldError("type", "\(quoted(text.string)) is not an event type; known types: "
+                        + EventType.allCases.map(\.name).joined(separator: ", "))
+                }
+                type = found
+            } else if key.equals("effective") {
+                guard effective == nil else { throw FieldError("effective", "appears twice") }
+                let text = try Self.topText(&s, "effective")
+                guard let date = text.withBytes({ CalendarDate.parse($0) }) else {
+                    throw FieldError("effective", "\(quoted(text.string)) is not \(FieldKind.date.expectation)")
+                }
+                effective = date
+            } else if key.equals("data") {
+                guard data == nil && dataOffset == nil else { throw FieldError("data", "appears twice") }
+                guard s.peek() == 0x7B else {
+                    let value = try s.readValue()
+                    throw FieldError("data", "must be an object, found \(value.kindName)")
+                }
+                if let type {
+                    data = try Self.readData(&s, type: type)
+                } else {
+                    dataOffset = s.position
+                    _ = try s.readValue()
+                }
+            } else if key.equals("expect") {
                 guard !sawExpect else { throw FieldError("expect", "appears twice") }
                 sawExpect = true
                 expect = try Self.readExpect(&s)
-            default:
-                throw FieldError(key, "unknown field; a line has id, type, effective, data and optionally expect")
+            } else {
+                throw FieldError(key.string, "unknown field; a line has id, type, effective, data and optionally expect")
             }
         }
         scanner.skipWhitespace()
         guard scanner.atEnd else { throw scanner.syntax("text after the closing '}'") }
 
         guard let id else { throw FieldError("id", "missing") }
-        guard Identifier.isValid(id) else {
-            throw FieldError("id", "\(quoted(id)) is not \(FieldKind.identifier.expectation)")
+        guard let type else { throw FieldError("type", "missing") }
+        guard let effective else { throw FieldError("effective", "missing") }
+        if data == nil, let dataOffset {
+            var again = JSONScanner(line)
+            again.position = dataOffset
+            data = try Self.readData(&again, type: type)
         }
-        guard let typeName else { throw FieldError("type", "missing") }
-        guard let type = EventType(name: typeName) else {
-            throw FieldError("type", "\(quoted(typeName)) is not an event type; known types: "
-                + EventType.allCases.map(\.name).joined(separator: ", "))
-        }
-        guard let effectiveText else { throw FieldError("effective", "missing") }
-        guard let effective = CalendarDate.parse(Array(effectiveText.utf8)) else {
-            throw FieldError("effective", "\(quoted(effectiveText)) is not \(FieldKind.date.expectation)")
-        }
-        guard let rawData else { throw FieldError("data", "missing; \(type.name) needs " + Self.fieldList(type)) }
+        guard let data else { throw FieldError("data", "missing; \(type.name) needs " + Self.fieldList(type)) }
 
-        let data = try Self.interpret(rawData, type: type)
         let event = Event(id: id, type: type, effective: effective, expect: expect, data: data)
         try checkRelations(event)
         try checkPolicy(event)
@@ -88,27 +110,95 @@ public struct EventParser: Sendable {
         }
     }
 
-    private static func topString(_ s: inout JSONScanner, _ key: String) throws(FieldError) -> String {
-        let value = try s.readValue()
-        guard case .string(let text) = value else { throw FieldError(key, "must be a string, found \(value.kindName)") }
-        return text
+    private static func topText(_ s: inout JSONScanner, _ key: String) throws(FieldError) -> JSONText {
+        guard s.peek() == 0x22 else {
+            let value = try s.readValue()
+            throw FieldError(key, "must be a string, found \(value.kindName)")
+        }
+        return try s.readText()
     }
 
-    private static func readData(_ s: inout JSONScanner) throws(FieldError) -> [(String, RawValue)] {
-        guard s.peek() == 0x7B else {
-            let value = try s.readValue()
-            throw FieldError("data", "must be an object, found \(value.kindName)")
-        }
-        var pairs: [(String, RawValue)] = []
-        pairs.reserveCapacity(12)
-        try s.readObject { (s: inout JSONScanner, key: String) throws(FieldError) in
-            guard Field(name: key) != nil else {
-                throw FieldError("data.\(key)", "unknown field")
+    /// Reads `data` for a known type: each member by its field's kind.
+    private static func readData(_ s: inout JSONScanner, type: EventType) throws(FieldError) -> FieldSet {
+        var data = FieldSet()
+        var seen: UInt64 = 0
+        try s.readObject { (s: inout JSONScanner, key: JSONText) throws(FieldError) in
+            guard let field = Field(bytes: key) else {
+                throw FieldError("data.\(key.string)", "unknown field")
             }
-            if pairs.contains(where: { $0.0 == key }) { throw FieldError("data.\(key)", "appears twice") }
-            pairs.append((key, try s.readValue()))
+            let path = "data.\(field.name)"
+            guard let kind = type.kind(of: field) else {
+                throw FieldError(path, "is not a field of \(type.name); its fields are \(fieldList(type))")
+            }
+            let bit: UInt64 = 1 << UInt64(field.rawValue)
+            if seen & bit != 0 { throw FieldError(path, "appears twice") }
+            seen |= bit
+            data.append(field, try readValue(&s, kind: kind, field: field))
         }
-        return pairs
+        for spec in type.schema where spec.required && seen & (1 << UInt64(spec.field.rawValue)) == 0 {
+            throw FieldError("data.\(spec.field.name)", "missing; \(type.name) needs \(fieldList(type))")
+        }
+        return data
+    }
+
+    private static func readValue(_ s: inout JSONScanner, kind: FieldKind, field: Field) throws(FieldError) -> FieldValue {
+        let path = "data.\(field.name)"
+        switch kind {
+        case .fiscalYear, .basisPoints:
+            let value = try s.readValue()
+            guard case .integer(let number) = value else {
+                if case .string(let text) = value { throw FieldError(path, "must be a JSON integer, not the string \(quoted(text))") }
+                throw FieldError(path, "must be \(kind.expectation), found \(value.kindName)")
+            }
+            let range = kind == .fiscalYear ? minFiscalYear...maxFiscalYear : 0...maxBasisPoints
+            guard range.contains(number) else { throw FieldError(path, "\(number) is not \(kind.expectation)") }
+            return .integer(number)
+        default:
+            break
+        }
+        guard s.peek() == 0x22 else {
+            let value = try s.readValue()
+            if kind == .money, case .integer = value {
+                throw FieldError(path, "must be a string of yuan such as \"1500.50\", not a JSON number")
+            }
+            if kind == .money, case .number = value {
+                throw FieldError(path, "must be a string of yuan such as \"1500.50\", not a JSON number")
+            }
+            throw FieldError(path, "must be \(kind.expectation), found \(value.kindName)")
+        }
+        let text = try s.readText()
+        func bad() -> FieldError { FieldError(path, "\(quoted(text.string)) is not \(kind.expectation)") }
+        switch kind {
+        case .identifier:
+            guard Identifier.isValid(text) else { throw bad() }
+            return .string(text.string)
+        case .text:
+            let string = text.string
+            guard Identifier.isValidText(string) else { throw bad() }
+            return .string(string)
+        case .region:
+            guard text.count == 6, text.withBytes({ $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) else { throw bad() }
+            return .string(text.string)
+        case .date:
+            guard let date = text.withBytes({ CalendarDate.parse($0) }) else { throw bad() }
+            return .date(date)
+        case .monthOrDate:
+            if text.count == 7, let month = text.withBytes({ YearMonth.parse($0) }) { return .month(month) }
+            if text.count == 10, let date = text.withBytes({ CalendarDate.parse($0) }) { return .date(date) }
+            throw bad()
+        case .money:
+            let result = text.withBytes { Money.parse(yuanBytes: $0) }
+            switch result {
+            case .success(let money) where money.fen > 0: return .money(money)
+            case .success: throw FieldError(path, "\(quoted(text.string)) \(Money.ParseError.notPositive)")
+            case .failure(let error): throw FieldError(path, "\(quoted(text.string)) \(error)")
+            }
+        case .enumeration(let vocabulary):
+            guard let code = vocabulary.code(of: text) else { throw bad() }
+            return .code(code)
+        case .fiscalYear, .basisPoints:
+            preconditionFailure("handled above")
+        }
     }
 
     private static func readExpect(_ s: inout JSONScanner) throws(FieldError) -> Expectation {
@@ -118,8 +208,9 @@ public struct EventParser: Sendable {
         }
         var stream: String?
         var version: UInt64?
-        try s.readObject { (s: inout JSONScanner, key: String) throws(FieldError) in
+        try s.readObject { (s: inout JSONScanner, keyText: JSONText) throws(FieldError) in
             let value = try s.readValue()
+            let key = keyText.string
             switch key {
             case "stream":
                 guard stream == nil else { throw FieldError("expect.stream", "appears twice") }
@@ -144,78 +235,6 @@ public struct EventParser: Sendable {
 
     static func fieldList(_ type: EventType) -> String {
         type.schema.map { $0.required ? $0.field.name : "[\($0.field.name)]" }.joined(separator: ", ")
-    }
-
-    private static func interpret(_ raw: [(String, RawValue)], type: EventType) throws(FieldError) -> FieldSet {
-        var data = FieldSet()
-        for (key, value) in raw {
-            // readData admitted only known field names.
-            let field = Field(name: key)!
-            guard let kind = type.kind(of: field) else {
-                throw FieldError("data.\(key)", "is not a field of \(type.name); its fields are \(fieldList(type))")
-            }
-            data[field] = try convert(value, kind: kind, path: "data.\(key)")
-        }
-        for spec in type.schema where spec.required && !data.contains(spec.field) {
-            throw FieldError("data.\(spec.field.name)", "missing; \(type.name) needs \(fieldList(type))")
-        }
-        return data
-    }
-
-    private static func convert(_ value: RawValue, kind: FieldKind, path: String) throws(FieldError) -> FieldValue {
-        func bad(_ shown: String) -> FieldError {
-            FieldError(path, "\(shown) is not \(kind.expectation)")
-        }
-        switch kind {
-        case .fiscalYear, .basisPoints:
-            guard case .integer(let number) = value else {
-                if case .string(let text) = value { throw FieldError(path, "must be a JSON integer, not the string \(quoted(text))") }
-                throw FieldError(path, "must be \(kind.expectation), found \(value.kindName)")
-            }
-            let range = kind == .fiscalYear ? minFiscalYear...maxFiscalYear : 0...maxBasisPoints
-            guard range.contains(number) else { throw bad(String(number)) }
-            return .integer(number)
-        default:
-            break
-        }
-        guard case .string(let text) = value else {
-            if case .integer = value, kind == .money {
-                throw FieldError(path, "must be a string of yuan such as \"1500.50\", not a JSON number")
-            }
-            if case .number = value, kind == .money {
-                throw FieldError(path, "must be a string of yuan such as \"1500.50\", not a JSON number")
-            }
-            throw FieldError(path, "must be \(kind.expectation), found \(value.kindName)")
-        }
-        switch kind {
-        case .identifier:
-            guard Identifier.isValid(text) else { throw bad(quoted(text)) }
-            return .string(text)
-        case .text:
-            guard Identifier.isValidText(text) else { throw bad(quoted(text)) }
-            return .string(text)
-        case .region:
-            guard Identifier.isValidRegion(text) else { throw bad(quoted(text)) }
-            return .string(text)
-        case .date:
-            guard let date = CalendarDate.parse(Array(text.utf8)) else { throw bad(quoted(text)) }
-            return .date(date)
-        case .monthOrDate:
-            let utf8 = Array(text.utf8)
-            if utf8.count == 7, let month = YearMonth.parse(utf8) { return .month(month) }
-            if utf8.count == 10, let date = CalendarDate.parse(utf8) { return .date(date) }
-            throw bad(quoted(text))
-        case .money:
-            switch Money.parsePositive(text) {
-            case .success(let money): return .money(money)
-            case .failure(let error): throw FieldError(path, "\(quoted(text)) \(error)")
-            }
-        case .enumeration(let vocabulary):
-            guard let code = vocabulary.code(of: text) else { throw bad(quoted(text)) }
-            return .code(code)
-        case .fiscalYear, .basisPoints:
-            preconditionFailure("handled above")
-        }
     }
 
     /// Checks a decoded stored event against every rule a line had to pass,

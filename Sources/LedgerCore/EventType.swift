@@ -47,6 +47,14 @@ public enum EventType: UInt8, CaseIterable, Sendable {
         self = type
     }
 
+    private static let nameBytes: [([UInt8], EventType)] = allCases.map { (Array($0.name.utf8), $0) }
+
+    init?(bytes text: JSONText) {
+        let found = text.withBytes { bytes in EventType.nameBytes.first { $0.0.elementsEqual(bytes) }?.1 }
+        guard let found else { return nil }
+        self = found
+    }
+
     /// One field of a type's schema.
     public struct FieldSpec: Sendable {
         public let field: Field

@@ -80,6 +80,22 @@ public enum Field: UInt8, CaseIterable, Sendable {
         guard let field = Field.byName[name] else { return nil }
         self = field
     }
+
+    /// Names as bytes, bucketed by length, for matching keys without making strings.
+    private static let byLength: [[(name: [UInt8], field: Field)]] = {
+        var buckets = [[([UInt8], Field)]](repeating: [], count: 32)
+        for field in allCases { buckets[field.name.utf8.count].append((Array(field.name.utf8), field)) }
+        return buckets
+    }()
+
+    init?(bytes text: JSONText) {
+        let found: Field? = text.withBytes { bytes in
+            guard bytes.count < Field.byLength.count else { return nil }
+            return Field.byLength[bytes.count].first { entry in entry.name.elementsEqual(bytes) }?.field
+        }
+        guard let found else { return nil }
+        self = found
+    }
 }
 
 /// The closed vocabularies of the input format. A stored enumeration value is
@@ -100,6 +116,24 @@ public enum Vocabulary: Sendable {
 
     public func code(of text: String) -> UInt8? {
         values.firstIndex(of: text).map { UInt8($0) }
+    }
+
+    private static let sexBytes = Vocabulary.sex.values.map { Array($0.utf8) }
+    private static let retirementGroupBytes = Vocabulary.retirementGroup.values.map { Array($0.utf8) }
+    private static let certificationBytes = Vocabulary.certification.values.map { Array($0.utf8) }
+    private static let enterpriseSizeBytes = Vocabulary.enterpriseSize.values.map { Array($0.utf8) }
+    private static let loanCategoryBytes = Vocabulary.loanCategory.values.map { Array($0.utf8) }
+
+    func code(of text: JSONText) -> UInt8? {
+        let words: [[UInt8]]
+        switch self {
+        case .sex: words = Self.sexBytes
+        case .retirementGroup: words = Self.retirementGroupBytes
+        case .certification: words = Self.certificationBytes
+        case .enterpriseSize: words = Self.enterpriseSizeBytes
+        case .loanCategory: words = Self.loanCategoryBytes
+        }
+        return text.withBytes { bytes in words.firstIndex { $0.elementsEqual(bytes) }.map { UInt8($0) } }
     }
 
     public func name(of code: UInt8) -> String? {
@@ -181,6 +215,15 @@ public struct FieldSet: Hashable, Sendable {
     }
 
     public func contains(_ field: Field) -> Bool { self[field] != nil }
+
+    /// Adds a field not yet present, keeping tag order.
+    public mutating func append(_ field: Field, _ value: FieldValue) {
+        if let last = entries.last, last.field.rawValue > field.rawValue {
+            self[field] = value
+        } else {
+            entries.append((field, value))
+        }
+    }
 
     public func string(_ field: Field) -> String? {
         if case .string(let s)? = self[field] { return s }

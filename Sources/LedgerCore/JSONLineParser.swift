@@ -71,6 +71,35 @@ struct JSONScanner {
         position += 1
     }
 
+    /// Reads a string's bytes without making a `String`; the scanner must be
+    /// at its opening quote. Escapes (rare in practice) are decoded into a
+    /// buffer of their own; otherwise the bytes are a view of the line.
+    mutating func readText() throws(FieldError) -> JSONText {
+        guard peek() == 0x22 else { throw syntax("expected a string") }
+        let start = position + 1
+        var index = start
+        var ascii = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x22 {
+                position = index + 1
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                if !ascii && !isValidUTF8(slice) { throw FieldError("json", "string at column \(start) is not valid UTF-8") }
+                return JSONText(slice: slice, owned: nil, isASCII: ascii)
+            }
+            if byte == 0x5C { break }
+            if byte < 0x20 {
+                position = index
+                throw syntax("control character inside a string; escape it")
+            }
+            if byte >= 0x80 { ascii = false }
+            index += 1
+        }
+        let text = try readString()
+        let owned = Array(text.utf8)
+        return JSONText(slice: UnsafeRawBufferPointer(start: nil, count: 0), owned: owned, isASCII: owned.allSatisfy { $0 < 0x80 })
+    }
+
     /// Reads a string; the scanner must be at its opening quote.
     mutating func readString() throws(FieldError) -> String {
         guard peek() == 0x22 else { throw syntax("expected a string") }
@@ -242,7 +271,7 @@ struct JSONScanner {
 
     /// Iterates over an object's members; the scanner must be at `{`.
     /// `body` must consume each member's value.
-    mutating func readObject(_ body: (inout JSONScanner, String) throws(FieldError) -> Void) throws(FieldError) {
+    mutating func readObject(_ body: (inout JSONScanner, JSONText) throws(FieldError) -> Void) throws(FieldError) {
         try expect(0x7B, "'{'")
         skipWhitespace()
         if peek() == 0x7D {
@@ -251,15 +280,74 @@ struct JSONScanner {
         }
         while true {
             skipWhitespace()
-            let key = try readString()
-            try expect(0x3A, "':' after \"\(key)\"")
+            let key = try readText()
+            try expect(0x3A, "':' after \"\(key.string)\"")
             skipWhitespace()
             try body(&self, key)
             skipWhitespace()
             guard let byte = peek() else { throw syntax("unterminated object") }
             position += 1
             if byte == 0x7D { return }
-            guard byte == 0x2C else { throw syntax("expected ',' or '}' after \"\(key)\"") }
+            guard byte == 0x2C else { throw syntax("expected ',' or '}' after \"\(key.string)\"") }
         }
     }
+}
+
+/// The bytes of a JSON string, escapes decoded, valid UTF-8.
+struct JSONText {
+    let slice: UnsafeRawBufferPointer
+    let owned: [UInt8]?
+    let isASCII: Bool
+
+    var count: Int { owned?.count ?? slice.count }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let owned { return owned.withUnsafeBytes(body) }
+        return body(slice)
+    }
+
+    /// The text as a `String` (validated when it was read).
+    var string: String {
+        withBytes { bytes in String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self) }
+    }
+
+    func equals(_ literal: StaticString) -> Bool {
+        withBytes { bytes in
+            guard bytes.count == literal.utf8CodeUnitCount else { return false }
+            for index in 0..<bytes.count where bytes[index] != literal.utf8Start[index] { return false }
+            return true
+        }
+    }
+}
+
+/// Whether `bytes` are well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    var index = 0
+    let count = bytes.count
+    while index < count {
+        let lead = bytes[index]
+        if lead < 0x80 {
+            index += 1
+            continue
+        }
+        let length: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return false
+        }
+        guard index + length <= count else { return false }
+        let second = bytes[index + 1]
+        guard second >= low && second <= high else { return false }
+        for offset in 2..<max(2, length) where bytes[index + offset] & 0xC0 != 0x80 { return false }
+        index += length
+    }
+    return true
 }

@@ -6,7 +6,7 @@ import LedgerTestSupport
 struct AppendRulesTests {
     /// Appends lines that must all pass.
     func state(_ lines: String...) -> MemoryState {
-        var state = MemoryState()
+        let state = MemoryState()
         for line in lines {
             let error = state.append(line)
             #expect(error == nil, "setup line refused: \(error ?? "")")
@@ -16,7 +16,7 @@ struct AppendRulesTests {
 
     @Test("an event naming an unknown person, or effective before the person's registration, is refused")
     func unknownAndEarlyReferences() {
-        var s = state(Line.person("e1", "P1", on: "2016-03-01"))
+        let s = state(Line.person("e1", "P1", on: "2016-03-01"))
         #expect(s.append(Line.certify("e2", "P9", on: "2016-04-01"))?.hasPrefix("data.person: unknown person") == true)
         #expect(s.append(Line.certify("e3", "P1", on: "2016-02-29"))?.hasPrefix("effective:") == true)
         #expect(s.append(Line.grant("e4", "G1", person: "P1", on: "2016-02-01"))?.hasPrefix("effective:") == true)
@@ -25,7 +25,7 @@ struct AppendRulesTests {
 
     @Test("ids of people, grants and loans are created once")
     func createdOnce() {
-        var s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1"), Line.loan("e3", "L1", person: "P1"))
+        let s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1"), Line.loan("e3", "L1", person: "P1"))
         #expect(s.append(Line.person("e4", "P1"))?.hasPrefix("data.person:") == true)
         #expect(s.append(Line.grant("e5", "G1", person: "P1"))?.hasPrefix("data.grant:") == true)
         #expect(s.append(Line.loan("e6", "L1", person: "P1"))?.hasPrefix("data.loan:") == true)
@@ -33,7 +33,7 @@ struct AppendRulesTests {
 
     @Test("recoveries of a grant never exceed what was granted")
     func grantRecoveries() {
-        var s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1", amount: "1000"),
+        let s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1", amount: "1000"),
                       Line.recover("e3", "G1", amount: "600"))
         #expect(s.append(Line.recover("e4", "G1", amount: "400.01"))?.hasPrefix("data.amount:") == true)
         #expect(s.append(Line.recover("e5", "G1", amount: "400")) == nil)
@@ -42,7 +42,7 @@ struct AppendRulesTests {
 
     @Test("repayments stay within the outstanding principal")
     func repayments() {
-        var s = state(Line.person("e1", "P1"), Line.loan("e2", "L1", person: "P1", principal: "100000"), Line.repay("e3", "L1", "60000"))
+        let s = state(Line.person("e1", "P1"), Line.loan("e2", "L1", person: "P1", principal: "100000"), Line.repay("e3", "L1", "60000"))
         #expect(s.append(Line.repay("e4", "L1", "40000.01"))?.hasPrefix("data.principal:") == true)
         #expect(s.append(Line.repay("e5", "L1", "40000")) == nil)
         // Nothing outstanding: no default.
@@ -51,7 +51,7 @@ struct AppendRulesTests {
 
     @Test("a loan defaults once; compensation follows the default, recovery follows compensation")
     func defaultOrder() {
-        var s = state(Line.person("e1", "P1"), Line.loan("e2", "L1", person: "P1"))
+        let s = state(Line.person("e1", "P1"), Line.loan("e2", "L1", person: "P1"))
         #expect(s.append(Line.compensate("c0", "L1", "100"))?.contains("has not defaulted") == true)
         #expect(s.append(Line.defaulted("e3", "L1", on: "2017-01-10")) == nil)
         #expect(s.append(Line.defaulted("e4", "L1"))?.contains("already defaulted") == true)
@@ -65,7 +65,7 @@ struct AppendRulesTests {
 
     @Test("a reversal names a known, live, non-reversal event")
     func reversalTargets() {
-        var s = state(Line.person("e1", "P1"), Line.certify("e2", "P1", on: "2016-02-01"))
+        let s = state(Line.person("e1", "P1"), Line.certify("e2", "P1", on: "2016-02-01"))
         #expect(s.append(Line.reverse("r0", "nope"))?.contains("no event with id") == true)
         #expect(s.append(Line.reverse("r1", "e2")) == nil)
         #expect(s.append(Line.reverse("r2", "e2"))?.contains("already reversed") == true)
@@ -76,7 +76,7 @@ struct AppendRulesTests {
 
     @Test("a reversal whose target live events depend on is refused until those are reversed")
     func reversalDependencies() {
-        var s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1"), Line.recover("e3", "G1", amount: "10"),
+        let s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1"), Line.recover("e3", "G1", amount: "10"),
                       Line.loan("e4", "L1", person: "P1"), Line.defaulted("e5", "L1"), Line.compensate("e6", "L1", "500"),
                       Line.guaranteeRecover("e7", "L1", "100"))
         #expect(s.append(Line.reverse("r1", "e1"))?.contains("depend") == true)
@@ -97,14 +97,14 @@ struct AppendRulesTests {
 
     @Test("a reversed recovery frees its amount again")
     func reversedRecovery() {
-        var s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1", amount: "1000"),
+        let s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1", amount: "1000"),
                       Line.recover("e3", "G1", amount: "1000"), Line.reverse("r1", "e3"))
         #expect(s.append(Line.recover("e4", "G1", amount: "1000")) == nil)
     }
 
     @Test("expect checks the stream's version")
     func optimisticConcurrency() {
-        var s = state(Line.person("e1", "P1"), Line.certify("e2", "P1", on: "2016-02-01"))
+        let s = state(Line.person("e1", "P1"), Line.certify("e2", "P1", on: "2016-02-01"))
         let stale = #"{"id":"e3","type":"person.certified","effective":"2016-03-01","expect":{"stream":"person:P1","version":1},"data":{"person":"P1","kind":"veteran"}}"#
         #expect(s.append(stale)?.hasPrefix("expect.version: stream person:P1 is at version 2, not 1") == true)
         let current = #"{"id":"e4","type":"person.certified","effective":"2016-03-01","expect":{"stream":"person:P1","version":2},"data":{"person":"P1","kind":"veteran"}}"#
@@ -115,7 +115,7 @@ struct AppendRulesTests {
 
     @Test("a refused event leaves the state exactly as it was")
     func refusalIsClean() {
-        var s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1"))
+        let s = state(Line.person("e1", "P1"), Line.grant("e2", "G1", person: "P1"))
         let before = s.streams
         #expect(s.append(Line.loan("e3", "L1", person: "P9")) != nil)
         #expect(s.append(Line.reverse("e4", "e1")) != nil)

@@ -23,27 +23,27 @@ func parseLine(_ line: String, parser: EventParser = EventParser()) -> Result<Ev
 }
 
 /// An in-memory ``AppendState``: the append rules need no store.
-struct MemoryState: AppendState {
+final class MemoryState: AppendState {
     var streams: [String: StreamState] = [:]
     var events: [String: (UInt64, Event)] = [:]
     var reversals: [UInt64: UInt64] = [:]
     var nextSeq: UInt64 = 1
 
     func stream(_ name: String) throws -> StreamState? { streams[name] }
-    mutating func setStream(_ name: String, _ state: StreamState) throws { streams[name] = state }
+    func setStream(_ name: String, _ state: StreamState) throws { streams[name] = state }
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? { events[id].map { ($0.0, $0.1) } }
     func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }
 
     /// Applies one JSON line; returns the error text, or nil when accepted.
     @discardableResult
-    mutating func append(_ line: String) -> String? {
+    func append(_ line: String) -> String? {
         let event: Event
         switch parseLine(line) {
         case .failure(let error): return error.description
         case .success(let parsed): event = parsed
         }
         do {
-            let placement = try AppendRules().apply(event, seq: nextSeq, to: &self)
+            let placement = try AppendRules().apply(event, seq: nextSeq, to: self)
             events[event.id] = (nextSeq, event)
             if let reversed = placement.reversedSeq { reversals[reversed] = nextSeq }
             nextSeq += 1
