@@ -39,6 +39,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "LedgerGen"),
+        // Benchmarks (Tools/bench-import) use only the project's own modules.
+        .executableTarget(name: "LedgerBench", dependencies: ["EventStore", "LedgerCore", "LMDBKit"]),
         .target(name: "LedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),

@@ -1,0 +1,114 @@
+import EventStore
+import Glibc
+import LMDBKit
+import LedgerCore
+
+// LedgerBench: one measurement per process, so each reports its own peak
+// memory. Prints one JSON object. Tools/bench-import runs the phases.
+//
+//   LedgerBench import FILE LEDGER_DIR
+//   LedgerBench raw-append SOURCE_LEDGER DEST_DIR [--batch N] [--chain]
+//   LedgerBench scan LEDGER_DIR
+
+func seconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+func peakResidentKiB() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss
+}
+
+func fail(_ message: String) -> Never {
+    let line = "LedgerBench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
+
+func report(_ fields: [(String, String)]) {
+    print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else { fail("usage: LedgerBench import|raw-append|scan …") }
+arguments.removeFirst()
+
+switch command {
+case "import":
+    guard arguments.count == 2 else { fail("usage: LedgerBench import FILE LEDGER_DIR") }
+    let ledger = try Ledger.create(at: arguments[1])
+    let input = try InputFile(path: arguments[0])
+    let start = seconds()
+    let result = try ledger.importEvents(from: [input])
+    let elapsed = seconds() - start
+    report([("phase", "\"import\""), ("events", String(result.appended)), ("seconds", String(elapsed)),
+            ("eventsPerSecond", String(Int(Double(result.appended) / elapsed))),
+            ("inputBytes", String(input.bytes.count)), ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "raw-append":
+    guard arguments.count >= 2 else { fail("usage: LedgerBench raw-append SOURCE_LEDGER DEST_DIR [--batch N] [--chain]") }
+    var batch = Int.max
+    if let index = arguments.firstIndex(of: "--batch"), index + 1 < arguments.count, let size = Int(arguments[index + 1]) { batch = size }
+    let chain = arguments.contains("--chain")
+    // Load the stored records first; only the appends are timed.
+    let source = try Environment(path: arguments[0], options: { var o = Environment.Options(); o.readOnly = true; return o }())
+    let sourceEvents = try source.openDatabase(named: "events", create: false)
+    var records: [[UInt8]] = []
+    try source.read { txn in
+        try txn.withCursor(sourceEvents) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { _, value in
+                records.append(Array(value))
+                return true
+            }
+        }
+    }
+    mkdir(arguments[1], 0o755)
+    var options = Environment.Options()
+    options.initialMapSizeBytes = records.reduce(0) { $0 + $1.count } * 3 + (64 << 20)
+    let destination = try Environment(path: arguments[1], options: options)
+    let events = try destination.openDatabase(named: "events", create: true)
+    let start = seconds()
+    var previous = HashChain.genesis
+    var next = 0
+    while next < records.count {
+        let end = min(records.count, next &+ batch)
+        try destination.write { txn in
+            for index in next..<end {
+                if chain {
+                    let record = records[index]
+                    previous = record.withUnsafeBytes { bytes in
+                        previous.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[32...])) }
+                    }
+                }
+                try txn.append(events, key: sequenceKey(UInt64(index + 1)), value: records[index])
+            }
+        }
+        next = end
+    }
+    let elapsed = seconds() - start
+    report([("phase", "\"raw-append\""), ("events", String(records.count)), ("batch", String(batch == Int.max ? records.count : batch)),
+            ("chain", String(chain)), ("seconds", String(elapsed)),
+            ("eventsPerSecond", String(Int(Double(records.count) / elapsed))), ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "scan":
+    guard arguments.count == 1 else { fail("usage: LedgerBench scan LEDGER_DIR") }
+    let ledger = try Ledger.open(at: arguments[0], options: .init(readOnly: true))
+    let start = seconds()
+    var count = 0
+    var checksum: UInt64 = 0
+    try ledger.forEachEvent { stored in
+        count += 1
+        checksum &+= UInt64(bitPattern: stored.event.data.money(.amount)?.fen ?? 0)
+        return true
+    }
+    let elapsed = seconds() - start
+    report([("phase", "\"decode-scan\""), ("events", String(count)), ("seconds", String(elapsed)),
+            ("eventsPerSecond", String(Int(Double(count) / elapsed))), ("checksum", String(checksum)),
+            ("peakResidentKiB", String(peakResidentKiB()))])
+
+default:
+    fail("unknown command \(command)")
+}
