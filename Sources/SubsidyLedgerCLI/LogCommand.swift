@@ -33,7 +33,7 @@ struct LogCommand: ParsableCommand {
         let ledger = try location.open(readOnly: true)
         let types = Set(type.compactMap(EventType.init(name:)))
         let last = min(to ?? .max, view.lastPossibleSeq)
-        var printer = EventPrinter(format: view.outputFormat)
+        var printer = EventPrinter(format: view.outputFormat, lastSeq: min(last, try ledger.head().seq))
         printer.begin()
         let accept: (StoredEvent) -> Bool = { stored in
             view.includes(stored) && (types.isEmpty || types.contains(stored.event.type))
@@ -60,16 +60,28 @@ struct LogCommand: ParsableCommand {
 /// Writes events as a table, a JSON object `{"events":[…]}` or CSV, streaming.
 struct EventPrinter {
     let format: OutputFormat
+    /// Width of the SEQ column: the digits of the largest seq that can appear.
+    let seqWidth: Int
     var out = Output()
     var count = 0
 
-    init(format: OutputFormat) { self.format = format }
+    init(format: OutputFormat, lastSeq: UInt64) {
+        self.format = format
+        seqWidth = max(3, String(lastSeq).count)
+    }
+
+    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - displayWidth(text)))
+        return right ? padding + text : text + padding
+    }
 
     mutating func begin() {
         switch format {
         case .json: out.write("{\"events\":[")
         case .csv: out.line("seq,recorded,hash,id,type,effective,data")
-        case .table: out.line("SEQ  RECORDED (UTC)               EFFECTIVE   TYPE                     ID  DATA  HASH")
+        case .table:
+            out.line(pad("SEQ", seqWidth, right: true) + "  " + pad("RECORDED (UTC)", 27) + "  " + pad("EFFECTIVE", 10) + "  "
+                + pad("TYPE", 23) + "  " + pad("HASH", 16) + "  " + pad("ID", 10) + "  DATA")
         }
     }
 
@@ -94,7 +106,8 @@ struct EventPrinter {
             out.line([String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event)]
                 .map(csvField).joined(separator: ","))
         case .table:
-            out.line("\(stored.seq)  \(recorded)  \(event.effective)  \(event.type.name)  \(event.id)  \(summary(event))  \(hash.prefix(16))")
+            out.line(pad(String(stored.seq), seqWidth, right: true) + "  " + recorded + "  " + event.effective.description + "  "
+                + pad(event.type.name, 23) + "  " + hash.prefix(16) + "  " + pad(event.id, 10) + "  " + summary(event))
         }
         count += 1
     }
