@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "subsidy-ledger-gen", targets: ["LedgerGen"]),
         .library(name: "EventStore", targets: ["EventStore"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),
+        .library(name: "Projections", targets: ["Projections"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,7 @@ let package = Package(
         ),
         .target(name: "LMDBKit", dependencies: ["CLMDB"]),
         .target(name: "LedgerCore"),
+        .target(name: "Projections", dependencies: ["LedgerCore"]),
         .target(
             name: "EventStore",
             dependencies: [
@@ -34,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore",
+                "EventStore", "LedgerCore", "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +46,7 @@ let package = Package(
         .target(name: "LedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI", "LedgerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
