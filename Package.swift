@@ -26,17 +26,18 @@ let package = Package(
         .target(name: "LMDBKit", dependencies: ["CLMDB"]),
         .target(name: "LedgerCore"),
         .target(name: "Projections", dependencies: ["LedgerCore"]),
+        .target(name: "Reports", dependencies: ["LedgerCore", "Projections"]),
         .target(
             name: "EventStore",
             dependencies: [
-                "LMDBKit", "LedgerCore",
+                "LMDBKit", "LedgerCore", "Projections",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections",
+                "EventStore", "LedgerCore", "Projections", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
         .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI", "LedgerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -32,8 +32,23 @@ public struct BudgetLine: Hashable, Sendable {
     public var paidByProgramme: [String: Money] = [:]
     /// Subsidy recoveries credited to this line, and guarantee recoveries naming it.
     public var recovered = Money.zero
+    /// The same recoveries by the programme they take back from.
+    public var recoveredByProgramme: [String: Money] = [:]
 
     public init() {}
+
+    /// Checks that the derived totals below fit in Int64 fen; the fold calls
+    /// it after every change, so the totals can then be computed freely.
+    func checkTotals() throws {
+        var received = appropriated
+        try received.add(transferredIn, "received")
+        try received.add(transferredOut, sign: -1, "received")
+        var paid = Money.zero
+        for amount in paidByProgramme.values { try paid.add(amount, "paid") }
+        var available = received
+        try available.add(paid, sign: -1, "available")
+        try available.add(recovered, "available")
+    }
 
     /// Appropriations plus transfers in, minus transfers out.
     public var received: Money { Money(fen: appropriated.fen &+ transferredIn.fen &- transferredOut.fen) }
@@ -157,17 +172,26 @@ public struct Balances: Sendable {
 
     /// Adds (sign 1) or removes (sign −1) one event's effect.
     mutating func fold(_ event: Event, sign: Int64, lookup: EventLookup) throws {
+        for key in try foldAmounts(event, sign: sign, lookup: lookup) {
+            try lines[key]?.checkTotals()
+        }
+    }
+
+    /// Returns the budget lines it changed.
+    private mutating func foldAmounts(_ event: Event, sign: Int64, lookup: EventLookup) throws -> [BudgetLineKey] {
         let data = event.data
         switch event.type {
         case .fundAppropriated:
             let key = line(data)
             try lines[key, default: BudgetLine()].appropriated.add(data.money(.amount)!, sign: sign, "appropriations of \(key)")
+            return [key]
         case .fundTransferred:
             let fund = data.string(.fund)!, year = data.integer(.fiscalYear)!, amount = data.money(.amount)!
             let from = BudgetLineKey(fund: fund, region: data.string(.fromRegion)!, fiscalYear: year)
             let to = BudgetLineKey(fund: fund, region: data.string(.toRegion)!, fiscalYear: year)
             try lines[from, default: BudgetLine()].transferredOut.add(amount, sign: sign, "transfers out of \(from)")
             try lines[to, default: BudgetLine()].transferredIn.add(amount, sign: sign, "transfers into \(to)")
+            return [from, to]
         case .subsidyGranted:
             let amount = data.money(.amount)!, programme = data.string(.program)!
             let key = line(data)
@@ -192,6 +216,7 @@ public struct Balances: Sendable {
                 entry.grants += Int(sign)
                 enterprises[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
             }
+            return [key]
         case .subsidyRecovered:
             guard let grant = try lookup.grant(data.string(.grant)!) else {
                 preconditionFailure("recovered grant missing from the log")
@@ -199,6 +224,7 @@ public struct Balances: Sendable {
             let amount = data.money(.amount)!, programme = grant.data.string(.program)!
             let lineKey = line(grant.data)
             try lines[lineKey, default: BudgetLine()].recovered.add(amount, sign: sign, "recoveries")
+            try lines[lineKey, default: BudgetLine()].recoveredByProgramme[programme, default: .zero].add(amount, sign: sign, "recoveries")
             if let person = grant.data.string(.person) {
                 try people[PersonProgrammeKey(person: person, programme: programme), default: PersonProgramme()]
                     .recovered.add(amount, sign: sign, "recoveries from \(person)")
@@ -207,6 +233,7 @@ public struct Balances: Sendable {
                 try enterprises[EnterpriseProgrammeKey(enterprise: enterprise, programme: programme), default: EnterpriseProgramme()]
                     .recovered.add(amount, sign: sign, "recoveries from \(enterprise)")
             }
+            return [lineKey]
         case .loanIssued:
             let id = data.string(.loan)!
             if sign < 0 {
@@ -218,29 +245,37 @@ public struct Balances: Sendable {
                 loan.principal = data.money(.principal)!
                 loans[id] = loan
             }
+            return []
         case .loanInterestDiscounted:
             let amount = data.money(.amount)!
             let key = line(data)
             try lines[key, default: BudgetLine()].paidByProgramme[PayoutKind.interestDiscount, default: .zero].add(amount, sign: sign, "payouts")
             try loans[data.string(.loan)!]?.discounted.add(amount, sign: sign, "discounts")
+            return [key]
         case .loanRepaid:
             try loans[data.string(.loan)!]?.repaid.add(data.money(.principal)!, sign: sign, "repayments")
+            return []
         case .loanDefaulted:
             loans[data.string(.loan)!]?.defaults += Int(sign)
+            return []
         case .guaranteeCompensated:
             let amount = data.money(.amount)!
             let key = line(data)
             try lines[key, default: BudgetLine()].paidByProgramme[PayoutKind.guaranteeCompensation, default: .zero].add(amount, sign: sign, "payouts")
             try loans[data.string(.loan)!]?.compensated.add(amount, sign: sign, "compensations")
+            return [key]
         case .guaranteeRecovered:
             let amount = data.money(.amount)!
             let key = line(data)
             try lines[key, default: BudgetLine()].recovered.add(amount, sign: sign, "recoveries")
+            try lines[key, default: BudgetLine()].recoveredByProgramme[PayoutKind.guaranteeCompensation, default: .zero].add(amount, sign: sign, "recoveries")
             try loans[data.string(.loan)!]?.recovered.add(amount, sign: sign, "guarantee recoveries")
+            return [key]
         case .guaranteeWrittenOff:
             try loans[data.string(.loan)!]?.writtenOff.add(data.money(.amount)!, sign: sign, "write-offs")
+            return []
         case .personRegistered, .personCertified, .enterpriseRegistered, .entryReversed:
-            break
+            return []
         }
     }
 

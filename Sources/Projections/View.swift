@@ -43,7 +43,7 @@ public struct OverflowError: Error, CustomStringConvertible, Sendable {
 
 extension Money {
     /// Adds `other` (negative to subtract), throwing on overflow.
-    mutating func add(_ other: Money, sign: Int64 = 1, _ what: @autoclosure () -> String) throws {
+    public mutating func add(_ other: Money, sign: Int64 = 1, _ what: @autoclosure () -> String) throws {
         let (scaled, o1) = other.fen.multipliedReportingOverflow(by: sign)
         let (sum, o2) = fen.addingReportingOverflow(scaled)
         if o1 || o2 { throw OverflowError(what: what()) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventStore
 import Glibc
 import LedgerCore
+import Projections
 
 /// A failure the user can act on, with the exit code SPEC §6 assigns.
 struct CLIFailure: Error {
@@ -73,6 +74,11 @@ struct ViewOptions: ParsableArguments {
         if let knownAtMicros, stored.recordedMicros > knownAtMicros { return false }
         if let effectiveDate, stored.event.effective > effectiveDate { return false }
         return true
+    }
+
+    /// The view for projections and reports.
+    var ledgerView: LedgerView {
+        LedgerView(asOfSeq: asOfSeq, knownAtMicros: knownAtMicros, effectiveOn: effectiveDate)
     }
 
     /// No event after this sequence number can be inside the view: the log
