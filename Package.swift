@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "LMDBKit", dependencies: ["CLMDB"]),
         .target(name: "LedgerCore"),
         .target(name: "Projections", dependencies: ["LedgerCore"]),
+        .target(name: "Policy", dependencies: ["LedgerCore"]),
+        .target(name: "Audit", dependencies: ["LedgerCore", "Policy"]),
         .target(name: "Reports", dependencies: ["LedgerCore", "Projections"]),
         .target(
             name: "EventStore",
@@ -37,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections", "Reports",
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
         .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI", "LedgerTestSupport"]),
     ],

@@ -65,3 +65,45 @@ extension Ledger {
         }
     }
 }
+
+/// One event of a view, with its place in the log.
+public struct SequencedEvent: Sendable {
+    public var seq: UInt64
+    public var recordedMicros: Int64
+    public var event: Event
+}
+
+extension Ledger {
+    /// The live events of `view` in log order: the prefix's events effective
+    /// by the view's date, without reversals and without the events they
+    /// reverse (a reversal in the prefix removes its target whatever its
+    /// own date).
+    public func liveEvents(view: LedgerView) throws -> [SequencedEvent] {
+        var kept: [SequencedEvent] = []
+        var reversed = Set<UInt64>()
+        try env.read { txn in
+            try txn.withCursor(events) { cursor in
+                try cursor.forEach(from: sequenceKey(1)) { key, value in
+                    guard let seq = readSequence(key) else { throw LedgerError.corrupt("an events key is not 8 bytes") }
+                    let stored: StoredEvent
+                    do {
+                        stored = try EventCodec.decode(record: value)
+                    } catch {
+                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+                    }
+                    guard view.inPrefix(seq: seq, recordedMicros: stored.recordedMicros) else { return false }
+                    if stored.event.type == .entryReversed {
+                        let target = stored.event.data.string(.target)!
+                        if let targetSeq = try txn.withValue(ids, key: Array(target.utf8), { $0.flatMap(readSequence) }) {
+                            reversed.insert(targetSeq)
+                        }
+                    } else if view.counts(stored.event) {
+                        kept.append(SequencedEvent(seq: seq, recordedMicros: stored.recordedMicros, event: stored.event))
+                    }
+                    return true
+                }
+            }
+        }
+        return reversed.isEmpty ? kept : kept.filter { !reversed.contains($0.seq) }
+    }
+}

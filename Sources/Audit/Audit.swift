@@ -1,0 +1,1 @@
+// The audit rules of SPEC §5 (one rule per file).

@@ -1,0 +1,1 @@
+// Effective-dated policy parameters loaded from Fixtures/policy (SPEC §4).
