@@ -157,8 +157,8 @@ extension Generator {
             // file-order balance plus credits; the transfer takes `extra` more.
             let extra = Int64(rng.int(1, 40)) * 5_000_00
             let holds = max(available[i] + credited[i], 0)
+            plant(.fundOverdraft) // counted first: the transfer below is the very next line
             transfer(.employmentSpecial, from: r, to: neighbour(of: r), holds + extra, month: m)
-            plant(.fundOverdraft)
         }
     }
 

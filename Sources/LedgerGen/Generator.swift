@@ -10,8 +10,13 @@
 /// - money comes into a budget line only on the first day of a month
 ///   (appropriations, transfers) and leaves it only from the second day on
 ///   (grants, discounts, compensations), and a payout is written only after
-///   the line holds enough in file order; together this keeps every budget
-///   line solvent in business-date order too (no FUND-OVERDRAFT unless planted).
+///   the line holds enough in file order, not counting recoveries; together
+///   this keeps every budget line solvent in business-date order, and in
+///   every prefix of the file (no FUND-OVERDRAFT unless planted);
+/// - a person's months under a programme come from one spell, never repeat,
+///   stay within the term (or up to retirement where clause 十七 allows it) and
+///   end before retirement; certifications are effective before the grants
+///   that need them; loan discounts never exceed the interest due (SPEC §5).
 ///
 /// Policy breaches (SPEC §5) appear only when `breachPermille` > 0, each one
 /// deliberately planted and counted in `planted`.
@@ -81,6 +86,28 @@ final class Generator {
 
     enum SpellPlant {
         static let term: UInt8 = 1, pastRetirement: UInt8 = 2, eligibility: UInt8 = 4
+        /// Not a breach: the spell runs to retirement under clause 十七 and
+        /// the certification has no end, so the person can later be used for
+        /// a planted PAST-RETIREMENT grant.
+        static let toRetirement: UInt8 = 8
+    }
+
+    /// A recent recipient of a one-off subsidy (job-seeking, start-up), kept
+    /// for planted ONCE-ONLY and ELIGIBILITY grants.
+    struct OneOff {
+        var person: Int32
+        var prog: UInt8
+        var region: UInt8
+        var day: Int32
+    }
+
+    /// Someone whose subsidy ran up to retirement, kept for planted PAST-RETIREMENT grants.
+    struct Retiree {
+        var person: Int32
+        var prog: UInt8
+        var region: UInt8
+        var firstPastMonth: Int32
+        var monthlyFen: Int64
     }
 
     struct Enterprise {
@@ -174,8 +201,8 @@ final class Generator {
     var pendingRecoveries: [PendingRecovery] = []
     var internships: [Internship] = []
     var pendingOverdrafts = 0
-    /// A planted DUPLICATE-PERIOD waits for the next monthly grant of a person.
-    var plantDuplicateNext = false
+    var oneOffs: [OneOff] = []
+    var retirees: [Retiree] = []
 
     // Budget lines of the current fiscal year, by fund × region.
     var available = [Int64](repeating: 0, count: 3 * Catalog.regionCount)
@@ -187,6 +214,7 @@ final class Generator {
 
     var typeCounts = [Int](repeating: 0, count: 15)
     var planted = [Int](repeating: 0, count: Rule.allCases.count)
+    var armed: [Rule] = []
     var firstMonth = 0
     var currentMonth = 0
 
@@ -245,8 +273,8 @@ final class Generator {
         let last = Cal.lastDay(ofMonth: m)
         let lo = max(first + from - 1, notBefore)
         let hi = min(first + to - 1, last)
-        if lo >= hi { return min(max(lo, first), last) }
-        return rng.int(lo, hi)
+        precondition(lo <= last, "no day of month \(m) is on or after day \(notBefore)")
+        return lo >= hi ? lo : rng.int(lo, hi)
     }
 
     /// A payout day: never the first of the month, when money comes in.
@@ -257,6 +285,16 @@ final class Generator {
     func count(_ type: T) { typeCounts[type.rawValue] += 1 }
 
     func plant(_ rule: Rule) { planted[rule.rawValue] += 1 }
+
+    /// Counts a planted breach when the breaching line is actually begun:
+    /// `arm` before a grant or discount (whose top-ups may come first and may
+    /// be the last lines written), `fireArmed` right after its `begin`.
+    func arm(_ rule: Rule) { armed.append(rule) }
+
+    func fireArmed() {
+        for rule in armed { plant(rule) }
+        armed.removeAll(keepingCapacity: true)
+    }
 
     /// True for a planted breach at this opportunity.
     func breachHere() -> Bool { breach > 0 && rng.permille(breach) }

@@ -270,14 +270,14 @@ extension Generator {
         if excess && due > 0 { fen = due + max(due * Int64(rng.int(5, 30)) / 100, 100) }
         loan.nextDiscountStart = Int32(end + 1)
         guard fen > 0 else { return }
-        if overlap { plant(.discountOverlap) }
-        if excess { plant(.discountExcess) }
-        if loan.plantRate { plant(.discountRate) }
         let day = max(plannedDay, Int(loan.lastDay))
         loan.lastDay = Int32(day)
         let region = Int(loan.region)
         spend(.employmentSpecial, region, fen, month: m)
         writer.begin("loan.interestDiscounted", day: day)
+        if overlap { plant(.discountOverlap) }
+        if excess { plant(.discountExcess) }
+        if loan.plantRate { plant(.discountRate) }
         writer.id("loan", "L", Int(loan.number), width: 7)
         writer.date("periodStart", start)
         writer.date("periodEnd", end)

@@ -111,6 +111,7 @@ extension Generator {
         grantCount += 1
         let year = m / 12
         let number = writer.begin("subsidy.granted", day: day)
+        fireArmed()
         writer.id("grant", "G", grantCount, width: 9)
         writer.string("program", Catalog.programNames[prog.rawValue])
         if person >= 0 { writer.id("person", "P", Int(person), width: 8) }
@@ -181,7 +182,7 @@ extension Generator {
     func newDifficultyPerson(_ m: Int, postAllowance: Bool, stock: Bool = false) {
         let year = m / 12
         let region = pickCounty()
-        let plantKind: Rule? = !stock && breachHere() ? [Rule.termLimit, .pastRetirement, .eligibility, .duplicatePeriod][rng.below(4)] : nil
+        let plantKind: Rule? = !stock && breachHere() ? [Rule.termLimit, .pastRetirement, .eligibility][rng.below(3)] : nil
         // Ages: most are 35 to just under retirement; a planted past-retirement
         // case is someone who retires within months.
         let female = rng.chance(0.55)
@@ -223,6 +224,7 @@ extension Generator {
             length = min(rng.int(1, 30), maxMonth - m + 1) // the rest of a spell begun before the ledger
         } else if exempt && rng.chance(0.7) {
             length = maxMonth - m + 1 // extended to retirement (clause 十七)
+            if validUntil == Int(Int32.max) { plants = SpellPlant.toRetirement }
         } else {
             length = min(rng.int(6, 36), maxMonth - m + 1)
         }
@@ -238,7 +240,6 @@ extension Generator {
                 minDay: Int32(certDay), validUntil: Int32(clamping: validUntil), monthlyFen: monthly,
                 startMonth: Int32(m), plants: plants, lastWorkingMonth: Int32(maxMonth)))
         }
-        if plantKind == .duplicatePeriod { plantDuplicateNext = true }
     }
 
     /// A graduating student: certified as a college graduate of this year and
@@ -253,18 +254,23 @@ extension Generator {
         let certDay = certify(person.number, "college-graduate", m, notBefore: person.day, graduation: graduation)
         let day = payDay(m, notBefore: certDay)
         let fen = standard(1000, region: 0, year: 2015)
+        if plantKind == .eligibility { arm(.eligibility) }
         let g = grant(.jobSeeking, person: person.number, fen: fen, region: region, day: day)
-        if plantKind == .eligibility { plant(.eligibility) }
         if plantKind == .onceOnly {
+            arm(.onceOnly)
             grant(.jobSeeking, person: person.number, fen: fen, region: region, day: payDay(m, notBefore: day))
-            plant(.onceOnly)
         } else {
             maybeRecover(grant: g.grant, fen: fen, day: day, fund: .employmentSpecial, region: region, probability: 0.003)
         }
-        if plantKind == nil && graduation < Cal.day(year, 12, 31) {
+        if plantKind == nil {
+            remember(OneOff(person: person.number, prog: UInt8(Prog.jobSeeking.rawValue), region: UInt8(region), day: Int32(day)))
             rememberGraduate(Graduate(person: person.number, region: UInt8(region), graduation: Int32(graduation),
                                       certified: Int32(certDay), year: Int32(year)))
         }
+    }
+
+    func remember(_ o: OneOff) {
+        if oneOffs.count < 512 { oneOffs.append(o) } else { oneOffs[rng.below(oneOffs.count)] = o }
     }
 
     func rememberGraduate(_ g: Graduate) {
@@ -326,14 +332,18 @@ extension Generator {
         if rng.chance(0.05) { day = certify(person.number, "veteran", m, notBefore: day) }
         let fen = standard(5000, region: 0, year: 2015)
         let payday = payDay(m, notBefore: day)
+        if plantKind == .eligibility { arm(.eligibility) }
         let g = grant(.startupOnce, person: person.number, fen: fen, region: region, day: payday, withApproval: true)
         switch plantKind {
-        case .eligibility?: plant(.eligibility)
+        case .eligibility?: break
         case .onceOnly?:
+            arm(.onceOnly)
             grant(.startupOnce, person: person.number, fen: fen, region: region, day: payDay(m, notBefore: payday))
-            plant(.onceOnly)
         default:
             maybeRecover(grant: g.grant, fen: fen, day: payday, fund: .employmentSpecial, region: region, probability: 0.004)
+        }
+        if plantKind == nil {
+            remember(OneOff(person: person.number, prog: UInt8(Prog.startupOnce.rawValue), region: UInt8(region), day: Int32(payday)))
         }
         if plantKind == nil && rng.chance(0.5) {
             issuePersonLoan(m, person: person.number, region: region, category: 0, notBefore: payday)
@@ -362,9 +372,9 @@ extension Generator {
             let day = rng.int(lo, hi)
             let period = (Int(sp.nextStart), periodEnd)
             let region = Int(sp.region)
-            if sp.plants & SpellPlant.eligibility != 0 { plant(.eligibility) }
-            if sp.plants & SpellPlant.term != 0 && periodEnd - Int(sp.startMonth) + 1 > 36 { plant(.termLimit) }
-            if sp.plants & SpellPlant.pastRetirement != 0 && periodEnd > Int(sp.lastWorkingMonth) { plant(.pastRetirement) }
+            if sp.plants & SpellPlant.eligibility != 0 { arm(.eligibility) }
+            if sp.plants & SpellPlant.term != 0 && periodEnd - Int(sp.startMonth) + 1 > 36 { arm(.termLimit) }
+            if sp.plants & SpellPlant.pastRetirement != 0 && periodEnd > Int(sp.lastWorkingMonth) { arm(.pastRetirement) }
             if rng.chance(0.001) {
                 // Keyed with a wrong amount, reversed, then granted again correctly.
                 let wrong = grant(prog, person: sp.person, enterprise: sp.enterprise, period: period, fen: fen + 100_00, region: region, day: day)
@@ -373,12 +383,10 @@ extension Generator {
                 grant(prog, person: sp.person, enterprise: sp.enterprise, period: period, fen: fen, region: region, day: day)
             } else {
                 let g = grant(prog, person: sp.person, enterprise: sp.enterprise, period: period, fen: fen, region: region, day: day)
-                if plantDuplicateNext && prog != .siGraduate {
-                    // The same months paid again (a planted DUPLICATE-PERIOD).
-                    plantDuplicateNext = false
-                    grant(prog, person: sp.person, enterprise: sp.enterprise, period: period, fen: fen, region: region,
-                          day: rng.int(day, hi))
-                    plant(.duplicatePeriod)
+                // (A spell that already carries a planted breach gets no second one.)
+                if prog != .siGraduate && sp.plants & (SpellPlant.term | SpellPlant.pastRetirement | SpellPlant.eligibility) == 0
+                    && breachHere() {
+                    plantGrantBreach(m, spell: sp, period: period, fen: fen, day: day, lastDay: hi)
                 } else {
                     maybeRecover(grant: g.grant, fen: sp.monthlyFen, day: day, fund: .employmentSpecial, region: region,
                                  probability: prog == .siGraduate ? 0.01 : 0.003)
@@ -386,6 +394,10 @@ extension Generator {
             }
             sp.nextStart = Int32(periodEnd + 1)
             if sp.nextStart > sp.endMonth {
+                if sp.plants & SpellPlant.toRetirement != 0 && retirees.count < 512 {
+                    retirees.append(Retiree(person: sp.person, prog: sp.prog, region: sp.region,
+                                            firstPastMonth: sp.lastWorkingMonth + 1, monthlyFen: sp.monthlyFen))
+                }
                 spells[i] = spells[spells.count - 1]
                 spells.removeLast()
             } else {
@@ -393,6 +405,57 @@ extension Generator {
                 i += 1
             }
         }
+    }
+
+    /// A planted breach next to a person's monthly grant (about one grant in
+    /// 1000/`breachPermille`): the same months paid again, a second one-off
+    /// subsidy, a post allowance without the certification, a month past
+    /// retirement, or next month's overdraft. Counted when written.
+    func plantGrantBreach(_ m: Int, spell sp: Spell, period: (Int, Int), fen: Int64, day: Int, lastDay: Int) {
+        let prog = Prog(rawValue: Int(sp.prog))!
+        let region = Int(sp.region)
+        // Weights: duplicate 3, once-only 2, eligibility 2, past retirement 2, overdraft 1 (in tenths).
+        switch [0, 0, 0, 1, 1, 2, 2, 3, 3, 4][rng.below(10)] {
+        case 1:
+            // ONCE-ONLY: a second start-up subsidy, or a second job-seeking one in the same year.
+            if let i = oneOffs.indices.first(where: { oneOffs[$0].prog == UInt8(Prog.startupOnce.rawValue)
+                    || Cal.year(ofDay: Int(oneOffs[$0].day)) == m / 12 }) {
+                let o = oneOffs.remove(at: i)
+                let p = Prog(rawValue: Int(o.prog))!
+                arm(.onceOnly)
+                grant(p, person: o.person, fen: standard(p == .startupOnce ? 5000 : 1000, region: 0, year: 2015),
+                      region: Int(o.region), day: payDay(m, notBefore: Int(o.day)))
+                return
+            }
+        case 2:
+            // ELIGIBILITY: a post allowance for a young graduate, who holds no
+            // employment-difficulty certification (and is far from retirement).
+            if let i = oneOffs.indices.first(where: { oneOffs[$0].prog == UInt8(Prog.jobSeeking.rawValue) }) {
+                let o = oneOffs.remove(at: i)
+                arm(.eligibility)
+                grant(.postAllowance, person: o.person, period: (m, m), fen: standard(1000, region: Int(o.region), year: m / 12),
+                      region: Int(o.region), day: payDay(m, notBefore: Int(o.day)))
+                return
+            }
+        case 3:
+            // PAST-RETIREMENT: one more month paid to someone whose subsidy ended at retirement.
+            if let i = retirees.indices.first(where: { Int(retirees[$0].firstPastMonth) <= m }) {
+                let r = retirees.remove(at: i)
+                let month = Int(r.firstPastMonth)
+                arm(.pastRetirement)
+                grant(Prog(rawValue: Int(r.prog))!, person: r.person, period: (month, month), fen: r.monthlyFen,
+                      region: Int(r.region), day: payDay(m))
+                return
+            }
+        case 4:
+            pendingOverdrafts += 1
+            return
+        default:
+            break
+        }
+        // DUPLICATE-PERIOD: the same months paid again.
+        arm(.duplicatePeriod)
+        grant(prog, person: sp.person, enterprise: sp.enterprise, period: period, fen: fen, region: region, day: rng.int(day, lastDay))
     }
 
     // MARK: Programmes paid to enterprises and institutions
