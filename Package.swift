@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
-        .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI", "LedgerTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -107,3 +107,10 @@ extension Ledger {
         return reversed.isEmpty ? kept : kept.filter { !reversed.contains($0.seq) }
     }
 }
+
+extension Ledger {
+    /// Runs `body` with look-ups answered from one consistent snapshot of the log.
+    public func withLookup<T>(_ body: (EventLookup) throws -> T) throws -> T {
+        try env.read { txn in try body(IndexLookup(ledger: self, txn: txn)) }
+    }
+}

@@ -42,12 +42,16 @@ struct BalancesCommand: ParsableCommand {
 
 /// Writes a report in the chosen format to standard output or a file.
 func emit(_ table: ReportTable, format: OutputFormat, to path: String?) throws {
-    var text: String
     switch format {
-    case .json: text = table.renderJSON()
-    case .csv: text = (path == nil ? "" : CSV.byteOrderMark) + table.renderCSV()
-    case .table: text = table.renderTable()
+    case .json: try write(table.renderJSON(), to: path)
+    case .csv: try write((path == nil ? "" : CSV.byteOrderMark) + table.renderCSV(), to: path)
+    case .table: try write(table.renderTable(), to: path)
     }
+}
+
+/// Writes text to standard output, or to a file when a path is given.
+func write(_ text: String, to path: String?) throws {
+    var text = text
     guard let path else {
         var out = Output()
         out.write(text)
