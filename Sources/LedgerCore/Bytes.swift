@@ -116,10 +116,11 @@ public struct ByteReader {
     private mutating func utf8(_ count: Int) throws(DecodingError) -> String {
         let start = offset
         let view = try slice(count)
-        guard let text = String(validating: view, as: UTF8.self) else {
+        guard isValidUTF8(view) else {
             throw DecodingError(offset: start, reason: "string is not valid UTF-8")
         }
-        return text
+        // Validated above, so decoding repairs nothing.
+        return String(decoding: view.bindMemory(to: UInt8.self), as: UTF8.self)
     }
 }
 

@@ -129,7 +129,7 @@ public enum EventCodec {
         case let flag: throw reader.fail("expect flag \(flag) is neither 0 nor 1")
         }
         let count = Int(try reader.u8())
-        var entries: [(Field, FieldValue)] = []
+        var entries: [(field: Field, value: FieldValue)] = []
         entries.reserveCapacity(count)
         var lastTag: UInt8 = 0
         for _ in 0..<count {
@@ -159,6 +159,6 @@ public enum EventCodec {
             }
             entries.append((field, value))
         }
-        return Event(id: id, type: type, effective: effective, expect: expect, data: FieldSet(entries))
+        return Event(id: id, type: type, effective: effective, expect: expect, data: FieldSet(ascending: entries))
     }
 }

@@ -66,10 +66,20 @@ public enum EventType: UInt8, CaseIterable, Sendable {
     public var schema: [FieldSpec] { EventType.schemas[Int(rawValue)] }
 
     /// The kind of `field` in this type, or nil when the type has no such field.
+    @inline(__always)
     public func kind(of field: Field) -> FieldKind? {
-        for spec in schema where spec.field == field { return spec.kind }
-        return nil
+        EventType.kinds[Int(rawValue) * EventType.tagSlots + Int(field.rawValue)]
     }
+
+    private static let tagSlots = 32
+    /// Kinds indexed by type code × 32 + tag, for decoding without a search.
+    private static let kinds: [FieldKind?] = {
+        var table = [FieldKind?](repeating: nil, count: (allCases.count + 1) * tagSlots)
+        for type in allCases {
+            for spec in type.schema { table[Int(type.rawValue) * tagSlots + Int(spec.field.rawValue)] = spec.kind }
+        }
+        return table
+    }()
 
     /// Schemas indexed by type code (index 0 unused).
     private static let schemas: [[FieldSpec]] = {

@@ -194,6 +194,11 @@ public struct FieldSet: Hashable, Sendable {
 
     public init() { entries = [] }
 
+    /// Fields already in strictly ascending tag order (as stored).
+    init(ascending pairs: [(field: Field, value: FieldValue)]) {
+        entries = pairs
+    }
+
     public init(_ pairs: [(Field, FieldValue)]) {
         entries = []
         for (field, value) in pairs { self[field] = value }

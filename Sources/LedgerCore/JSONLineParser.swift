@@ -324,6 +324,10 @@ struct JSONText {
 func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     var index = 0
     let count = bytes.count
+    // ASCII fast path, eight bytes at a time.
+    while index + 8 <= count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+        index += 8
+    }
     while index < count {
         let lead = bytes[index]
         if lead < 0x80 {
