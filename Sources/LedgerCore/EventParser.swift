@@ -126,12 +126,11 @@ public struct EventParser: Sendable {
             guard let field = Field(bytes: key) else {
                 throw FieldError("data.\(key.string)", "unknown field")
             }
-            let path = "data.\(field.name)"
             guard let kind = type.kind(of: field) else {
-                throw FieldError(path, "is not a field of \(type.name); its fields are \(fieldList(type))")
+                throw FieldError("data.\(field.name)", "is not a field of \(type.name); its fields are \(fieldList(type))")
             }
             let bit: UInt64 = 1 << UInt64(field.rawValue)
-            if seen & bit != 0 { throw FieldError(path, "appears twice") }
+            if seen & bit != 0 { throw FieldError("data.\(field.name)", "appears twice") }
             seen |= bit
             data.append(field, try readValue(&s, kind: kind, field: field))
         }
@@ -142,7 +141,8 @@ public struct EventParser: Sendable {
     }
 
     private static func readValue(_ s: inout JSONScanner, kind: FieldKind, field: Field) throws(FieldError) -> FieldValue {
-        let path = "data.\(field.name)"
+        // Built only when an error needs it: this is the import's hot path.
+        var path: String { "data.\(field.name)" }
         switch kind {
         case .fiscalYear, .basisPoints:
             let value = try s.readValue()
