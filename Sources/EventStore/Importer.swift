@@ -67,34 +67,32 @@ extension Ledger {
         let report: ImportReport = try env.write { txn in
             var batch = try BatchWriter(ledger: self, txn: txn)
             var report = ImportReport()
-            outer: for source in sources {
-                var lines = LineReader(source.bytes)
-                var lastProgressBytes = 0
-                while let (number, line) = lines.next() {
-                    if line.count > Self.maxLineBytes {
-                        report.errors.append(LineError(source: source.name, line: number,
-                            error: FieldError("json", "line is \(line.count) bytes, longer than the limit of \(Self.maxLineBytes)")))
-                    } else {
-                        do {
-                            let event = try parser.parse(line)
-                            switch try batch.append(event) {
-                            case .appended: report.appended += 1
-                            case .duplicate: report.duplicates += 1
-                            }
-                        } catch let error as FieldError {
-                            report.errors.append(LineError(source: source.name, line: number, error: error))
+            let pipeline = ParsePipeline(buffers: sources.map(\.bytes), parser: parser, maxLineBytes: Self.maxLineBytes)
+            // However this ends (an LMDB error included), the parser thread
+            // stops before the sources can be unmapped.
+            defer { pipeline.finish() }
+            var lastProgressBytes = 0
+            outer: while let chunk = pipeline.take() {
+                let name = sources[chunk.source].name
+                for line in chunk.lines {
+                    do {
+                        switch try batch.append(try line.result.get()) {
+                        case .appended: report.appended += 1
+                        case .duplicate: report.duplicates += 1
+                        }
+                    } catch let error as FieldError {
+                        report.errors.append(LineError(source: name, line: line.number, error: error))
+                        if report.errors.count >= Self.maxReportedErrors {
+                            report.stoppedEarly = true
+                            break outer
                         }
                     }
-                    if report.errors.count >= Self.maxReportedErrors {
-                        report.stoppedEarly = true
-                        break outer
-                    }
-                    if let progress, lines.offset - lastProgressBytes >= 1 << 20 {
-                        lastProgressBytes = lines.offset
-                        progress(ImportProgress(source: source.name, bytesDone: lines.offset, bytesTotal: source.bytes.count, lines: number))
-                    }
                 }
-                progress?(ImportProgress(source: source.name, bytesDone: source.bytes.count, bytesTotal: source.bytes.count, lines: lines.lineNumber))
+                let total = sources[chunk.source].bytes.count
+                if let progress, chunk.sourceFinished || chunk.bytesDone - lastProgressBytes >= 1 << 20 {
+                    lastProgressBytes = chunk.sourceFinished ? 0 : chunk.bytesDone
+                    progress(ImportProgress(source: name, bytesDone: chunk.bytesDone, bytesTotal: total, lines: chunk.linesDone))
+                }
             }
             if !report.errors.isEmpty { throw ImportRejected(report: report) }
             report.headSeq = batch.nextSeq - 1

@@ -1,0 +1,122 @@
+import Dispatch
+import Glibc
+import LedgerCore
+
+/// Parses input lines on a second thread while the writer applies the
+/// previous chunk: parsing needs nothing but the line, so it can run ahead.
+/// The writer's thread keeps the LMDB write transaction (LMDB ties it to
+/// the thread that began it); chunks arrive in input order, and at most
+/// `capacity` chunks wait, which bounds memory.
+final class ParsePipeline: @unchecked Sendable {
+    /// One parsed line: its number and either the event or why it was refused.
+    struct Line: Sendable {
+        var number: Int
+        var result: Result<Event, FieldError>
+    }
+
+    /// A run of consecutive lines of one source.
+    struct Chunk: Sendable {
+        var source: Int
+        var lines: [Line]
+        /// Offset in the source after the chunk's last line, and its line count so far.
+        var bytesDone: Int
+        var linesDone: Int
+        var sourceFinished: Bool
+    }
+
+    /// The sources' bytes; they outlive the pipeline (the caller waits for it).
+    private struct Sources: @unchecked Sendable {
+        let buffers: [UnsafeRawBufferPointer]
+    }
+
+    static let linesPerChunk = 2048
+    private let capacity = 8
+    private var queue: [Chunk] = []
+    private var finished = false
+    private var cancelled = false
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(buffers: [UnsafeRawBufferPointer], parser: EventParser, maxLineBytes: Int) {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        let sources = Sources(buffers: buffers)
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            produce(sources, parser: parser, maxLineBytes: maxLineBytes)
+            done.signal()
+        }
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    private func produce(_ sources: Sources, parser: EventParser, maxLineBytes: Int) {
+        for (index, buffer) in sources.buffers.enumerated() {
+            var reader = LineReader(buffer)
+            var lines: [Line] = []
+            lines.reserveCapacity(Self.linesPerChunk)
+            while true {
+                let next = reader.next()
+                if let (number, line) = next {
+                    if line.count > maxLineBytes {
+                        lines.append(Line(number: number, result: .failure(FieldError(
+                            "json", "line is \(line.count) bytes, longer than the limit of \(maxLineBytes)"))))
+                    } else {
+                        do {
+                            lines.append(Line(number: number, result: .success(try parser.parse(line))))
+                        } catch {
+                            lines.append(Line(number: number, result: .failure(error)))
+                        }
+                    }
+                }
+                if next == nil || lines.count == Self.linesPerChunk {
+                    let chunk = Chunk(source: index, lines: lines, bytesDone: reader.offset, linesDone: reader.lineNumber,
+                                      sourceFinished: next == nil)
+                    guard put(chunk) else { return }
+                    lines = []
+                    lines.reserveCapacity(Self.linesPerChunk)
+                }
+                if next == nil { break }
+            }
+        }
+        pthread_mutex_lock(&mutex)
+        finished = true
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Waits for room; false when the consumer has gone away.
+    private func put(_ chunk: Chunk) -> Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while queue.count >= capacity && !cancelled { pthread_cond_wait(&condition, &mutex) }
+        if cancelled { return false }
+        queue.append(chunk)
+        pthread_cond_broadcast(&condition)
+        return true
+    }
+
+    /// The next chunk in input order, or nil when every line has been handed out.
+    func take() -> Chunk? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while queue.isEmpty && !finished { pthread_cond_wait(&condition, &mutex) }
+        guard !queue.isEmpty else { return nil }
+        let chunk = queue.removeFirst()
+        pthread_cond_broadcast(&condition)
+        return chunk
+    }
+
+    /// Stops the producer and waits until it no longer touches the sources.
+    /// Must be called once, after the last `take`.
+    func finish() {
+        pthread_mutex_lock(&mutex)
+        cancelled = true
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+        done.wait()
+    }
+}
