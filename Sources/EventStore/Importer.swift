@@ -67,6 +67,8 @@ extension Ledger {
         let report: ImportReport = try env.write { txn in
             var batch = try BatchWriter(ledger: self, txn: txn)
             var report = ImportReport()
+            let projections = try ProjectionWriter(ledger: self, txn: txn)
+            try projections.catchUp(to: batch.nextSeq - 1)
             let pipeline = ParsePipeline(buffers: sources.map(\.bytes), parser: parser, maxLineBytes: Self.maxLineBytes)
             // However this ends (an LMDB error included), the parser thread
             // stops before the sources can be unmapped.
@@ -76,8 +78,12 @@ extension Ledger {
                 let name = sources[chunk.source].name
                 for line in chunk.lines {
                     do {
-                        switch try batch.append(try line.result.get()) {
-                        case .appended: report.appended += 1
+                        let event = try line.result.get()
+                        switch try batch.append(event) {
+                        case .appended:
+                            report.appended += 1
+                            // Once a line is refused the batch is lost; stop folding.
+                            if report.errors.isEmpty { try projections.apply(event, seq: batch.nextSeq - 1) }
                         case .duplicate: report.duplicates += 1
                         }
                     } catch let error as FieldError {
@@ -95,6 +101,7 @@ extension Ledger {
                 }
             }
             if !report.errors.isEmpty { throw ImportRejected(report: report) }
+            try projections.flush()
             report.headSeq = batch.nextSeq - 1
             report.headHash = batch.previousHash
             if report.appended > 0 { report.firstAppendedSeq = batch.firstSeq }

@@ -26,8 +26,15 @@ public final class Ledger {
     let streamEvents: Database
     let reversals: Database
     let meta: Database
+    /// Stored projections (derived; rebuilt by `rebuild`): current entries,
+    /// their checkpoint and version, and periodic whole-state snapshots.
+    /// Nil only for a ledger opened read-only that has never stored them.
+    let projectionEntries: Database?
+    let projectionMeta: Database?
+    let projectionSnapshots: Database?
 
-    static let databaseNames = ["events", "ids", "streams", "stream-events", "reversals", "meta"]
+    static let databaseNames = ["events", "ids", "streams", "stream-events", "reversals", "meta",
+                                "projection-entries", "projection-meta", "projection-snapshots"]
 
     private init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
         self.path = path
@@ -46,6 +53,16 @@ public final class Ledger {
         streamEvents = try open("stream-events")
         reversals = try open("reversals")
         meta = try open("meta")
+        func openOptional(_ name: String) throws -> Database? {
+            do {
+                return try env.openDatabase(named: name, create: !options.readOnly)
+            } catch let error as LMDBError where error.isNotFound {
+                return nil
+            }
+        }
+        projectionEntries = try openOptional("projection-entries")
+        projectionMeta = try openOptional("projection-meta")
+        projectionSnapshots = try openOptional("projection-snapshots")
     }
 
     /// Options for opening; tests shrink the initial map to force growth.
@@ -135,26 +152,28 @@ public final class Ledger {
     /// Calls `body` with each stored event from `from` through `to` in
     /// sequence order, until it returns false.
     public func forEachEvent(from: UInt64 = 1, to: UInt64 = .max, _ body: (StoredEvent) throws -> Bool) throws {
-        try env.read { txn in
-            try txn.withCursor(events) { cursor in
-                var expected = max(from, 1)
-                try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
-                    guard let seq = readSequence(key), seq <= to else { return false }
-                    guard seq == expected else {
-                        throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
-                    }
-                    expected += 1
-                    let stored: StoredEvent
-                    do {
-                        stored = try EventCodec.decode(record: value)
-                    } catch {
-                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-                    }
-                    guard stored.seq == seq else {
-                        throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(stored.seq)")
-                    }
-                    return try body(stored)
+        try env.read { txn in try forEachEvent(in: txn, from: from, to: to, body) }
+    }
+
+    func forEachEvent(in txn: ReadTransaction, from: UInt64, to: UInt64, _ body: (StoredEvent) throws -> Bool) throws {
+        try txn.withCursor(events) { cursor in
+            var expected = max(from, 1)
+            try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
+                guard let seq = readSequence(key), seq <= to else { return false }
+                guard seq == expected else {
+                    throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                 }
+                expected += 1
+                let stored: StoredEvent
+                do {
+                    stored = try EventCodec.decode(record: value)
+                } catch {
+                    throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+                }
+                guard stored.seq == seq else {
+                    throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(stored.seq)")
+                }
+                return try body(stored)
             }
         }
     }

@@ -39,30 +39,93 @@ final class IndexLookup: EventLookup {
 }
 
 extension Ledger {
-    /// Replays the log prefix of `view` into every balance.
+    /// The balances of `view`.
+    ///
+    /// Without a business-date filter the answer starts from stored state:
+    /// the current projections when the view reaches their checkpoint, or
+    /// else the nearest snapshot at or before the view's last event, and
+    /// folds only the events after it. With `--effective-on` it replays the
+    /// prefix, keeping the events effective by that date.
     public func balances(view: LedgerView) throws -> (balances: Balances, lastSeq: UInt64) {
         try env.read { txn in
+            let head = try head(in: txn).seq
+            let last = try lastSeq(of: view, head: head, in: txn)
             let lookup = IndexLookup(ledger: self, txn: txn)
             var balances = Balances()
-            var lastSeq: UInt64 = 0
-            try txn.withCursor(events) { cursor in
-                try cursor.forEach(from: sequenceKey(1)) { key, value in
-                    guard let seq = readSequence(key) else { throw LedgerError.corrupt("an events key is not 8 bytes") }
-                    let stored: StoredEvent
-                    do {
-                        stored = try EventCodec.decode(record: value)
-                    } catch {
-                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-                    }
-                    // Recorded times never decrease: the first event past the view ends it.
-                    guard view.inPrefix(seq: seq, recordedMicros: stored.recordedMicros) else { return false }
+            var from: UInt64 = 1
+            if view.effectiveOn == nil, let start = try storedStart(upTo: last, in: txn) {
+                balances = start.balances
+                from = start.seq + 1
+            }
+            if from <= last {
+                try forEachEvent(in: txn, from: from, to: last) { stored in
                     try balances.apply(stored.event, view: view, lookup: lookup)
-                    lastSeq = seq
                     return true
                 }
             }
-            return (balances, lastSeq)
+            return (balances, last)
         }
+    }
+
+    /// The stored state closest below `last`: the current projections if
+    /// their checkpoint is ≤ `last`, else the latest snapshot ≤ `last`.
+    func storedStart(upTo last: UInt64, in txn: ReadTransaction) throws -> (seq: UInt64, balances: Balances)? {
+        guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots else { return nil }
+        let (version, checkpoint) = try readProjectionMeta(in: txn, meta)
+        guard version == Self.projectionVersion else { return nil }
+        if checkpoint <= last && checkpoint > 0 {
+            var balances = Balances()
+            try txn.withCursor(entries) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
+                        throw LedgerError.corrupt("a projection entry has an unknown table")
+                    }
+                    try StateCodec.insert(table, key: UnsafeRawBufferPointer(rebasing: key[1...]), value: value, into: &balances)
+                    return true
+                }
+            }
+            return (checkpoint, balances)
+        }
+        // The latest snapshot at or before `last`.
+        var best: UInt64?
+        try txn.withCursor(snapshots) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, _ in
+                guard let seq = readSequence(key), seq <= last else { return false }
+                best = seq
+                return true
+            }
+        }
+        guard let best else { return nil }
+        let balances = try txn.withValue(snapshots, key: sequenceKey(best)) { bytes -> Balances in
+            guard let bytes else { throw LedgerError.corrupt("snapshot \(best) vanished") }
+            do {
+                return try StateCodec.decode(bytes)
+            } catch {
+                throw LedgerError.corrupt("snapshot \(best) cannot be decoded (\(error))")
+            }
+        }
+        return (best, balances)
+    }
+
+    /// The last seq of the view's log prefix: bounded by `--as-of-seq`, and
+    /// by `--known-at` through a binary search (recorded times never decrease).
+    func lastSeq(of view: LedgerView, head: UInt64, in txn: ReadTransaction) throws -> UInt64 {
+        var last = min(view.asOfSeq ?? head, head)
+        guard let knownAt = view.knownAtMicros else { return last }
+        func recorded(_ seq: UInt64) throws -> Int64 {
+            try txn.withValue(events, key: sequenceKey(seq)) { record in
+                guard let record, record.count >= 32 + 17 else { throw LedgerError.corrupt("event \(seq) is missing or short") }
+                var reader = ByteReader(record, offset: 32 + 9)
+                return try reader.i64()
+            }
+        }
+        guard last > 0, try recorded(1) <= knownAt else { return 0 }
+        var low: UInt64 = 1
+        while low < last {
+            let middle = low + (last - low + 1) / 2
+            if try recorded(middle) <= knownAt { low = middle } else { last = middle - 1 }
+        }
+        return low
     }
 }
 

@@ -99,7 +99,10 @@ extension Ledger {
                 }
             }
             var databases: [(String, Int, Int)] = []
-            for (name, db) in zip(Self.databaseNames, [events, ids, streams, streamEvents, reversals, meta]) {
+            let all: [Database?] = [events, ids, streams, streamEvents, reversals, meta,
+                                    projectionEntries, projectionMeta, projectionSnapshots]
+            for (name, db) in zip(Self.databaseNames, all) {
+                guard let db else { continue }
                 let stat = try txn.statistics(db)
                 databases.append((name, stat.entries, stat.bytes))
             }

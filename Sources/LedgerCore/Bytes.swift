@@ -49,6 +49,11 @@ public struct DecodingError: Error, Equatable, Sendable, CustomStringConvertible
     public let offset: Int
     public let reason: String
     public var description: String { "at byte \(offset): \(reason)" }
+
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
 }
 
 /// Reads what ``ByteWriter`` wrote. Every read is bounds-checked.

@@ -129,8 +129,6 @@ public struct Balances: Sendable {
     public var people: [PersonProgrammeKey: PersonProgramme] = [:]
     public var enterprises: [EnterpriseProgrammeKey: EnterpriseProgramme] = [:]
     public var loans: [String: LoanBalance] = [:]
-    /// Events folded in, reversals included.
-    public var eventsApplied = 0
 
     public struct PersonProgrammeKey: Hashable, Comparable, Sendable {
         public var person: String
@@ -167,7 +165,6 @@ public struct Balances: Sendable {
             guard view.counts(event) else { return }
             try fold(event, sign: 1, lookup: lookup)
         }
-        eventsApplied += 1
     }
 
     /// Adds (sign 1) or removes (sign −1) one event's effect.

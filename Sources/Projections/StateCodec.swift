@@ -1,0 +1,204 @@
+import LedgerCore
+
+/// The stored form of balances: every entry as (table, key, value) bytes.
+///
+/// Keys sort, byte by byte, in the canonical order of the entries (strings
+/// end in 0x00, which no identifier contains), so a scan of a stored table
+/// and a sort of an in-memory one give the same sequence. The canonical
+/// bytes of a whole state — the tables in order, each entry as
+/// `u8 table, u16 key length, key, u32 value length, value` — are what
+/// snapshots hold and what the projection digest hashes.
+public enum StateCodec {
+    public enum Table: UInt8, CaseIterable, Sendable {
+        case lines = 1, people = 2, enterprises = 3, loans = 4
+    }
+
+    // MARK: Keys
+
+    public static func key(_ line: BudgetLineKey) -> [UInt8] {
+        var w = ByteWriter(capacity: 48)
+        w.raw(line.fund.utf8); w.u8(0)
+        w.raw(line.region.utf8); w.u8(0)
+        w.u32(UInt32(line.fiscalYear))
+        return w.bytes
+    }
+
+    public static func key(_ person: Balances.PersonProgrammeKey) -> [UInt8] {
+        Array(person.person.utf8) + [0] + Array(person.programme.utf8)
+    }
+
+    public static func key(_ enterprise: Balances.EnterpriseProgrammeKey) -> [UInt8] {
+        Array(enterprise.enterprise.utf8) + [0] + Array(enterprise.programme.utf8)
+    }
+
+    public static func key(loan: String) -> [UInt8] { Array(loan.utf8) }
+
+    static func splitKey(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> (String, UnsafeRawBufferPointer) {
+        guard let zero = bytes.firstIndex(of: 0) else { throw DecodingError(offset: 0, reason: "key without separator") }
+        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<zero]), as: UTF8.self)
+        return (head, UnsafeRawBufferPointer(rebasing: bytes[(zero + 1)...]))
+    }
+
+    public static func lineKey(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> BudgetLineKey {
+        let (fund, rest) = try splitKey(bytes)
+        let (region, year) = try splitKey(rest)
+        guard year.count == 4 else { throw DecodingError(offset: 0, reason: "budget line key without a year") }
+        return BudgetLineKey(fund: fund, region: region, fiscalYear: Int64(UInt32(bigEndian: year.loadUnaligned(as: UInt32.self))))
+    }
+
+    public static func personKey(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> Balances.PersonProgrammeKey {
+        let (person, programme) = try splitKey(bytes)
+        return .init(person: person, programme: String(decoding: programme, as: UTF8.self))
+    }
+
+    public static func enterpriseKey(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> Balances.EnterpriseProgrammeKey {
+        let (enterprise, programme) = try splitKey(bytes)
+        return .init(enterprise: enterprise, programme: String(decoding: programme, as: UTF8.self))
+    }
+
+    // MARK: Values
+
+    static func moneyMap(_ map: [String: Money], _ w: inout ByteWriter) {
+        w.u16(UInt16(map.count))
+        for key in map.keys.sorted() {
+            w.string8(key)
+            w.i64(map[key]!.fen)
+        }
+    }
+
+    static func moneyMap(_ r: inout ByteReader) throws(DecodingError) -> [String: Money] {
+        var map: [String: Money] = [:]
+        for _ in 0..<Int(try r.u16()) {
+            let key = try r.string8()
+            map[key] = Money(fen: try r.i64())
+        }
+        return map
+    }
+
+    public static func value(_ line: BudgetLine) -> [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        w.i64(line.appropriated.fen); w.i64(line.transferredIn.fen); w.i64(line.transferredOut.fen); w.i64(line.recovered.fen)
+        moneyMap(line.paidByProgramme, &w)
+        moneyMap(line.recoveredByProgramme, &w)
+        return w.bytes
+    }
+
+    public static func line(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> BudgetLine {
+        var r = ByteReader(bytes)
+        var line = BudgetLine()
+        line.appropriated = Money(fen: try r.i64()); line.transferredIn = Money(fen: try r.i64())
+        line.transferredOut = Money(fen: try r.i64()); line.recovered = Money(fen: try r.i64())
+        line.paidByProgramme = try moneyMap(&r)
+        line.recoveredByProgramme = try moneyMap(&r)
+        return line
+    }
+
+    public static func value(_ entry: PersonProgramme) -> [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        w.i64(entry.granted.fen); w.i64(entry.recovered.fen); w.u32(UInt32(entry.grants))
+        w.u32(UInt32(entry.monthCoverage.count))
+        for month in entry.monthCoverage.keys.sorted() { w.i32(month.index); w.u32(UInt32(entry.monthCoverage[month]!)) }
+        w.u32(UInt32(entry.approvals.count))
+        for day in entry.approvals.keys.sorted() { w.i32(day.dayNumber); w.u32(UInt32(entry.approvals[day]!)) }
+        return w.bytes
+    }
+
+    public static func person(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> PersonProgramme {
+        var r = ByteReader(bytes)
+        var entry = PersonProgramme()
+        entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
+        for _ in 0..<Int(try r.u32()) { entry.monthCoverage[YearMonth(index: try r.i32())] = Int(try r.u32()) }
+        for _ in 0..<Int(try r.u32()) { entry.approvals[CalendarDate(dayNumber: try r.i32())] = Int(try r.u32()) }
+        return entry
+    }
+
+    public static func value(_ entry: EnterpriseProgramme) -> [UInt8] {
+        var w = ByteWriter(capacity: 24)
+        w.i64(entry.granted.fen); w.i64(entry.recovered.fen); w.u32(UInt32(entry.grants))
+        return w.bytes
+    }
+
+    public static func enterprise(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> EnterpriseProgramme {
+        var r = ByteReader(bytes)
+        var entry = EnterpriseProgramme()
+        entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
+        return entry
+    }
+
+    public static func value(_ loan: LoanBalance) -> [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        w.string8(loan.borrower); w.string8(loan.category); w.string8(loan.region); w.i32(loan.issued.dayNumber)
+        for amount in [loan.principal, loan.repaid, loan.discounted, loan.compensated, loan.recovered, loan.writtenOff] { w.i64(amount.fen) }
+        w.u32(UInt32(loan.defaults))
+        return w.bytes
+    }
+
+    public static func loan(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> LoanBalance {
+        var r = ByteReader(bytes)
+        var loan = LoanBalance(borrower: try r.string8(), category: try r.string8(), region: try r.string8(),
+                               issued: CalendarDate(dayNumber: try r.i32()))
+        loan.principal = Money(fen: try r.i64()); loan.repaid = Money(fen: try r.i64()); loan.discounted = Money(fen: try r.i64())
+        loan.compensated = Money(fen: try r.i64()); loan.recovered = Money(fen: try r.i64()); loan.writtenOff = Money(fen: try r.i64())
+        loan.defaults = Int(try r.u32())
+        return loan
+    }
+
+    // MARK: Whole states
+
+    /// Every entry of `balances` as (table, key, value), in canonical order.
+    public static func entries(_ balances: Balances) -> [(table: Table, key: [UInt8], value: [UInt8])] {
+        var out: [(Table, [UInt8], [UInt8])] = []
+        out.reserveCapacity(balances.lines.count + balances.people.count + balances.enterprises.count + balances.loans.count)
+        func add(_ table: Table, _ pairs: [([UInt8], [UInt8])]) {
+            for pair in pairs.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) { out.append((table, pair.0, pair.1)) }
+        }
+        add(.lines, balances.lines.map { (key($0.key), value($0.value)) })
+        add(.people, balances.people.map { (key($0.key), value($0.value)) })
+        add(.enterprises, balances.enterprises.map { (key($0.key), value($0.value)) })
+        add(.loans, balances.loans.map { (key(loan: $0.key), value($0.value)) })
+        return out
+    }
+
+    /// Appends one entry's canonical bytes.
+    public static func append(_ table: Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, to w: inout ByteWriter) {
+        w.u8(table.rawValue)
+        w.u16(UInt16(key.count))
+        w.raw(key)
+        w.u32(UInt32(value.count))
+        w.raw(value)
+    }
+
+    /// The canonical bytes of a whole state.
+    public static func canonicalBytes(_ balances: Balances) -> [UInt8] {
+        var w = ByteWriter(capacity: 1 << 16)
+        for entry in entries(balances) {
+            entry.key.withUnsafeBytes { k in entry.value.withUnsafeBytes { v in append(entry.table, key: k, value: v, to: &w) } }
+        }
+        return w.bytes
+    }
+
+    /// Adds one stored entry to `balances`.
+    public static func insert(_ table: Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                              into balances: inout Balances) throws(DecodingError) {
+        switch table {
+        case .lines: balances.lines[try lineKey(key)] = try line(value)
+        case .people: balances.people[try personKey(key)] = try person(value)
+        case .enterprises: balances.enterprises[try enterpriseKey(key)] = try enterprise(value)
+        case .loans: balances.loans[String(decoding: key, as: UTF8.self)] = try loan(value)
+        }
+    }
+
+    /// Reads a whole state back from its canonical bytes.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> Balances {
+        var balances = Balances()
+        var r = ByteReader(bytes)
+        while r.remaining > 0 {
+            let code = try r.u8()
+            guard let table = Table(rawValue: code) else { throw r.fail("unknown table \(code)") }
+            let key = try r.slice(Int(try r.u16()))
+            let value = try r.slice(Int(try r.u32()))
+            try insert(table, key: key, value: value, into: &balances)
+        }
+        return balances
+    }
+}

@@ -1,0 +1,99 @@
+import EventStore
+import Foundation
+import LedgerCore
+import Projections
+import Testing
+
+@Suite("Stored projections")
+struct ProjectionStoreTests {
+    /// Balances folded in memory from the parsed lines of a file, up to `prefix` events.
+    func folded(_ path: String, prefix: Int = .max, view: LedgerView = .all) throws -> Balances {
+        final class Lookup: EventLookup {
+            var byID: [String: Event] = [:]
+            var grants: [String: Event] = [:]
+            func event(withID id: String) throws -> Event? { byID[id] }
+            func grant(_ id: String) throws -> Event? { grants[id] }
+        }
+        let lookup = Lookup()
+        var balances = Balances()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var count = 0
+        for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
+            guard count < prefix else { break }
+            let event = try EventParser().parse(String(line))
+            guard lookup.byID[event.id] == nil else { continue }
+            lookup.byID[event.id] = event
+            if event.type == .subsidyGranted { lookup.grants[event.data.string(.grant)!] = event }
+            try balances.apply(event, view: view, lookup: lookup)
+            count += 1
+        }
+        return balances
+    }
+
+    func digest(_ balances: Balances) -> String { Ledger.digest(of: StateCodec.canonicalBytes(balances)) }
+
+    @Test("incremental projections, a rebuild and an in-memory fold agree, at the head and at every prefix")
+    func incrementalEqualsRebuild() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        let sample = fixture("sample-history.jsonl")
+        // Import in three batches so the stored state is carried across appends.
+        let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        for (index, range) in [0..<80, 80..<81, 81..<lines.count].enumerated() {
+            let part = dir.file("part\(index).jsonl", lines[range].joined(separator: "\n"))
+            _ = try ledger.importFiles([part]).get()
+        }
+        let incremental = try #require(try ledger.storedProjectionDigest())
+        #expect(incremental.checkpoint == UInt64(lines.count))
+        let expected = digest(try folded(sample))
+        #expect(incremental.digest == expected)
+        let rebuilt = try ledger.rebuildProjections()
+        #expect(rebuilt.digest == expected)
+        #expect(try ledger.storedProjectionDigest()?.digest == expected)
+        #expect(try ledger.rebuildProjections().digest == expected)
+        for prefix in [1, 17, 55, 80, 81, 150, 241] {
+            let (balances, last) = try ledger.balances(view: LedgerView(asOfSeq: UInt64(prefix)))
+            #expect(last == UInt64(prefix))
+            #expect(digest(balances) == digest(try folded(sample, prefix: prefix)), "prefix \(prefix)")
+        }
+    }
+
+    @Test("a back-dated event recorded late changes the --effective-on view but not the --as-of-seq view before it")
+    func bothTimeAxes() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        let first = dir.file("a.jsonl", [
+            #"{"id":"a1","type":"fund.appropriated","effective":"2016-01-04","data":{"fund":"f","region":"220102","fiscalYear":2016,"amount":"1000"}}"#,
+            #"{"id":"a2","type":"fund.appropriated","effective":"2016-06-01","data":{"fund":"f","region":"220102","fiscalYear":2016,"amount":"500"}}"#,
+        ].joined(separator: "\n"))
+        _ = try ledger.importFiles([first]).get()
+        // Recorded later, effective in March: back-dated.
+        let late = dir.file("b.jsonl",
+            #"{"id":"a3","type":"fund.appropriated","effective":"2016-03-01","data":{"fund":"f","region":"220102","fiscalYear":2016,"amount":"250"}}"#)
+        _ = try ledger.importFiles([late]).get()
+        let line = BudgetLineKey(fund: "f", region: "220102", fiscalYear: 2016)
+        func received(_ view: LedgerView) throws -> String? { try ledger.balances(view: view).balances.lines[line]?.received.yuan }
+        let march = CalendarDate.parse("2016-03-31")
+        #expect(try received(LedgerView(effectiveOn: march)) == "1250.00")
+        #expect(try received(LedgerView(asOfSeq: 2, effectiveOn: march)) == "1000.00")
+        #expect(try received(LedgerView(asOfSeq: 2)) == "1500.00")
+        #expect(try received(.all) == "1750.00")
+        // --known-at before the second import sees only the first.
+        let firstRecorded = try ledger.allEvents()[0].recordedMicros
+        #expect(try received(LedgerView(knownAtMicros: firstRecorded)) == "1500.00")
+    }
+
+    @Test("projections of an older version are rebuilt on the next append, not trusted")
+    func versionMismatch() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        _ = try ledger.importFiles([fixture("sample-history.jsonl")]).get()
+        let good = try #require(try ledger.storedProjectionDigest())
+        try ledger.corruptProjectionVersionForTesting()
+        #expect(try ledger.storedProjectionDigest() == nil)
+        // Reads fall back to the log.
+        #expect(digest(try ledger.balances(view: .all).balances) == good.digest)
+        _ = try ledger.importFiles([dir.file("empty.jsonl", "")]).get()
+        #expect(try ledger.storedProjectionDigest()?.digest == good.digest)
+    }
+}
