@@ -18,6 +18,7 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let ledger = try location.open(readOnly: true)
         let stats = try ledger.statistics()
+        let projections = try ledger.projectionStatus()
         var out = Output()
         let first = stats.firstRecordedMicros.map(Clock.iso8601(micros:))
         let last = stats.lastRecordedMicros.map(Clock.iso8601(micros:))
@@ -28,7 +29,9 @@ struct StatsCommand: ParsableCommand {
                 + "\"firstRecorded\":\(first.map { "\"\($0)\"" } ?? "null"),\"lastRecorded\":\(last.map { "\"\($0)\"" } ?? "null"),"
                 + "\"streams\":\(stats.streams),\"reversals\":\(stats.reversals),\"formatVersion\":\(stats.formatVersion),"
                 + "\"mapSizeBytes\":\(stats.mapSizeBytes),\"usedBytes\":\(stats.usedBytes),"
-                + "\"databases\":[\(databases.joined(separator: ","))],\"projectionCheckpoints\":[]}")
+                + "\"databases\":[\(databases.joined(separator: ","))],"
+                + "\"projections\":{\"version\":\(projections.version.map(String.init) ?? "null"),\"checkpoint\":\(projections.checkpoint),"
+                + "\"snapshots\":[\(projections.snapshots.map(String.init).joined(separator: ","))]}}")
         case .csv:
             out.line("database,entries,bytes")
             for db in stats.databases { out.line("\(db.name),\(db.entries),\(db.bytes)") }
@@ -40,7 +43,13 @@ struct StatsCommand: ParsableCommand {
             out.line("streams         \(stats.streams)")
             out.line("reversals       \(stats.reversals)")
             out.line("storage         \(megabytes(stats.usedBytes)) used of a \(megabytes(stats.mapSizeBytes)) map")
-            out.line("projections     none stored yet")
+            if let version = projections.version {
+                let lag = stats.events - projections.checkpoint
+                out.line("projections     version \(version), checkpoint \(projections.checkpoint)" + (lag > 0 ? " (\(lag) behind; caught up on read and on the next import)" : " (current)"))
+                out.line("snapshots       " + (projections.snapshots.isEmpty ? "none yet (one every \(Ledger.snapshotIntervalEvents) events)" : projections.snapshots.map(String.init).joined(separator: ", ")))
+            } else {
+                out.line("projections     none stored (run `subsidy-ledger rebuild`)")
+            }
             out.line("")
             var table = TextTable(headers: ["DATABASE", "ENTRIES", "BYTES"], rightAligned: [1, 2])
             table.rows = stats.databases.map { [$0.name, String($0.entries), String($0.bytes)] }

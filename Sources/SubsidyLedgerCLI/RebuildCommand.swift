@@ -1,0 +1,51 @@
+import ArgumentParser
+import EventStore
+
+struct RebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Drop the stored projections and rebuild them from the log; print their digest.",
+        discussion: """
+            The projections (balances and their snapshots) are derived from the log alone and are \
+            normally kept current by every import. The digest is SHA-256 of the canonical bytes of the \
+            whole state: the same log gives the same digest on every machine, and a rebuild gives the \
+            digest the incremental projections had.
+            """)
+
+    @OptionGroup var location: LedgerLocation
+
+    @Flag(inversion: .prefixedNo, help: "Show progress on standard error (default: on when it is a terminal).")
+    var progress: Bool?
+
+    @Option(name: .long, help: ArgumentHelp("Output format: table or json.", valueName: "format"))
+    var format: String = "table"
+
+    func validate() throws {
+        guard format == "table" || format == "json" else { throw ValidationError("--format: \"\(format)\" is not table or json") }
+    }
+
+    func run() throws {
+        let ledger = try location.open(readOnly: false)
+        let before = try ledger.storedProjectionDigest()
+        let show = progress ?? isTerminal(2)
+        let result = try ledger.rebuildProjections { seq in
+            if show { printError("rebuilt through seq \(seq)") }
+        }
+        let status = try ledger.projectionStatus()
+        var out = Output()
+        if format == "json" {
+            out.line("{\"head\":\(result.head),\"digest\":\"\(result.digest)\",\"snapshots\":[\(status.snapshots.map(String.init).joined(separator: ","))],"
+                + "\"previousDigest\":\(before.map { "\"\($0.digest)\"" } ?? "null"),\"previousCheckpoint\":\(before.map { String($0.checkpoint) } ?? "null")}")
+        } else {
+            out.line("rebuilt projections through seq \(result.head)")
+            out.line("digest \(result.digest)")
+            if let before {
+                out.line(before.checkpoint == result.head && before.digest == result.digest
+                    ? "the stored projections had the same digest"
+                    : "the stored projections (checkpoint \(before.checkpoint)) had digest \(before.digest)")
+            }
+            out.line("snapshots at seq \(status.snapshots.isEmpty ? "(none yet)" : status.snapshots.map(String.init).joined(separator: ", "))")
+        }
+        out.flush()
+    }
+}
