@@ -195,7 +195,7 @@ public struct Balances: Sendable {
             try lines[key, default: BudgetLine()].paidByProgramme[programme, default: .zero].add(amount, sign: sign, "payouts")
             if let person = data.string(.person) {
                 let key = PersonProgrammeKey(person: person, programme: programme)
-                var entry = people[key] ?? PersonProgramme()
+                var entry = people.removeValue(forKey: key) ?? PersonProgramme()  // unique: no copy on write
                 try entry.granted.add(amount, sign: sign, "grants to \(person)")
                 entry.grants += Int(sign)
                 for month in Self.months(of: data) {
@@ -208,7 +208,7 @@ public struct Balances: Sendable {
             }
             if let enterprise = data.string(.enterprise) {
                 let key = EnterpriseProgrammeKey(enterprise: enterprise, programme: programme)
-                var entry = enterprises[key] ?? EnterpriseProgramme()
+                var entry = enterprises.removeValue(forKey: key) ?? EnterpriseProgramme()
                 try entry.granted.add(amount, sign: sign, "grants to \(enterprise)")
                 entry.grants += Int(sign)
                 enterprises[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
