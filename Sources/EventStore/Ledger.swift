@@ -73,10 +73,15 @@ public final class Ledger {
         /// that a full map rarely forces the batch to start over. Tests turn
         /// it off to exercise the start-over path.
         public var anticipateGrowth = true
-        public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true) {
+        /// A projection snapshot is written once this many events have been
+        /// folded since the last one. Tests shrink it to exercise snapshots.
+        public var snapshotIntervalEvents: UInt64 = 1_000_000
+        public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true,
+                    snapshotIntervalEvents: UInt64 = 1_000_000) {
             self.readOnly = readOnly
             self.initialMapSizeBytes = initialMapSizeBytes
             self.anticipateGrowth = anticipateGrowth
+            self.snapshotIntervalEvents = snapshotIntervalEvents
         }
     }
 

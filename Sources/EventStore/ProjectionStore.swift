@@ -15,8 +15,6 @@ extension Ledger {
     /// Bumped whenever the fold or the stored layout changes: stored
     /// projections of another version are rebuilt, never trusted.
     public static let projectionVersion: UInt32 = 1
-    /// A snapshot is written once this many events have been folded since the last.
-    public static let snapshotIntervalEvents: UInt64 = 1_000_000
 
     /// What is stored about the projections.
     public struct ProjectionStatus: Sendable {
@@ -124,7 +122,7 @@ extension Ledger {
             working = WorkingSet(backing: self)
 
             let lastSnapshot = try txn.withCursor(snapshots) { cursor in try cursor.last { key, _ in readSequence(key) } } ?? nil
-            if checkpoint - (lastSnapshot ?? 0) >= Ledger.snapshotIntervalEvents {
+            if checkpoint - (lastSnapshot ?? 0) >= ledger.options.snapshotIntervalEvents {
                 try txn.put(snapshots, key: sequenceKey(checkpoint), value: try ledger.storedStateBytes(in: txn, entries))
             }
         }
@@ -196,7 +194,7 @@ extension Ledger {
             try forEachEvent(in: txn, from: 1, to: .max) { stored in
                 try balances.apply(stored.event, lookup: lookup)
                 head = stored.seq
-                if head % Self.snapshotIntervalEvents == 0 {
+                if head % options.snapshotIntervalEvents == 0 {
                     try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(balances))
                 }
                 if let progress, head % 100_000 == 0 { progress(head) }

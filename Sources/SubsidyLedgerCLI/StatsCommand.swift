@@ -46,7 +46,7 @@ struct StatsCommand: ParsableCommand {
             if let version = projections.version {
                 let lag = stats.events - projections.checkpoint
                 out.line("projections     version \(version), checkpoint \(projections.checkpoint)" + (lag > 0 ? " (\(lag) behind; caught up on read and on the next import)" : " (current)"))
-                out.line("snapshots       " + (projections.snapshots.isEmpty ? "none yet (one every \(Ledger.snapshotIntervalEvents) events)" : projections.snapshots.map(String.init).joined(separator: ", ")))
+                out.line("snapshots       " + (projections.snapshots.isEmpty ? "none yet (one every \(ledger.options.snapshotIntervalEvents) events)" : projections.snapshots.map(String.init).joined(separator: ", ")))
             } else {
                 out.line("projections     none stored (run `subsidy-ledger rebuild`)")
             }

@@ -58,6 +58,32 @@ struct ProjectionStoreTests {
         }
     }
 
+    @Test("as-of reads start from the nearest snapshot and give what a fold of the prefix gives",
+          arguments: [UInt64(7), 50])
+    func snapshots(interval: UInt64) throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: interval))
+        let sample = fixture("sample-history.jsonl")
+        let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        // Batches of 30: snapshots fall at batch ends once `interval` events have passed.
+        var start = 0
+        while start < lines.count {
+            let end = min(lines.count, start + 30)
+            _ = try ledger.importFiles([dir.file("b\(start).jsonl", lines[start..<end].joined(separator: "\n"))]).get()
+            start = end
+        }
+        let incremental = try ledger.projectionStatus().snapshots
+        #expect(incremental.count >= 4)
+        let rebuilt = try ledger.rebuildProjections()
+        #expect(rebuilt.digest == digest(try folded(sample)))
+        // A rebuild snapshots at multiples of the interval.
+        #expect(try ledger.projectionStatus().snapshots == Array(stride(from: interval, through: UInt64(lines.count), by: Int(interval))))
+        for prefix in [1, 6, 7, 8, 49, 50, 51, 99, 100, 101, 199, 241, 242] {
+            let (balances, _) = try ledger.balances(view: LedgerView(asOfSeq: UInt64(prefix)))
+            #expect(digest(balances) == digest(try folded(sample, prefix: prefix)), "prefix \(prefix)")
+        }
+    }
+
     @Test("a back-dated event recorded late changes the --effective-on view but not the --as-of-seq view before it")
     func bothTimeAxes() throws {
         let dir = TemporaryDirectory()
