@@ -45,7 +45,7 @@ let package = Package(
         ),
         .executableTarget(name: "LedgerGen"),
         // Benchmarks (Tools/bench-import) use only the project's own modules.
-        .executableTarget(name: "LedgerBench", dependencies: ["EventStore", "LedgerCore", "LMDBKit"]),
+        .executableTarget(name: "LedgerBench", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "Projections"]),
         .target(name: "LedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),

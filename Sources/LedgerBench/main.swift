@@ -2,6 +2,7 @@ import EventStore
 import Glibc
 import LMDBKit
 import LedgerCore
+import Projections
 
 // LedgerBench: one measurement per process, so each reports its own peak
 // memory. Prints one JSON object. Tools/bench-import runs the phases.
@@ -107,6 +108,48 @@ case "scan":
     let elapsed = seconds() - start
     report([("phase", "\"decode-scan\""), ("events", String(count)), ("seconds", String(elapsed)),
             ("eventsPerSecond", String(Int(Double(count) / elapsed))), ("checksum", String(checksum)),
+            ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "raw-scan":
+    // A cursor over the stored records, touching each byte of the value: the floor for any replay.
+    guard arguments.count == 1 else { fail("usage: LedgerBench raw-scan LEDGER_DIR") }
+    let env = try Environment(path: arguments[0], options: { var o = Environment.Options(); o.readOnly = true; return o }())
+    let events = try env.openDatabase(named: "events", create: false)
+    let start = seconds()
+    var count = 0
+    var checksum: UInt64 = 0
+    try env.read { txn in
+        try txn.withCursor(events) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { _, value in
+                count += 1
+                checksum &+= UInt64(value[value.count - 1]) &+ UInt64(value.count)
+                return true
+            }
+        }
+    }
+    let elapsed = seconds() - start
+    report([("phase", "\"raw-scan\""), ("events", String(count)), ("seconds", String(elapsed)),
+            ("eventsPerSecond", String(Int(Double(count) / elapsed))), ("checksum", String(checksum)),
+            ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "rebuild":
+    guard arguments.count == 1 else { fail("usage: LedgerBench rebuild LEDGER_DIR") }
+    let ledger = try Ledger.open(at: arguments[0])
+    let start = seconds()
+    let result = try ledger.rebuildProjections()
+    let elapsed = seconds() - start
+    report([("phase", "\"rebuild\""), ("events", String(result.head)), ("seconds", String(elapsed)),
+            ("eventsPerSecond", String(Int(Double(result.head) / elapsed))), ("digest", "\"\(result.digest)\""),
+            ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "as-of":
+    guard arguments.count == 2, let seq = UInt64(arguments[1]) else { fail("usage: LedgerBench as-of LEDGER_DIR SEQ") }
+    let ledger = try Ledger.open(at: arguments[0], options: .init(readOnly: true))
+    let start = seconds()
+    let (balances, last) = try ledger.balances(view: LedgerView(asOfSeq: seq))
+    let elapsed = seconds() - start
+    report([("phase", "\"as-of\""), ("seq", String(last)), ("seconds", String(elapsed)),
+            ("lines", String(balances.lines.count)), ("people", String(balances.people.count)), ("loans", String(balances.loans.count)),
             ("peakResidentKiB", String(peakResidentKiB()))])
 
 default:

@@ -64,15 +64,15 @@ public struct PersonProgramme: Hashable, Sendable {
     public var recovered = Money.zero
     public var grants = 0
     /// Months covered, with how many live grants cover each.
-    public var monthCoverage: [YearMonth: Int] = [:]
+    public var monthCoverage = CountedSet<YearMonth>()
     /// Effective dates of the live grants, with multiplicity.
-    public var approvals: [CalendarDate: Int] = [:]
+    public var approvals = CountedSet<CalendarDate>()
 
     public var net: Money { Money(fen: granted.fen &- recovered.fen) }
     /// Distinct months covered by live grants.
     public var months: Int { monthCoverage.count }
     /// The first approval: the earliest live grant's effective date.
-    public var firstApproval: CalendarDate? { approvals.keys.min() }
+    public var firstApproval: CalendarDate? { approvals.min }
 }
 
 /// What one enterprise received under one programme.
@@ -199,11 +199,9 @@ public struct Balances: Sendable {
                 try entry.granted.add(amount, sign: sign, "grants to \(person)")
                 entry.grants += Int(sign)
                 for month in Self.months(of: data) {
-                    let count = entry.monthCoverage[month, default: 0] + Int(sign)
-                    entry.monthCoverage[month] = count == 0 ? nil : count
+                    entry.monthCoverage.add(month, Int(sign))
                 }
-                let approvals = entry.approvals[event.effective, default: 0] + Int(sign)
-                entry.approvals[event.effective] = approvals == 0 ? nil : approvals
+                entry.approvals.add(event.effective, Int(sign))
                 people[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
             }
             if let enterprise = data.string(.enterprise) {

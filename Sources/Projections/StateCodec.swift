@@ -97,9 +97,9 @@ public enum StateCodec {
         var w = ByteWriter(capacity: 64)
         w.i64(entry.granted.fen); w.i64(entry.recovered.fen); w.u32(UInt32(entry.grants))
         w.u32(UInt32(entry.monthCoverage.count))
-        for month in entry.monthCoverage.keys.sorted() { w.i32(month.index); w.u32(UInt32(entry.monthCoverage[month]!)) }
+        for (month, count) in zip(entry.monthCoverage.items, entry.monthCoverage.counts) { w.i32(month.index); w.u32(count) }
         w.u32(UInt32(entry.approvals.count))
-        for day in entry.approvals.keys.sorted() { w.i32(day.dayNumber); w.u32(UInt32(entry.approvals[day]!)) }
+        for (day, count) in zip(entry.approvals.items, entry.approvals.counts) { w.i32(day.dayNumber); w.u32(count) }
         return w.bytes
     }
 
@@ -107,8 +107,12 @@ public enum StateCodec {
         var r = ByteReader(bytes)
         var entry = PersonProgramme()
         entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
-        for _ in 0..<Int(try r.u32()) { entry.monthCoverage[YearMonth(index: try r.i32())] = Int(try r.u32()) }
-        for _ in 0..<Int(try r.u32()) { entry.approvals[CalendarDate(dayNumber: try r.i32())] = Int(try r.u32()) }
+        var months: [(YearMonth, UInt32)] = []
+        for _ in 0..<Int(try r.u32()) { months.append((YearMonth(index: try r.i32()), try r.u32())) }
+        entry.monthCoverage = CountedSet(sorted: months)
+        var days: [(CalendarDate, UInt32)] = []
+        for _ in 0..<Int(try r.u32()) { days.append((CalendarDate(dayNumber: try r.i32()), try r.u32())) }
+        entry.approvals = CountedSet(sorted: days)
         return entry
     }
 

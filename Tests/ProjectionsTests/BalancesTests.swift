@@ -135,3 +135,18 @@ struct BalancesTests {
         #expect(b.lines[district]?.paid == .zero)
     }
 }
+
+@Suite("Counted sets")
+struct CountedSetTests {
+    @Test("counts rise and fall; a value leaves at zero; the minimum follows")
+    func counts() {
+        var set = CountedSet<Int>()
+        set.add(5, 1); set.add(3, 1); set.add(9, 2); set.add(5, 1)
+        #expect(set.items == [3, 5, 9])
+        #expect(set.count(of: 5) == 2 && set.count(of: 9) == 2 && set.count(of: 4) == 0)
+        set.add(3, -1)
+        #expect(set.min == 5 && set.count == 2)
+        set.add(5, -2); set.add(9, -2)
+        #expect(set.isEmpty && set.min == nil)
+    }
+}
