@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +29,10 @@ let package = Package(
         .target(name: "Projections", dependencies: ["LedgerCore"]),
         .target(name: "Policy", dependencies: ["LedgerCore"]),
         .target(name: "Audit", dependencies: ["LedgerCore", "Policy"]),
-        .target(name: "Reports", dependencies: ["LedgerCore", "Projections"]),
+        .target(name: "Reports", dependencies: [
+            "LedgerCore", "Projections",
+            .product(name: "CSV", package: "CSV.swift"),
+        ]),
         .target(
             name: "EventStore",
             dependencies: [
