@@ -32,9 +32,13 @@ public final class Ledger {
     let projectionEntries: Database?
     let projectionMeta: Database?
     let projectionSnapshots: Database?
+    /// Every non-reversal event by business date: `effective ‖ seq` → empty.
+    /// Lets an `--effective-on` read start from stored state and take out
+    /// only the events dated after the view's date.
+    let effectiveIndex: Database?
 
     static let databaseNames = ["events", "ids", "streams", "stream-events", "reversals", "meta",
-                                "projection-entries", "projection-meta", "projection-snapshots"]
+                                "projection-entries", "projection-meta", "projection-snapshots", "effective-index"]
 
     private init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
         self.path = path
@@ -63,6 +67,7 @@ public final class Ledger {
         projectionEntries = try openOptional("projection-entries")
         projectionMeta = try openOptional("projection-meta")
         projectionSnapshots = try openOptional("projection-snapshots")
+        effectiveIndex = try openOptional("effective-index")
     }
 
     /// Options for opening; tests shrink the initial map to force growth.

@@ -11,7 +11,18 @@ import Projections
 /// - `projection-entries`: `u8 table ‖ entry key` → entry value (StateCodec)
 /// - `projection-meta`: `version` → u32, `checkpoint` → u64
 /// - `projection-snapshots`: seq → the canonical bytes of the state after seq
+/// - `effective-index`: effective date ‖ seq → empty, for every folded event
+///   that is not a reversal (kept with the projections, same checkpoint)
 extension Ledger {
+    /// The key of an event in `effective-index`: the day with its sign bit
+    /// flipped (so byte order is date order), then the seq.
+    static func effectiveKey(_ day: CalendarDate, seq: UInt64) -> [UInt8] {
+        var w = ByteWriter(capacity: 12)
+        w.u32(UInt32(bitPattern: day.dayNumber) ^ 0x8000_0000)
+        w.u64(seq)
+        return w.bytes
+    }
+
     /// Bumped whenever the fold or the stored layout changes: stored
     /// projections of another version are rebuilt, never trusted.
     public static let projectionVersion: UInt32 = 1
@@ -58,14 +69,18 @@ extension Ledger {
         let entries: Database
         let meta: Database
         let snapshots: Database
+        let effectiveIndex: Database
         var working: WorkingSet!
         let lookup: IndexLookup
         private(set) var checkpoint: UInt64
 
         init(ledger: Ledger, txn: WriteTransaction) throws {
-            guard let entries = ledger.projectionEntries, let meta = ledger.projectionMeta, let snapshots = ledger.projectionSnapshots else {
+            guard let entries = ledger.projectionEntries, let meta = ledger.projectionMeta, let snapshots = ledger.projectionSnapshots,
+                  let effectiveIndex = ledger.effectiveIndex
+            else {
                 preconditionFailure("a ledger opened for writing has its projection databases")
             }
+            self.effectiveIndex = effectiveIndex
             self.ledger = ledger
             self.txn = txn
             self.entries = entries
@@ -77,6 +92,7 @@ extension Ledger {
                 // Another version's projections: start again from the first event.
                 try txn.clear(entries)
                 try txn.clear(snapshots)
+                try txn.clear(effectiveIndex)
                 checkpoint = 0
             } else {
                 checkpoint = stored
@@ -88,15 +104,17 @@ extension Ledger {
         func catchUp(to seq: UInt64) throws {
             guard checkpoint < seq else { return }
             try ledger.forEachEvent(in: txn, from: checkpoint + 1, to: seq) { stored in
-                try working.apply(stored.event, lookup: lookup)
+                try apply(stored.event, seq: stored.seq)
                 return true
             }
-            checkpoint = seq
         }
 
         func apply(_ event: Event, seq: UInt64) throws {
             precondition(seq == checkpoint + 1, "projections fold the log in order")
             try working.apply(event, lookup: lookup)
+            if event.type != .entryReversed {
+                try txn.put(effectiveIndex, key: Ledger.effectiveKey(event.effective, seq: seq), value: [UInt8]())
+            }
             checkpoint = seq
         }
 
@@ -182,18 +200,24 @@ extension Ledger {
     /// snapshots included. Returns the head and the digest of the state.
     public func rebuildProjections(progress: ((UInt64) -> Void)? = nil) throws -> (head: UInt64, digest: String) {
         try env.write { txn in
-            guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots else {
+            guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots,
+                  let effectiveIndex
+            else {
                 preconditionFailure("a ledger opened for writing has its projection databases")
             }
             try txn.clear(entries)
             try txn.clear(snapshots)
             try txn.clear(meta)
+            try txn.clear(effectiveIndex)
             let lookup = IndexLookup(ledger: self, txn: txn)
             var balances = Balances()
             var head: UInt64 = 0
             try forEachEvent(in: txn, from: 1, to: .max) { stored in
                 try balances.apply(stored.event, lookup: lookup)
                 head = stored.seq
+                if stored.event.type != .entryReversed {
+                    try txn.put(effectiveIndex, key: Self.effectiveKey(stored.event.effective, seq: head), value: [UInt8]())
+                }
                 if head % options.snapshotIntervalEvents == 0 {
                     try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(balances))
                 }

@@ -53,7 +53,19 @@ extension Ledger {
             let lookup = IndexLookup(ledger: self, txn: txn)
             var balances = Balances()
             var from: UInt64 = 1
-            if view.effectiveOn == nil, let start = try storedStart(upTo: last, in: txn) {
+            if let date = view.effectiveOn {
+                // Start from stored state and take out what is dated after the
+                // view's date, when that is less work than replaying the prefix.
+                if let start = try storedStart(upTo: last, in: txn),
+                   let removed = try datedAfter(date, upTo: start.seq, limit: Int(last / 2), in: txn) {
+                    balances = start.balances
+                    for seq in removed {
+                        guard let event = try lookup.event(at: seq) else { throw LedgerError.corrupt("indexed event \(seq) is missing") }
+                        try balances.remove(event, lookup: lookup)
+                    }
+                    from = start.seq + 1
+                }
+            } else if let start = try storedStart(upTo: last, in: txn) {
                 balances = start.balances
                 from = start.seq + 1
             }
@@ -65,6 +77,41 @@ extension Ledger {
             }
             return (balances, last)
         }
+    }
+
+    /// The live events up to `seq` dated after `date`, from the effective
+    /// index: the ones a stored state at `seq` holds and a view dated `date`
+    /// must not. Nil when there are more than `limit` (replaying is then
+    /// cheaper) or the index does not reach `seq`.
+    func datedAfter(_ date: CalendarDate, upTo seq: UInt64, limit: Int, in txn: ReadTransaction) throws -> [UInt64]? {
+        guard let effectiveIndex else { return nil }
+        var found: [UInt64] = []
+        var scanned = 0
+        var tooMany = false
+        try txn.withCursor(effectiveIndex) { cursor in
+            try cursor.forEach(from: Self.effectiveKey(date.addingDays(1), seq: 0)) { key, _ in
+                scanned += 1
+                guard scanned <= max(limit, 1) * 2 else {
+                    tooMany = true
+                    return false
+                }
+                guard key.count == 12, let eventSeq = readSequence(UnsafeRawBufferPointer(rebasing: key[4...])) else {
+                    throw LedgerError.corrupt("an effective-index key is not 12 bytes")
+                }
+                guard eventSeq <= seq else { return true }
+                // Reversed by a reversal the stored state already folded: not in it.
+                if let reversal = try txn.withValue(reversals, key: sequenceKey(eventSeq), { $0.flatMap(readSequence) }), reversal <= seq {
+                    return true
+                }
+                found.append(eventSeq)
+                if found.count > limit {
+                    tooMany = true
+                    return false
+                }
+                return true
+            }
+        }
+        return tooMany ? nil : found
     }
 
     /// The stored state closest below `last`: the current projections if

@@ -100,7 +100,7 @@ extension Ledger {
             }
             var databases: [(String, Int, Int)] = []
             let all: [Database?] = [events, ids, streams, streamEvents, reversals, meta,
-                                    projectionEntries, projectionMeta, projectionSnapshots]
+                                    projectionEntries, projectionMeta, projectionSnapshots, effectiveIndex]
             for (name, db) in zip(Self.databaseNames, all) {
                 guard let db else { continue }
                 let stat = try txn.statistics(db)

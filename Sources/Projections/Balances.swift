@@ -50,6 +50,12 @@ public struct BudgetLine: Hashable, Sendable {
         try available.add(recovered, "available")
     }
 
+    /// Nothing on the line: no event that counts touches it.
+    var isEmpty: Bool {
+        appropriated.fen == 0 && transferredIn.fen == 0 && transferredOut.fen == 0 && recovered.fen == 0
+            && paidByProgramme.isEmpty && recoveredByProgramme.isEmpty
+    }
+
     /// Appropriations plus transfers in, minus transfers out.
     public var received: Money { Money(fen: appropriated.fen &+ transferredIn.fen &- transferredOut.fen) }
     /// Gross payouts.
@@ -167,10 +173,26 @@ public struct Balances: Sendable {
         }
     }
 
+    /// Takes out the effect of an event that was folded in (not a reversal).
+    public mutating func remove(_ event: Event, lookup: EventLookup) throws {
+        precondition(event.type != .entryReversed, "reversals are not removed, their targets are")
+        try fold(event, sign: -1, lookup: lookup)
+    }
+
     /// Adds (sign 1) or removes (sign −1) one event's effect.
     mutating func fold(_ event: Event, sign: Int64, lookup: EventLookup) throws {
         for key in try foldAmounts(event, sign: sign, lookup: lookup) {
-            try lines[key]?.checkTotals()
+            guard var line = lines.removeValue(forKey: key) else { continue }
+            try line.checkTotals()
+            // A state is a function of the events it counts, however it was
+            // reached: what a reversal or a removal brought back to zero goes.
+            if line.paidByProgramme.values.contains(where: { $0.fen == 0 }) {
+                line.paidByProgramme = line.paidByProgramme.filter { $0.value.fen != 0 }
+            }
+            if line.recoveredByProgramme.values.contains(where: { $0.fen == 0 }) {
+                line.recoveredByProgramme = line.recoveredByProgramme.filter { $0.value.fen != 0 }
+            }
+            if !line.isEmpty { lines[key] = line }
         }
     }
 

@@ -81,6 +81,13 @@ struct ProjectionStoreTests {
         for prefix in [1, 6, 7, 8, 49, 50, 51, 99, 100, 101, 199, 241, 242] {
             let (balances, _) = try ledger.balances(view: LedgerView(asOfSeq: UInt64(prefix)))
             #expect(digest(balances) == digest(try folded(sample, prefix: prefix)), "prefix \(prefix)")
+            // Both axes: stored state minus what is dated later, against a fold that filters by date.
+            for date in ["2015-03-31", "2015-12-31", "2016-06-30", "2016-12-31", "2017-09-30"] {
+                let dated = LedgerView(asOfSeq: UInt64(prefix), effectiveOn: CalendarDate.parse(date))
+                let (balances, _) = try ledger.balances(view: dated)
+                #expect(digest(balances) == digest(try folded(sample, prefix: prefix, view: LedgerView(effectiveOn: CalendarDate.parse(date)))),
+                        "prefix \(prefix) effective on \(date)")
+            }
         }
     }
 

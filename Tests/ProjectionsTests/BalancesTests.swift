@@ -132,7 +132,7 @@ struct BalancesTests {
                      #"{"id":"x","type":"entry.reversed","effective":"2016-12-01","data":{"target":"g1","reason":"r"}}"#]
         let b = try fold(lines)
         #expect(b.people.isEmpty)
-        #expect(b.lines[district]?.paid == .zero)
+        #expect(b.lines[district] == nil)
     }
 }
 
