@@ -243,12 +243,16 @@ public struct Balances: Sendable {
             try lines[lineKey, default: BudgetLine()].recovered.add(amount, sign: sign, "recoveries")
             try lines[lineKey, default: BudgetLine()].recoveredByProgramme[programme, default: .zero].add(amount, sign: sign, "recoveries")
             if let person = grant.data.string(.person) {
-                try people[PersonProgrammeKey(person: person, programme: programme), default: PersonProgramme()]
-                    .recovered.add(amount, sign: sign, "recoveries from \(person)")
+                let key = PersonProgrammeKey(person: person, programme: programme)
+                var entry = people.removeValue(forKey: key) ?? PersonProgramme()
+                try entry.recovered.add(amount, sign: sign, "recoveries from \(person)")
+                people[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
             }
             if let enterprise = grant.data.string(.enterprise) {
-                try enterprises[EnterpriseProgrammeKey(enterprise: enterprise, programme: programme), default: EnterpriseProgramme()]
-                    .recovered.add(amount, sign: sign, "recoveries from \(enterprise)")
+                let key = EnterpriseProgrammeKey(enterprise: enterprise, programme: programme)
+                var entry = enterprises.removeValue(forKey: key) ?? EnterpriseProgramme()
+                try entry.recovered.add(amount, sign: sign, "recoveries from \(enterprise)")
+                enterprises[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
             }
             return [lineKey]
         case .loanIssued:

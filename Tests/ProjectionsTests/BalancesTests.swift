@@ -150,3 +150,27 @@ struct CountedSetTests {
         #expect(set.isEmpty && set.min == nil)
     }
 }
+
+@Suite("Removing events")
+struct RemovalTests {
+    @Test("removing a grant and its recovery leaves no trace, in either order")
+    func removeGrantAndRecovery() throws {
+        let lookup = MemoryLookup()
+        var events: [Event] = []
+        for line in [history[2], history[0], history[5], history[7]] {
+            let event = try EventParser().parse(line)
+            lookup.byID[event.id] = event
+            if event.type == .subsidyGranted { lookup.grants[event.data.string(.grant)!] = event }
+            events.append(event)
+        }
+        var base = Balances()
+        try base.apply(events[1], lookup: lookup)
+        for order in [[2, 3], [3, 2]] {
+            var b = Balances()
+            for event in events { try b.apply(event, lookup: lookup) }
+            for index in order { try b.remove(events[index], lookup: lookup) }
+            #expect(b.people.isEmpty, "order \(order)")
+            #expect(StateCodec.canonicalBytes(b) == StateCodec.canonicalBytes(base), "order \(order)")
+        }
+    }
+}
