@@ -79,10 +79,12 @@ public final class Ledger {
         /// it off to exercise the start-over path.
         public var anticipateGrowth = true
         /// A projection snapshot is written once this many events have been
-        /// folded since the last one. Tests shrink it to exercise snapshots.
-        public var snapshotIntervalEvents: UInt64 = 1_000_000
+        /// folded since the last one. An as-of read folds at most this many
+        /// events after its snapshot (a fold runs at a few hundred thousand
+        /// events a second), at the price of one copy of the state each time.
+        public var snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents
         public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true,
-                    snapshotIntervalEvents: UInt64 = 1_000_000) {
+                    snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents) {
             self.readOnly = readOnly
             self.initialMapSizeBytes = initialMapSizeBytes
             self.anticipateGrowth = anticipateGrowth
@@ -91,6 +93,8 @@ public final class Ledger {
     }
 
     public let options: OpenOptions
+
+    public static let defaultSnapshotIntervalEvents: UInt64 = 250_000
 
     /// The current map size and how often this process grew it.
     public var mapSize: (bytes: Int, growths: Int) { (env.mapSizeBytes, env.growthCount) }

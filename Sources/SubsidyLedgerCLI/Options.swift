@@ -28,11 +28,11 @@ struct LedgerLocation: ParsableArguments {
     }
 
     /// `SUBSIDY_LEDGER_SNAPSHOT_EVENTS`: how many events between projection
-    /// snapshots (default 1,000,000). Smaller makes as-of reads faster and
+    /// snapshots (default 250,000). Smaller makes as-of reads faster and
     /// the ledger larger.
     var snapshotInterval: UInt64 {
         if let env = getenv("SUBSIDY_LEDGER_SNAPSHOT_EVENTS"), let value = UInt64(String(cString: env)), value > 0 { return value }
-        return 1_000_000
+        return Ledger.defaultSnapshotIntervalEvents
     }
 
     func open(readOnly: Bool) throws -> Ledger {

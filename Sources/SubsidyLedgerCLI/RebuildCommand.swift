@@ -9,7 +9,9 @@ struct RebuildCommand: ParsableCommand {
             The projections (balances and their snapshots) are derived from the log alone and are \
             normally kept current by every import. The digest is SHA-256 of the canonical bytes of the \
             whole state: the same log gives the same digest on every machine, and a rebuild gives the \
-            digest the incremental projections had. A snapshot of the whole state is kept every             1,000,000 events (SUBSIDY_LEDGER_SNAPSHOT_EVENTS changes it), so an as-of read folds at most             that many events after the nearest snapshot.
+            digest the incremental projections had. A snapshot of the whole state is kept every 250,000 \
+            events (SUBSIDY_LEDGER_SNAPSHOT_EVENTS changes it), so an as-of read folds at most that many \
+            events after the nearest snapshot.
             """)
 
     @OptionGroup var location: LedgerLocation
