@@ -1,4 +1,5 @@
 import Glibc
+import Reports
 
 /// Output formats every reading command offers. JSON and CSV are stable
 /// interfaces: fields are added, never renamed.
@@ -49,44 +50,13 @@ func printError(_ text: String) {
 func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
 /// JSON text for a string.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ text: String) -> String { JSONText.quote(text) }
 
 /// A CSV field, quoted per RFC 4180 when it needs to be.
-func csvField(_ text: String) -> String {
-    if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
-    }
-    return text
-}
+func csvField(_ text: String) -> String { CSV.field(text) }
 
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for character in self {
-            if character == target { out += replacement } else { out.append(character) }
-        }
-        return out
-    }
-}
+/// Display width on a terminal (CJK characters count two).
+func displayWidth(_ text: String) -> Int { Text.width(text) }
 
 /// A table for a terminal: columns aligned by display width (CJK characters
 /// count two), numbers right-aligned.
@@ -118,15 +88,5 @@ struct TextTable {
         var lines = [format(headers), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
         lines += rows.map(format)
         return lines.joined(separator: "\n")
-    }
-}
-
-func displayWidth(_ text: String) -> Int {
-    text.unicodeScalars.reduce(0) { width, scalar in
-        let v = scalar.value
-        let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-            || (0xFFE0...0xFFE6).contains(v)
-        return width + (wide ? 2 : 1)
     }
 }
