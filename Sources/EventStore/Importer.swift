@@ -245,15 +245,9 @@ final class TransactionState: AppendState {
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {
-        guard let seq = try txn.withValue(ledger.ids, key: Array(id.utf8), { $0.flatMap(readSequence) }) else { return nil }
-        return try txn.withValue(ledger.events, key: sequenceKey(seq)) { record in
-            guard let record else { throw LedgerError.corrupt("id \(id) points at missing event \(seq)") }
-            do {
-                return (seq, try EventCodec.decode(record: record).event)
-            } catch {
-                throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-            }
-        }
+        let lookup = IndexLookup(ledger: ledger, txn: txn)
+        guard let seq = try lookup.seq(ofID: id), let event = try lookup.event(at: seq) else { return nil }
+        return (seq, event)
     }
 
     func reversal(of seq: UInt64) throws -> UInt64? {

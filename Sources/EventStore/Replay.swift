@@ -23,8 +23,12 @@ final class IndexLookup: EventLookup {
         }
     }
 
+    func seq(ofID id: String) throws -> UInt64? {
+        try txn.withValue(ledger.ids, key: Array(id.utf8)) { $0.flatMap(readSequence) }
+    }
+
     func event(withID id: String) throws -> Event? {
-        guard let seq = try txn.withValue(ledger.ids, key: Array(id.utf8), { $0.flatMap(readSequence) }) else { return nil }
+        guard let seq = try seq(ofID: id) else { return nil }
         return try event(at: seq)
     }
 
