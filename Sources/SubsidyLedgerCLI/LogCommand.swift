@@ -34,6 +34,9 @@ struct LogCommand: ParsableCommand {
         let types = Set(type.compactMap(EventType.init(name:)))
         let last = min(to ?? .max, view.lastPossibleSeq)
         var printer = EventPrinter(format: view.outputFormat, lastSeq: min(last, try ledger.head().seq))
+        // Mark events reversed within the view's log prefix.
+        let prefixEnd = view.lastPossibleSeq
+        printer.reversedBy = try ledger.reversalMap().filter { $0.value <= prefixEnd }
         printer.begin()
         let accept: (StoredEvent) -> Bool = { stored in
             view.includes(stored) && (types.isEmpty || types.contains(stored.event.type))
@@ -64,6 +67,8 @@ struct EventPrinter {
     let seqWidth: Int
     var out = Output()
     var count = 0
+    /// Reversed seq → the seq of its reversal.
+    var reversedBy: [UInt64: UInt64] = [:]
 
     init(format: OutputFormat, lastSeq: UInt64) {
         self.format = format
@@ -78,7 +83,7 @@ struct EventPrinter {
     mutating func begin() {
         switch format {
         case .json: out.write("{\"events\":[")
-        case .csv: out.line("seq,recorded,hash,id,type,effective,data")
+        case .csv: out.line("seq,recorded,hash,id,type,effective,data,reversedBy")
         case .table:
             out.line(pad("SEQ", seqWidth, right: true) + "  " + pad("RECORDED (UTC)", 27) + "  " + pad("EFFECTIVE", 10) + "  "
                 + pad("TYPE", 23) + "  " + pad("HASH", 16) + "  " + pad("ID", 10) + "  DATA")
@@ -101,13 +106,16 @@ struct EventPrinter {
             if let expect = event.expect {
                 object += ",\"expect\":{\"stream\":\(jsonString(expect.stream)),\"version\":\(expect.version)}"
             }
+            if let reversal = reversedBy[stored.seq] { object += ",\"reversedBy\":\(reversal)" }
             out.write((count == 0 ? "\n" : ",\n") + object + "}")
         case .csv:
-            out.line([String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event)]
+            out.line([String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event),
+                      reversedBy[stored.seq].map(String.init) ?? ""]
                 .map(csvField).joined(separator: ","))
         case .table:
             out.line(pad(String(stored.seq), seqWidth, right: true) + "  " + recorded + "  " + event.effective.description + "  "
-                + pad(event.type.name, 23) + "  " + hash.prefix(16) + "  " + pad(event.id, 10) + "  " + summary(event))
+                + pad(event.type.name, 23) + "  " + hash.prefix(16) + "  " + pad(event.id, 10) + "  " + summary(event)
+                + (reversedBy[stored.seq].map { "  [reversed by seq \($0)]" } ?? ""))
         }
         count += 1
     }
