@@ -22,7 +22,9 @@ verify   recomputes the hash chain (gapless keys, seq inside the record
          Exit 0 when ok, 1 otherwise.
 events   decodes every record and prints one JSON object per line:
          {"seq", "recorded", "hash", "id", "type", "effective",
-          ["expect"], "data"} with data keys in ascending tag order.
+          ["expect"], "data", ["reversedBy"]} with data keys in ascending
+         tag order; reversedBy (from the `reversals` database) is the seq of
+         the entry.reversed that reversed the event.
 streams  decodes the `streams` database, one JSON object per line.
 
 Anything the document says cannot occur (unknown type code, tag not allowed
@@ -501,6 +503,11 @@ def decode_record(key_seq, value):
 
 def events(env):
     db = open_db(env, b"events")
+    # The `reversals` database: reversed seq -> seq of its entry.reversed.
+    reversed_by = {}
+    with env.begin(db=open_db(env, b"reversals")) as txn:
+        for key, value in txn.cursor():
+            reversed_by[struct.unpack(">Q", key)[0]] = struct.unpack(">Q", value)[0]
     expected = 1
     with env.begin(db=db) as txn:
         for key, value in txn.cursor():
@@ -509,7 +516,10 @@ def events(env):
             seq = struct.unpack(">Q", key)[0]
             if seq != expected:
                 raise Corrupt("gap in events: expected seq %d, found %d" % (expected, seq))
-            print(json.dumps(decode_record(seq, value), ensure_ascii=False))
+            out = decode_record(seq, value)
+            if seq in reversed_by:
+                out["reversedBy"] = reversed_by[seq]
+            print(json.dumps(out, ensure_ascii=False))
             expected += 1
     return 0
 
