@@ -212,9 +212,22 @@ extension Ledger {
             let lookup = IndexLookup(ledger: self, txn: txn)
             var balances = Balances()
             var head: UInt64 = 0
+            // Double entry, checked over the whole log: every money event's
+            // postings sum to zero, and each budget account ends at its line's
+            // `available`.
+            var accounts: [String: Money] = [:]
+            var reversed = try reversalMap(in: txn)
             try forEachEvent(in: txn, from: 1, to: .max) { stored in
                 try balances.apply(stored.event, lookup: lookup)
                 head = stored.seq
+                if stored.event.type != .entryReversed && reversed.removeValue(forKey: stored.seq) == nil {
+                    var total = Money.zero
+                    for posting in try ChartOfAccounts.postings(for: stored.event, lookup: lookup) {
+                        try total.add(posting.amount, "postings of \(stored.event.id)")
+                        try accounts[posting.account, default: .zero].add(posting.amount, posting.account)
+                    }
+                    guard total == .zero else { throw LedgerError.corrupt("the postings of \(stored.event.id) do not sum to zero") }
+                }
                 if stored.event.type != .entryReversed {
                     try txn.put(effectiveIndex, key: Self.effectiveKey(stored.event.effective, seq: head), value: [UInt8]())
                 }
@@ -223,6 +236,9 @@ extension Ledger {
                 }
                 if let progress, head % 100_000 == 0 { progress(head) }
                 return true
+            }
+            for (key, line) in balances.lines where accounts[ChartOfAccounts.budget(key), default: .zero] != line.available {
+                throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(key)) has postings of \(accounts[ChartOfAccounts.budget(key), default: .zero]) but available \(line.available)")
             }
             for entry in StateCodec.entries(balances) {
                 try txn.put(entries, key: [entry.table.rawValue] + entry.key, value: entry.value)

@@ -233,18 +233,20 @@ extension Ledger {
     /// Every reversal: reversed seq → seq of its `entry.reversed`. Reversals
     /// are rare corrections, so the map is small.
     public func reversalMap() throws -> [UInt64: UInt64] {
-        try env.read { txn in
-            var map: [UInt64: UInt64] = [:]
-            try txn.withCursor(reversals) { cursor in
-                try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                    guard let target = readSequence(key), let reversal = readSequence(value) else {
-                        throw LedgerError.corrupt("a reversals entry is not two sequence numbers")
-                    }
-                    map[target] = reversal
-                    return true
+        try env.read { txn in try reversalMap(in: txn) }
+    }
+
+    func reversalMap(in txn: ReadTransaction) throws -> [UInt64: UInt64] {
+        var map: [UInt64: UInt64] = [:]
+        try txn.withCursor(reversals) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                guard let target = readSequence(key), let reversal = readSequence(value) else {
+                    throw LedgerError.corrupt("a reversals entry is not two sequence numbers")
                 }
+                map[target] = reversal
+                return true
             }
-            return map
         }
+        return map
     }
 }
