@@ -1,1 +1,0 @@
-// The audit rules of SPEC §5 (one rule per file).

@@ -1,0 +1,260 @@
+import LedgerCore
+
+/// The events an audit reads, reduced as they arrive to fixed-size facts
+/// (no references, nothing to retain) and interned names.
+///
+/// Give it the live events of a view one at a time, in any order: the
+/// business-date order is worked out from their dates and sequence numbers
+/// when the audit runs. It keeps about 90 bytes an event, so a caller that
+/// reads the log as a stream never needs the decoded events in memory at
+/// once. A reversal may be given too: its target is then left out, as in a
+/// view that contains the reversal (SPEC §5).
+public struct AuditInput: Sendable {
+    var facts: [Fact] = []
+    var ids: [String] = []
+    var seqs: [UInt64] = []
+    var people = Names<String>()
+    var enterprises = Names<String>()
+    var loans = Names<String>()
+    var programmes = Names<String>()
+    var funds = Names<String>()
+    /// Budget lines by a packed key (fund, year, region as a number), so a
+    /// line is found without hashing strings.
+    var lineIndex: [Int64: Int32] = [:]
+    var lines: [BudgetLine] = []
+    /// Grant ids in the order the grants came; a grant fact's `key` is its
+    /// place here. Grants are not interned (each is named once): the few
+    /// recoveries find theirs when the audit starts.
+    var grantNames: [String] = []
+    /// Recoveries waiting for their grant's line: (fact index, grant id).
+    var recoveries: [(fact: Int32, grant: String)] = []
+    /// Ids of events reversed by a reversal given here.
+    var reversedIDs = Set<String>()
+    /// The first event naming each programme, for an unknown-programme error.
+    var programmeFirstUse: [Int32] = []
+    var sequenceOrdered = true
+
+    public init() {}
+
+    /// The number of facts kept (reversals are not facts).
+    public var count: Int { facts.count }
+
+    public mutating func reserveCapacity(_ events: Int) {
+        facts.reserveCapacity(events)
+        ids.reserveCapacity(events)
+        seqs.reserveCapacity(events)
+    }
+
+    /// Adds one event of the view.
+    public mutating func add(seq: UInt64, event: Event) {
+        let data = event.data
+        var fact = Fact(day: event.effective.dayNumber, type: event.type)
+        switch event.type {
+        case .personRegistered:
+            fact.key = people.intern(data.string(.person)!)
+            fact.first = data.date(.birthDate)!.dayNumber
+            fact.code = Fact.groupCode(data)
+        case .personCertified:
+            fact.key = people.intern(data.string(.person)!)
+            fact.code = data.code(.kind)!
+            fact.first = data.date(.graduationDate)?.dayNumber ?? Fact.noDate
+            fact.last = data.date(.validUntil)?.dayNumber ?? Fact.noDate
+        case .enterpriseRegistered:
+            fact.key = enterprises.intern(data.string(.enterprise)!)
+            fact.code = data.code(.size)!
+        case .fundAppropriated:
+            fact.line = line(data, region: .region)
+            fact.amount = data.money(.amount)!.fen
+        case .fundTransferred:
+            fact.line = line(data, region: .fromRegion)
+            fact.first = line(data, region: .toRegion)
+            fact.amount = data.money(.amount)!.fen
+        case .subsidyGranted:
+            fact.key = Int32(grantNames.count)
+            grantNames.append(data.string(.grant)!)
+            fact.person = data.string(.person).map { people.intern($0) } ?? Fact.none
+            fact.enterprise = data.string(.enterprise).map { enterprises.intern($0) } ?? Fact.none
+            let programme = programmes.intern(data.string(.program)!)
+            if Int(programme) == programmeFirstUse.count { programmeFirstUse.append(Int32(facts.count)) }
+            fact.extra = programme
+            fact.line = line(data, region: .region)
+            fact.amount = data.money(.amount)!.fen
+            if let span = MonthSpan.of(data) {
+                fact.code = 1
+                fact.first = span.first
+                fact.last = span.last
+            }
+        case .subsidyRecovered:
+            recoveries.append((Int32(facts.count), data.string(.grant)!))
+            fact.amount = data.money(.amount)!.fen
+        case .loanIssued:
+            fact.key = loans.intern(data.string(.loan)!)
+            fact.person = data.string(.person).map { people.intern($0) } ?? Fact.none
+            fact.enterprise = data.string(.enterprise).map { enterprises.intern($0) } ?? Fact.none
+            fact.code = data.code(.category)!
+            fact.amount = data.money(.principal)!.fen
+            fact.first = data.date(.maturity)!.dayNumber
+            fact.last = Int32(data.integer(.rateBp)!)
+            fact.extra = Int32(data.integer(.benchmarkBp)!)
+        case .loanInterestDiscounted:
+            fact.key = loans.intern(data.string(.loan)!)
+            fact.line = line(data, region: .region)
+            fact.amount = data.money(.amount)!.fen
+            fact.first = data.date(.periodStart)!.dayNumber
+            fact.last = data.date(.periodEnd)!.dayNumber
+        case .loanRepaid:
+            fact.key = loans.intern(data.string(.loan)!)
+            fact.amount = data.money(.principal)!.fen
+        case .loanDefaulted:
+            fact.key = loans.intern(data.string(.loan)!)
+        case .guaranteeCompensated, .guaranteeRecovered:
+            fact.key = loans.intern(data.string(.loan)!)
+            fact.line = line(data, region: .region)
+            fact.amount = data.money(.amount)!.fen
+        case .guaranteeWrittenOff:
+            fact.key = loans.intern(data.string(.loan)!)
+            fact.amount = data.money(.amount)!.fen
+        case .entryReversed:
+            reversedIDs.insert(data.string(.target)!)
+            return
+        }
+        if let last = seqs.last, last >= seq { sequenceOrdered = false }
+        facts.append(fact)
+        ids.append(event.id)
+        seqs.append(seq)
+    }
+
+    /// The budget line an event names, interned.
+    mutating func line(_ data: FieldSet, region field: Field) -> Int32 {
+        let fund = data.string(.fund)!, region = data.string(field)!, year = data.integer(.fiscalYear)!
+        // Regions are six ASCII digits and years 1990–2100 (input format).
+        var regionNumber: Int64 = 0
+        for byte in region.utf8 { regionNumber = regionNumber * 10 + Int64(byte &- 0x30) }
+        let key = Int64(funds.intern(fund)) << 32 | (year & 0xFFF) << 20 | regionNumber
+        if let found = lineIndex[key] { return found }
+        let id = Int32(lines.count)
+        lineIndex[key] = id
+        lines.append(BudgetLine(fund: fund, region: region, fiscalYear: year))
+        return id
+    }
+
+    /// Resolves recoveries to the line of the grant they take back from.
+    mutating func resolveRecoveries() {
+        guard !recoveries.isEmpty else { return }
+        let wanted = Set(recoveries.map(\.grant))
+        var lineOfGrant: [String: Int32] = [:]
+        for index in facts.indices where facts[index].type == .subsidyGranted {
+            let name = grantNames[Int(facts[index].key)]
+            if wanted.contains(name) { lineOfGrant[name] = facts[index].line }
+        }
+        for recovery in recoveries {
+            facts[Int(recovery.fact)].line = lineOfGrant[recovery.grant] ?? Fact.none
+        }
+        recoveries = []
+    }
+}
+
+/// One event as the rules read it: 48 bytes, no references. What each slot
+/// holds depends on the type (the accessors below name them).
+struct Fact: Sendable {
+    /// The effective date, days since 1970-01-01.
+    var day: Int32
+    var type: EventType
+    /// person.registered: retirement group (0 male, 1 female worker, 2 female
+    /// cadre); certified: kind; enterprise: size; loan: category; grant: 1
+    /// when it covers months.
+    var code: UInt8 = 0
+    /// The entity: person, enterprise, grant or loan id.
+    var key: Int32 = Fact.none
+    /// Grants: the covered person; loans: the borrowing person.
+    var person: Int32 = Fact.none
+    /// Grants: the paying enterprise; loans: the borrowing enterprise.
+    var enterprise: Int32 = Fact.none
+    /// Money events: the budget line (transfers: the sending line;
+    /// subsidy recoveries: the recovered grant's line).
+    var line: Int32 = Fact.none
+    /// Birth date, graduation date, first covered month, first discounted
+    /// day, maturity, or the receiving line of a transfer.
+    var first: Int32 = Fact.none
+    /// validUntil, last covered month, last discounted day, or the rate (bp).
+    var last: Int32 = Fact.none
+    /// Grants: the programme; loans: the benchmark rate (bp).
+    var extra: Int32 = Fact.none
+    /// Amount or principal, fen.
+    var amount: Int64 = 0
+
+    static let none: Int32 = -1
+    /// An absent date (graduation, validUntil).
+    static let noDate = Int32.min
+
+    init(day: Int32, type: EventType) {
+        self.day = day
+        self.type = type
+    }
+
+    static func groupCode(_ data: FieldSet) -> UInt8 {
+        if let group = data.code(.retirementGroup) { return group }
+        // SPEC §2: without a group, male for M and female-worker for F.
+        return Vocabulary.sex.name(of: data.code(.sex)!) == "F" ? 1 : 0
+    }
+
+    var date: CalendarDate { CalendarDate(dayNumber: day) }
+    var money: Money { Money(fen: amount) }
+
+    // person.registered
+    var birth: CalendarDate { CalendarDate(dayNumber: first) }
+
+    // person.certified
+    var graduation: CalendarDate? { first == Fact.noDate ? nil : CalendarDate(dayNumber: first) }
+    var validUntil: CalendarDate? { last == Fact.noDate ? nil : CalendarDate(dayNumber: last) }
+
+    // subsidy.granted
+    var programme: Int32 { extra }
+    var months: MonthSpan? { code == 1 ? MonthSpan(first: first, last: last) : nil }
+
+    // loan.issued
+    var maturity: CalendarDate { CalendarDate(dayNumber: first) }
+    var rateBp: Int64 { Int64(last) }
+    var benchmarkBp: Int64 { Int64(extra) }
+    /// `person:P` or `enterprise:E` as a borrower key: persons even, enterprises odd.
+    var borrowerKey: Int64 { person != Fact.none ? Int64(person) * 2 : Int64(enterprise) * 2 + 1 }
+
+    // loan.interestDiscounted
+    var periodStart: CalendarDate { CalendarDate(dayNumber: first) }
+    var periodEnd: CalendarDate { CalendarDate(dayNumber: last) }
+
+    // fund.transferred
+    var toLine: Int32 { first }
+}
+
+/// A budget line: one fund, in one region, for one fiscal year.
+struct BudgetLine: Hashable, Sendable {
+    var fund: String
+    var region: String
+    var fiscalYear: Int64
+
+    /// `fund:F/R/Y`.
+    var subject: String { Streams.budgetLine(fund: fund, region: region, fiscalYear: fiscalYear) }
+    /// `F/R/Y`.
+    var name: String { "\(fund)/\(region)/\(fiscalYear)" }
+}
+
+/// Names interned as dense integers, in order of first appearance.
+struct Names<Name: Hashable & Sendable>: Sendable {
+    private var index: [Name: Int32] = [:]
+    private(set) var names: [Name] = []
+
+    mutating func intern(_ name: Name) -> Int32 {
+        if let found = index[name] { return found }
+        let id = Int32(names.count)
+        index[name] = id
+        names.append(name)
+        return id
+    }
+
+    func id(of name: Name) -> Int32? { index[name] }
+
+    subscript(id: Int32) -> Name { names[Int(id)] }
+
+    var count: Int { names.count }
+}
