@@ -194,31 +194,25 @@ extension Ledger {
     /// own date).
     public func liveEvents(view: LedgerView) throws -> [SequencedEvent] {
         var kept: [SequencedEvent] = []
-        var reversed = Set<UInt64>()
+        try forEachLiveEvent(view: view) { kept.append($0) }
+        return kept
+    }
+
+    /// Streams the live events of `view` in log order without holding them
+    /// (a ten-million-event log is never in memory at once).
+    public func forEachLiveEvent(view: LedgerView, _ body: (SequencedEvent) throws -> Void) throws {
+        let reversals = try reversalMap()
         try env.read { txn in
-            try txn.withCursor(events) { cursor in
-                try cursor.forEach(from: sequenceKey(1)) { key, value in
-                    guard let seq = readSequence(key) else { throw LedgerError.corrupt("an events key is not 8 bytes") }
-                    let stored: StoredEvent
-                    do {
-                        stored = try EventCodec.decode(record: value)
-                    } catch {
-                        throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-                    }
-                    guard view.inPrefix(seq: seq, recordedMicros: stored.recordedMicros) else { return false }
-                    if stored.event.type == .entryReversed {
-                        let target = stored.event.data.string(.target)!
-                        if let targetSeq = try txn.withValue(ids, key: Array(target.utf8), { $0.flatMap(readSequence) }) {
-                            reversed.insert(targetSeq)
-                        }
-                    } else if view.counts(stored.event) {
-                        kept.append(SequencedEvent(seq: seq, recordedMicros: stored.recordedMicros, event: stored.event))
-                    }
-                    return true
-                }
+            let last = try lastSeq(of: view, head: try head(in: txn).seq, in: txn)
+            guard last > 0 else { return }
+            try forEachEvent(in: txn, from: 1, to: last) { stored in
+                let event = stored.event
+                guard event.type != .entryReversed, view.counts(event) else { return true }
+                if let reversal = reversals[stored.seq], reversal <= last { return true }
+                try body(SequencedEvent(seq: stored.seq, recordedMicros: stored.recordedMicros, event: event))
+                return true
             }
         }
-        return reversed.isEmpty ? kept : kept.filter { !reversed.contains($0.seq) }
     }
 }
 
