@@ -217,6 +217,9 @@ extension Ledger {
             // `available`.
             var accounts: [String: Money] = [:]
             var reversed = try reversalMap(in: txn)
+            // The date index is written at the end, in key order, with
+            // appends: far cheaper than inserting in log order.
+            var dated: [(day: Int32, seq: UInt64)] = []
             try forEachEvent(in: txn, from: 1, to: .max) { stored in
                 try balances.apply(stored.event, lookup: lookup)
                 head = stored.seq
@@ -228,9 +231,7 @@ extension Ledger {
                     }
                     guard total == .zero else { throw LedgerError.corrupt("the postings of \(stored.event.id) do not sum to zero") }
                 }
-                if stored.event.type != .entryReversed {
-                    try txn.put(effectiveIndex, key: Self.effectiveKey(stored.event.effective, seq: head), value: [UInt8]())
-                }
+                if stored.event.type != .entryReversed { dated.append((stored.event.effective.dayNumber, head)) }
                 if head % options.snapshotIntervalEvents == 0 {
                     try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(balances))
                 }
@@ -240,8 +241,12 @@ extension Ledger {
             for (key, line) in balances.lines where accounts[ChartOfAccounts.budget(key), default: .zero] != line.available {
                 throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(key)) has postings of \(accounts[ChartOfAccounts.budget(key), default: .zero]) but available \(line.available)")
             }
+            dated.sort { ($0.day, $0.seq) < ($1.day, $1.seq) }
+            for (day, seq) in dated {
+                try txn.append(effectiveIndex, key: Self.effectiveKey(CalendarDate(dayNumber: day), seq: seq), value: [UInt8]())
+            }
             for entry in StateCodec.entries(balances) {
-                try txn.put(entries, key: [entry.table.rawValue] + entry.key, value: entry.value)
+                try txn.append(entries, key: [entry.table.rawValue] + entry.key, value: entry.value)
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)
