@@ -79,7 +79,7 @@ extension Ledger {
                 for line in chunk.lines {
                     do {
                         let event = try line.result.get()
-                        switch try batch.append(event) {
+                        switch try batch.append(event, content: line.content) {
                         case .appended:
                             report.appended += 1
                             // Once a line is refused the batch is lost; stop folding.
@@ -181,7 +181,11 @@ struct BatchWriter {
     }
 
     mutating func append(_ event: Event) throws -> Outcome {
-        let content = EventCodec.encodeContent(event)
+        try append(event, content: EventCodec.encodeContent(event))
+    }
+
+    /// Appends `event`, whose content bytes the caller has already encoded.
+    mutating func append(_ event: Event, content: [UInt8]) throws -> Outcome {
         precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
         let idKey = Array(event.id.utf8)
         if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
@@ -197,11 +201,16 @@ struct BatchWriter {
         let seq = nextSeq
         let placement = try rules.apply(event, seq: seq, to: state)
 
-        let canonical = EventCodec.canonicalBytes(seq: seq, recordedMicros: recordedMicros, content: content)
-        let hash = HashChain.link(previous: previousHash, canonical: canonical)
-        var record = hash
-        record.reserveCapacity(hash.count + canonical.count)
-        record.append(contentsOf: canonical)
+        // The record in one buffer: room for the hash, then the canonical bytes.
+        var writer = ByteWriter(capacity: EventCodec.hashBytes + EventCodec.contentOffset + content.count)
+        writer.raw(HashChain.genesis)
+        EventCodec.writeHeader(seq: seq, recordedMicros: recordedMicros, into: &writer)
+        writer.raw(content)
+        var record = writer.bytes
+        let hash = record.withUnsafeBytes { bytes in
+            previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
+        }
+        record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
 
         let seqKey = sequenceKey(seq)
         try txn.append(ledger.events, key: seqKey, value: record)

@@ -12,6 +12,8 @@ final class ParsePipeline: @unchecked Sendable {
     struct Line: Sendable {
         var number: Int
         var result: Result<Event, FieldError>
+        /// The event's content bytes, encoded here rather than on the writer's thread.
+        var content: [UInt8] = []
     }
 
     /// A run of consecutive lines of one source.
@@ -66,7 +68,8 @@ final class ParsePipeline: @unchecked Sendable {
                             "json", "line is \(line.count) bytes, longer than the limit of \(maxLineBytes)"))))
                     } else {
                         do {
-                            lines.append(Line(number: number, result: .success(try parser.parse(line))))
+                            let event = try parser.parse(line)
+                            lines.append(Line(number: number, result: .success(event), content: EventCodec.encodeContent(event)))
                         } catch {
                             lines.append(Line(number: number, result: .failure(error)))
                         }

@@ -77,12 +77,17 @@ public enum EventCodec {
     /// The canonical bytes of a stored event (everything the hash covers).
     public static func canonicalBytes(seq: UInt64, recordedMicros: Int64, content: some Sequence<UInt8>) -> [UInt8] {
         var writer = ByteWriter(capacity: 256)
+        writeHeader(seq: seq, recordedMicros: recordedMicros, into: &writer)
+        writer.raw(content)
+        return writer.bytes
+    }
+
+    /// The header of the canonical bytes: format, seq, recorded time, schema version.
+    public static func writeHeader(seq: UInt64, recordedMicros: Int64, into writer: inout ByteWriter) {
         writer.u8(recordFormat)
         writer.u64(seq)
         writer.i64(recordedMicros)
         writer.u16(schemaVersion)
-        writer.raw(content)
-        return writer.bytes
     }
 
     /// Splits a stored record into its hash and canonical bytes.
