@@ -54,12 +54,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosenPolicy: Policy
-        do {
-            chosenPolicy = try policy.map { try Policy.load(directory: $0) } ?? .seed
-        } catch let error as PolicyError {
-            throw CLIFailure.input("error: --policy: \(error)")
-        }
+        let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         let input = try Self.read(ledger, view: view.ledgerView)
 
@@ -187,20 +182,4 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    func write(_ text: String, to path: String?) throws {
-        guard let path else {
-            var out = Output()
-            out.write(text)
-            out.flush()
-            return
-        }
-        guard let file = fopen(path, "wb") else {
-            throw CLIFailure.input("error: cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        let written = text.utf8.count == 0 ? 0 : Array(text.utf8).withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == text.utf8.count, fflush(file) == 0 else {
-            throw CLIFailure.input("error: cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventStore
 import Glibc
 import LedgerCore
+import Policy
 import Projections
 
 /// A failure the user can act on, with the exit code SPEC §6 assigns.
@@ -92,4 +93,13 @@ struct ViewOptions: ParsableArguments {
     /// No event after this sequence number can be inside the view: the log
     /// is a prefix by seq, and recorded times never decrease along it.
     var lastPossibleSeq: UInt64 { asOfSeq ?? .max }
+}
+
+/// The policy of `--policy DIR` (DIR/policy.json), or the seed's built in.
+func loadPolicy(_ directory: String?) throws -> Policy {
+    do {
+        return try directory.map { try Policy.load(directory: $0) } ?? .seed
+    } catch let error as PolicyError {
+        throw CLIFailure.input("error: --policy: \(error)")
+    }
 }

@@ -72,12 +72,7 @@ struct PerformanceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosenPolicy: Policy
-        do {
-            chosenPolicy = try policy.map { try Policy.load(directory: $0) } ?? .seed
-        } catch let error as PolicyError {
-            throw CLIFailure.input("error: --policy: \(error)")
-        }
+        let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         let (balances, last) = try ledger.balances(view: view.ledgerView)
         // Pinned to the balances' last event, so both reads see the same log.

@@ -6,19 +6,6 @@ import Testing
 /// a full replay of the same prefix, at random prefixes.
 @Suite("Projections on generated histories")
 struct ProjectionPropertyTests {
-    /// SplitMix64: the test's own deterministic randomness.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     func generate(_ dir: WorkDirectory, events: Int, seed: Int) throws -> [String] {
         let generator = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("subsidy-ledger-gen").path
         let file = dir.path + "/history-\(seed).jsonl"
@@ -32,7 +19,7 @@ struct ProjectionPropertyTests {
 
     @Test("incremental == rebuild == replay of the prefix", arguments: [3, 17])
     func property(seed: Int) throws {
-        var random = Random(state: UInt64(seed))
+        var random = SplitMix(seed: UInt64(seed))
         let dir = WorkDirectory()
         let lines = try generate(dir, events: 6000, seed: seed)
         try run(["init"], in: dir.path)
