@@ -158,6 +158,11 @@ extension Ledger {
         return (best, balances)
     }
 
+    /// The last seq of the view's log prefix (0 for an empty one).
+    public func lastSeq(of view: LedgerView) throws -> UInt64 {
+        try env.read { txn in try lastSeq(of: view, head: try head(in: txn).seq, in: txn) }
+    }
+
     /// The last seq of the view's log prefix: bounded by `--as-of-seq`, and
     /// by `--known-at` through a binary search (recorded times never decrease).
     func lastSeq(of view: LedgerView, head: UInt64, in txn: ReadTransaction) throws -> UInt64 {

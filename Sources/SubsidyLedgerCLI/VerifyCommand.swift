@@ -17,11 +17,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A digest written down earlier, SEQ:HASH (64 hex digits).", valueName: "seq:hash"))
     var expect: String?
 
-    @Option(name: .customLong("as-of-seq"), help: ArgumentHelp("Verify only the first N events and print the hash at N.", valueName: "n"))
-    var asOfSeq: UInt64?
-
-    @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
-    var format: String = "table"
+    /// --as-of-seq and --known-at choose the prefix to verify (its head is
+    /// printed); --effective-on selects no prefix and is refused.
+    @OptionGroup var view: ViewOptions
 
     var expected: (seq: UInt64, hash: [UInt8])? {
         guard let expect else { return nil }
@@ -34,15 +32,17 @@ struct VerifyCommand: ParsableCommand {
         if expect != nil && expected == nil {
             throw ValidationError("--expect: \"\(expect!)\" is not SEQ:HASH with a 64-digit hexadecimal hash")
         }
-        guard OutputFormat(rawValue: format) != nil else { throw ValidationError("--format: \"\(format)\" is not one of table, json, csv") }
+        if view.effectiveOn != nil {
+            throw ValidationError("--effective-on: verify checks a prefix of the log; choose it with --as-of-seq or --known-at")
+        }
     }
 
     func run() throws {
         let ledger = try location.open(readOnly: true)
-        let report = try ledger.verify(expect: expected, upTo: asOfSeq ?? .max)
+        let report = try ledger.verify(expect: expected, upTo: try ledger.lastSeq(of: view.ledgerView))
         var out = Output()
         let hash = HashChain.hex(report.headHash)
-        switch OutputFormat(rawValue: format)! {
+        switch view.outputFormat {
         case .json:
             var object = "{\"head\":\(report.headSeq),\"hash\":\"\(hash)\",\"ok\":\(report.ok)"
             if let bad = report.firstBadSeq {

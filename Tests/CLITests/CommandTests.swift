@@ -102,6 +102,9 @@ struct CommandTests {
         let mismatch = try run(["verify", "--expect", "3:" + wrong], in: dir.path)
         #expect(mismatch.status == 1)
         #expect(mismatch.stdout.contains("MISMATCH"))
+        // A prefix chosen by recorded time: before the import, nothing.
+        #expect(try run(["verify", "--known-at", "2000-01-01"], in: dir.path).stdout.contains("ok: 0 events"))
+        #expect(try run(["verify", "--effective-on", "2016-01-01"], in: dir.path).status == 2)
     }
 
     @Test("help names every command and the exit codes")
