@@ -245,14 +245,15 @@ extension Ledger {
             for (day, seq) in dated {
                 try txn.append(effectiveIndex, key: Self.effectiveKey(CalendarDate(dayNumber: day), seq: seq), value: [UInt8]())
             }
-            for entry in StateCodec.entries(balances) {
+            let all = StateCodec.entries(balances)
+            for entry in all {
                 try txn.append(entries, key: [entry.table.rawValue] + entry.key, value: entry.value)
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)
             try txn.put(meta, key: Array("version".utf8), value: version.bytes)
             try txn.put(meta, key: Array("checkpoint".utf8), value: sequenceKey(head))
-            return (head, Self.digest(of: StateCodec.canonicalBytes(balances)))
+            return (head, Self.digest(of: StateCodec.canonicalBytes(entries: all)))
         }
     }
 }

@@ -174,8 +174,13 @@ public enum StateCodec {
 
     /// The canonical bytes of a whole state.
     public static func canonicalBytes(_ balances: Balances) -> [UInt8] {
-        var w = ByteWriter(capacity: 1 << 16)
-        for entry in entries(balances) {
+        canonicalBytes(entries: entries(balances))
+    }
+
+    /// The canonical bytes of entries already in canonical order.
+    public static func canonicalBytes(entries: [(table: Table, key: [UInt8], value: [UInt8])]) -> [UInt8] {
+        var w = ByteWriter(capacity: entries.reduce(0) { $0 + 7 + $1.key.count + $1.value.count })
+        for entry in entries {
             entry.key.withUnsafeBytes { k in entry.value.withUnsafeBytes { v in append(entry.table, key: k, value: v, to: &w) } }
         }
         return w.bytes
