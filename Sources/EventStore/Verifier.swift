@@ -61,7 +61,7 @@ extension Ledger {
                     report.headSeq = seq
                     report.headHash = hash
                     expectedSeq += 1
-                    if let progress, seq % 100_000 == 0 { progress(seq) }
+                    if let progress, seq % 1_000_000 == 0 { progress(seq) }
                     return true
                 }
             }

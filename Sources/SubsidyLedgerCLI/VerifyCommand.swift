@@ -39,7 +39,12 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try location.open(readOnly: true)
-        let report = try ledger.verify(expect: expected, upTo: try ledger.lastSeq(of: view.ledgerView))
+        let last = try ledger.lastSeq(of: view.ledgerView)
+        // A long chain shows its progress on a terminal.
+        let showProgress = isTerminal(2) && last >= 1_000_000
+        let report = try ledger.verify(expect: expected, upTo: last) { seq in
+            if showProgress { printError("verified through seq \(seq) of \(last)") }
+        }
         var out = Output()
         let hash = HashChain.hex(report.headHash)
         switch view.outputFormat {
