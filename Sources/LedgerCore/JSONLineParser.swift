@@ -355,3 +355,63 @@ func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     }
     return true
 }
+
+/// Checks a whole JSON document for a key that appears twice in one object,
+/// which common JSON readers accept silently by keeping one of the values.
+public enum DuplicateKeyCheck {
+    /// The path of the first repeated key (`parameters[2].unit`), or nil.
+    /// Syntax errors are left to the document's real reader.
+    public static func firstDuplicate(in bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { buffer in
+            var scanner = JSONScanner(buffer)
+            do {
+                return try value(&scanner, path: "", depth: 0)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// Nesting deeper than this is not a policy file; stop looking.
+    static let maxDepth = 64
+
+    private static func value(_ s: inout JSONScanner, path: String, depth: Int) throws(FieldError) -> String? {
+        s.skipWhitespace()
+        guard depth < maxDepth else { return nil }
+        switch s.peek() {
+        case 0x7B:
+            var seen = Set<String>()
+            var found: String?
+            try s.readObject { (s: inout JSONScanner, key: JSONText) throws(FieldError) in
+                let name = key.string
+                let child = path.isEmpty ? name : path + "." + name
+                if found == nil && !seen.insert(name).inserted { found = child }
+                let inner = try value(&s, path: child, depth: depth + 1)
+                if found == nil { found = inner }
+            }
+            return found
+        case 0x5B:
+            s.position += 1
+            s.skipWhitespace()
+            if s.peek() == 0x5D {
+                s.position += 1
+                return nil
+            }
+            var index = 0
+            var found: String?
+            while true {
+                let inner = try value(&s, path: path + "[\(index)]", depth: depth + 1)
+                if found == nil { found = inner }
+                index += 1
+                s.skipWhitespace()
+                guard let byte = s.peek() else { throw s.syntax("unterminated array") }
+                s.position += 1
+                if byte == 0x5D { return found }
+                guard byte == 0x2C else { throw s.syntax("expected ',' or ']'") }
+            }
+        default:
+            _ = try s.readValue()
+            return nil
+        }
+    }
+}

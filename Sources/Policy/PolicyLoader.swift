@@ -62,6 +62,11 @@ public enum PolicyLoader {
         } catch {
             throw PolicyError(file: source, path: "", message: "is not valid JSON (\(error.localizedDescription))")
         }
+        // JSONSerialization keeps one of two equal keys without a word; a
+        // policy must not change by a copy-and-paste slip.
+        if let repeated = DuplicateKeyCheck.firstDuplicate(in: bytes) {
+            throw PolicyError(file: source, path: repeated, message: "appears twice in the same object; keep one")
+        }
         let top = try Node(file: source, path: "", value: root).object(
             required: ["format", "policy", "title", "clauses", "parameters", "programmes", "retirement"],
             optional: ["basedOn", "note"], what: "a policy file")

@@ -166,6 +166,10 @@ struct PolicyTests {
             == #"edited.json: parameters.discount-rate-margin[0].clause: is null; only a national rule outside the seed may have no clause"#)
         // Not JSON at all.
         #expect(try refusal(#""format": 1,"#, #""format": 1,,"#)?.hasPrefix("edited.json: is not valid JSON") == true)
+        // A key given twice in one object: a JSON reader would keep one silently.
+        #expect(try refusal(#""value": "100000", "unit": "yuan""#, #""value": "100000", "value": "150000", "unit": "yuan""#)
+            == #"edited.json: parameters.loan-cap-individual[0].value: appears twice in the same object; keep one"#)
+        #expect(try refusal(#""format": 1,"#, #""format": 1, "format": 1,"#) == #"edited.json: format: appears twice in the same object; keep one"#)
         // A value kept for the record must say it is a local standard.
         #expect(try refusal(#""basis": "local-standard","#, #""basis": "seed","#)?.hasPrefix("edited.json: parameters.startup-subsidy-amount: no rule or programme uses this parameter") == true)
     }
