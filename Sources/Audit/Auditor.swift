@@ -151,3 +151,28 @@ protocol AuditRule {
     /// steps written down in `trace`.
     static func findings(at trigger: Int32, in context: AuditContext, trace: Trace) throws -> [Finding]
 }
+
+/// A rule judged loan by loan, from the loan's issue: the walk over the
+/// loans and the re-run for one trigger are the same for each such rule.
+protocol LoanIssueRule: AuditRule {
+    /// Appends the findings of the loan issued at fact `issue`.
+    static func evaluate(_ issue: Int32, in context: AuditContext, trace: Trace?, into findings: inout [Finding]) throws
+}
+
+extension LoanIssueRule {
+    static func findings(in context: AuditContext) throws -> [Finding] {
+        var findings: [Finding] = []
+        for issue in context.loanIssues where issue != Fact.none {
+            try evaluate(issue, in: context, trace: nil, into: &findings)
+        }
+        return findings
+    }
+
+    static func findings(at trigger: Int32, in context: AuditContext, trace: Trace) throws -> [Finding] {
+        let issue = context.loanIssues[Int(context.fact(trigger).key)]
+        guard issue != Fact.none else { return [] }
+        var findings: [Finding] = []
+        try evaluate(issue, in: context, trace: trace, into: &findings)
+        return findings.filter { $0.trigger == context.id(trigger) }
+    }
+}

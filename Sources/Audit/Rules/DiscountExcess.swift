@@ -13,28 +13,12 @@ import Policy
 /// place in the log.
 ///
 /// Amount: discount − due.
-enum DiscountExcessRule: AuditRule {
+enum DiscountExcessRule: LoanIssueRule {
     static let code = RuleCode.discountExcess
     static let clause = "十一"
 
     /// 10,000 basis points × a 360-day year: the divisor of fen × bp × days.
     static let divisor: Int64 = 3_600_000
-
-    static func findings(in context: AuditContext) throws -> [Finding] {
-        var findings: [Finding] = []
-        for issue in context.loanIssues where issue != Fact.none {
-            try evaluate(issue, in: context, trace: nil, into: &findings)
-        }
-        return findings
-    }
-
-    static func findings(at trigger: Int32, in context: AuditContext, trace: Trace) throws -> [Finding] {
-        let issue = context.loanIssues[Int(context.fact(trigger).key)]
-        guard issue != Fact.none else { return [] }
-        var findings: [Finding] = []
-        try evaluate(issue, in: context, trace: trace, into: &findings)
-        return findings.filter { $0.trigger == context.id(trigger) }
-    }
 
     /// A loan's principal over time: the days its outstanding changes, and
     /// the balance from each of them on.

@@ -9,25 +9,9 @@ import Policy
 /// terms are fixed then). Enterprise borrowers are not limited by it.
 ///
 /// Amount: the discount.
-enum DiscountRateRule: AuditRule {
+enum DiscountRateRule: LoanIssueRule {
     static let code = RuleCode.discountRate
     static let clause = "十一"
-
-    static func findings(in context: AuditContext) throws -> [Finding] {
-        var findings: [Finding] = []
-        for issue in context.loanIssues where issue != Fact.none {
-            try evaluate(issue, in: context, trace: nil, into: &findings)
-        }
-        return findings
-    }
-
-    static func findings(at trigger: Int32, in context: AuditContext, trace: Trace) throws -> [Finding] {
-        let issue = context.loanIssues[Int(context.fact(trigger).key)]
-        guard issue != Fact.none else { return [] }
-        var findings: [Finding] = []
-        try evaluate(issue, in: context, trace: trace, into: &findings)
-        return findings.filter { $0.trigger == context.id(trigger) }
-    }
 
     static func evaluate(_ issue: Int32, in context: AuditContext, trace: Trace?, into findings: inout [Finding]) throws {
         let loan = context.fact(issue)
