@@ -64,15 +64,8 @@ public struct AppendRules {
             changes.set(stream, try state.stream(stream) ?? StreamState(kind: .budgetLine))
 
         case .subsidyGranted:
-            let grantID = data.string(.grant)!
-            stream = Streams.grant(grantID)
-            if let existing = try state.stream(stream), existing.creatorSeq != 0 {
-                throw FieldError("data.grant", "grant \(quoted(grantID)) already exists (seq \(existing.creatorSeq)); a grant id is used once")
-            }
-            try addDependent(data, on: day, state: state, changes: &changes)
-            var grant = StreamState(kind: .grant)
-            grant.creatorSeq = seq
-            grant.createdOn = day
+            stream = Streams.grant(data.string(.grant)!)
+            var grant = try created(.grant, stream: stream, field: .grant, seq: seq, event: event, state: state, changes: &changes)
             grant.granted = data.money(.amount)!
             changes.set(stream, grant)
 
@@ -88,15 +81,8 @@ public struct AppendRules {
             changes.set(stream, grant)
 
         case .loanIssued:
-            let loanID = data.string(.loan)!
-            stream = Streams.loan(loanID)
-            if let existing = try state.stream(stream), existing.creatorSeq != 0 {
-                throw FieldError("data.loan", "loan \(quoted(loanID)) already exists (seq \(existing.creatorSeq)); a loan id is used once")
-            }
-            try addDependent(data, on: day, state: state, changes: &changes)
-            var loan = StreamState(kind: .loan)
-            loan.creatorSeq = seq
-            loan.createdOn = day
+            stream = Streams.loan(data.string(.loan)!)
+            var loan = try created(.loan, stream: stream, field: .loan, seq: seq, event: event, state: state, changes: &changes)
             loan.principal = data.money(.principal)!
             changes.set(stream, loan)
 
@@ -159,6 +145,21 @@ public struct AppendRules {
             if let found = pending.first(where: { $0.0 == name }) { return found.1 }
             return try store.stream(name)
         }
+    }
+
+    /// The new state of a grant or loan created by `event`: its id must be
+    /// unused, and the person or enterprise it names gains a dependent.
+    func created(_ kind: EntityKind, stream: String, field: Field, seq: UInt64, event: Event,
+                 state: AppendState, changes: inout Changes) throws -> StreamState {
+        let id = event.data.string(field)!
+        if let existing = try state.stream(stream), existing.creatorSeq != 0 {
+            throw FieldError("data.\(field.name)", "\(field.name) \(quoted(id)) already exists (seq \(existing.creatorSeq)); a \(field.name) id is used once")
+        }
+        try addDependent(event.data, on: event.effective, state: state, changes: &changes)
+        var entity = StreamState(kind: kind)
+        entity.creatorSeq = seq
+        entity.createdOn = event.effective
+        return entity
     }
 
     /// The entity behind `stream`, which must exist and have been created on
