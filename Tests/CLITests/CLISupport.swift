@@ -77,3 +77,18 @@ final class WorkDirectory {
         return filePath
     }
 }
+
+/// The first line where two outputs differ, for a failure message that
+/// fits on a screen.
+func firstDifference(_ actual: String, _ expected: String) -> String {
+    let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    for index in 0..<max(a.count, e.count) {
+        let got = index < a.count ? String(a[index]) : "(no line)"
+        let want = index < e.count ? String(e[index]) : "(no line)"
+        if !got.utf8.elementsEqual(want.utf8) {
+            return "line \(index + 1): got \(got.prefix(300)) expected \(want.prefix(300))"
+        }
+    }
+    return "same lines (\(a.count)); bytes differ"
+}

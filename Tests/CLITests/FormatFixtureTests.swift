@@ -47,7 +47,7 @@ struct FormatFixtureTests {
             #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
             let golden = try Self.golden(file)
             #expect(Data(result.stdout.utf8) == golden,
-                    "subsidy-ledger \(arguments.joined(separator: " ")) differs from \(file)")
+                    "subsidy-ledger \(arguments.joined(separator: " ")) differs from \(file): \(firstDifference(result.stdout, String(decoding: golden, as: UTF8.self)))")
         }
     }
 
