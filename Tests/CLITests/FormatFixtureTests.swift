@@ -86,7 +86,8 @@ struct FormatFixtureTests {
 
         // The committed ledger was not written.
         #expect(try Data(contentsOf: URL(fileURLWithPath: Self.fixture + "/data.mdb")) == before)
-        #expect(!FileManager.default.fileExists(atPath: Self.fixture + "/lock.mdb"))
+        #expect(!FileManager.default.fileExists(atPath: Self.fixture + "/lock.mdb"),
+                "something opened the committed fixture in place; work on a copy and delete its lock.mdb")
     }
 
     @Test("the format-1 ledger takes new events: verify passes and a rebuild equals the kept projections")
