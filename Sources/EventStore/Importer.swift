@@ -52,11 +52,16 @@ extension Ledger {
     /// Lines whose id is already stored with identical content are skipped
     /// and counted as duplicates. Throws ``ImportRejected`` carrying every
     /// refused line (up to ``maxReportedErrors``).
+    ///
+    /// Stored projections of another version are rebuilt first, in a step
+    /// of their own that `notice` reports, never inside the import.
     public func importEvents(
         from sources: [InputFile],
         parser: EventParser = EventParser(),
+        notice: ((String) -> Void)? = nil,
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportReport {
+        try prepareProjections(notice: notice)
         // Grow ahead of time so a large import rarely has to start over.
         if options.anticipateGrowth {
             let inputBytes = sources.reduce(0) { $0 + $1.bytes.count }

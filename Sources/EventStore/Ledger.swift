@@ -192,6 +192,33 @@ public final class Ledger {
         }
     }
 
+    /// Calls `body` with each stored record from `from` through `to`, read in
+    /// place from the memory map (no `Event` is built), until it returns
+    /// false. The same checks as ``forEachEvent(from:to:_:)``: no gap in the
+    /// sequence, each record decodable and naming its own seq.
+    func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, _ body: (EventRecordView) throws -> Bool) throws {
+        try txn.withCursor(events) { cursor in
+            var expected = max(from, 1)
+            try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
+                guard let seq = readSequence(key), seq <= to else { return false }
+                guard seq == expected else {
+                    throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
+                }
+                expected += 1
+                let record: EventRecordView
+                do {
+                    record = try EventRecordView(record: value)
+                } catch {
+                    throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+                }
+                guard record.seq == seq else {
+                    throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(record.seq)")
+                }
+                return try body(record)
+            }
+        }
+    }
+
     /// The sequence numbers of a stream's events, in stream order.
     public func sequenceNumbers(ofStream stream: String) throws -> [UInt64] {
         try env.read { txn in

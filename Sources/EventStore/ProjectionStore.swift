@@ -162,6 +162,25 @@ extension Ledger {
         func loan(_ id: String) throws -> LoanBalance? { try stored(.loans, StateCodec.key(loan: id), StateCodec.loan) }
     }
 
+    /// Rebuilds stored projections that another version of this program
+    /// wrote (or that were never written) before anything is appended, so
+    /// an import never refolds the whole log inside its own transaction.
+    /// Says what it does through `notice`. Nothing to do on a current ledger.
+    public func prepareProjections(notice: ((String) -> Void)? = nil) throws {
+        guard !options.readOnly else { return }
+        let (head, version, checkpoint) = try env.read { txn -> (UInt64, UInt32?, UInt64) in
+            let head = try self.head(in: txn).seq
+            guard let projectionMeta else { return (head, nil, 0) }
+            let (version, checkpoint) = try readProjectionMeta(in: txn, projectionMeta)
+            return (head, version, checkpoint)
+        }
+        guard head > 0, version != Self.projectionVersion || checkpoint != head else { return }
+        let what = version.map { $0 == Self.projectionVersion ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
+        notice?("the stored projections are \(what); rebuilding them from the \(head) events of the log (projection version \(Self.projectionVersion)) before importing")
+        let rebuilt = try rebuildProjections()
+        notice?("rebuilt the projections through seq \(rebuilt.head), digest \(rebuilt.digest)")
+    }
+
     // MARK: Reading
 
     /// The canonical bytes of the stored state (a scan in key order).
@@ -198,63 +217,194 @@ extension Ledger {
 
     /// Drops the stored projections and rebuilds them from the log alone,
     /// snapshots included. Returns the head and the digest of the state.
+    ///
+    /// The log is folded by ``CompactBalances`` straight from the memory map;
+    /// a history it does not handle (sums that could leave 64 bits) is folded
+    /// by ``Balances`` instead, which reports such a sum exactly. Both give
+    /// the same state, so the digest does not depend on the path.
     public func rebuildProjections(progress: ((UInt64) -> Void)? = nil) throws -> (head: UInt64, digest: String) {
-        try env.write { txn in
+        try growForRebuild()
+        return try env.write { txn in
             guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots,
                   let effectiveIndex
             else {
                 preconditionFailure("a ledger opened for writing has its projection databases")
             }
-            try txn.clear(entries)
-            try txn.clear(snapshots)
-            try txn.clear(meta)
-            try txn.clear(effectiveIndex)
+            func clear() throws {
+                try txn.clear(entries)
+                try txn.clear(snapshots)
+                try txn.clear(meta)
+            }
             let lookup = IndexLookup(ledger: self, txn: txn)
-            var balances = Balances()
-            var head: UInt64 = 0
-            // Double entry, checked over the whole log: every money event's
-            // postings sum to zero, and each budget account ends at its line's
-            // `available`.
-            var accounts: [String: Money] = [:]
-            var reversed = try reversalMap(in: txn)
-            // The date index is written at the end, in key order, with
-            // appends: far cheaper than inserting in log order.
-            var dated: [(day: Int32, seq: UInt64)] = []
-            try forEachEvent(in: txn, from: 1, to: .max) { stored in
-                try balances.apply(stored.event, lookup: lookup)
-                head = stored.seq
-                if stored.event.type != .entryReversed && reversed.removeValue(forKey: stored.seq) == nil {
-                    var total = Money.zero
-                    for posting in try ChartOfAccounts.postings(for: stored.event, lookup: lookup) {
-                        try total.add(posting.amount, "postings of \(stored.event.id)")
-                        try accounts[posting.account, default: .zero].add(posting.amount, posting.account)
-                    }
-                    guard total == .zero else { throw LedgerError.corrupt("the postings of \(stored.event.id) do not sum to zero") }
-                }
-                if stored.event.type != .entryReversed { dated.append((stored.event.effective.dayNumber, head)) }
-                if head % options.snapshotIntervalEvents == 0 {
-                    try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(balances))
-                }
-                if let progress, head % 100_000 == 0 { progress(head) }
-                return true
+            let reversed = try reversalMap(in: txn)
+            var folded: FoldedLog
+            do {
+                try clear()
+                folded = try foldCompact(txn: txn, lookup: lookup, reversed: reversed, snapshots: snapshots, progress: progress)
+            } catch is CompactBalances.Unsupported {
+                try clear()
+                folded = try foldReference(txn: txn, lookup: lookup, reversed: reversed, snapshots: snapshots, progress: progress)
             }
-            for (key, line) in balances.lines where accounts[ChartOfAccounts.budget(key), default: .zero] != line.available {
-                throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(key)) has postings of \(accounts[ChartOfAccounts.budget(key), default: .zero]) but available \(line.available)")
-            }
-            dated.sort { ($0.day, $0.seq) < ($1.day, $1.seq) }
-            for (day, seq) in dated {
-                try txn.append(effectiveIndex, key: Self.effectiveKey(CalendarDate(dayNumber: day), seq: seq), value: [UInt8]())
-            }
-            let all = StateCodec.entries(balances)
+            try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
+            folded.days = []
+            let all = StateCodec.entries(folded.balances)
             for entry in all {
                 try txn.append(entries, key: [entry.table.rawValue] + entry.key, value: entry.value)
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)
             try txn.put(meta, key: Array("version".utf8), value: version.bytes)
-            try txn.put(meta, key: Array("checkpoint".utf8), value: sequenceKey(head))
-            return (head, Self.digest(of: StateCodec.canonicalBytes(entries: all)))
+            try txn.put(meta, key: Array("checkpoint".utf8), value: sequenceKey(folded.head))
+            return (folded.head, Self.digest(of: StateCodec.canonicalBytes(entries: all)))
         }
+    }
+
+    /// What a rebuild's fold leaves: the state, the head, and each event's
+    /// effective day by seq (``noDay`` for a reversal, which is not indexed).
+    struct FoldedLog {
+        var balances: Balances
+        var head: UInt64
+        var days: [Int32]
+    }
+
+    static let noDay = Int32.min
+
+    /// Makes the date index hold exactly the keys `days` implies. It is a
+    /// function of the events alone, so an index that already holds them is
+    /// kept: reading it through costs a fraction of writing it again. One
+    /// that differs anywhere is written anew, in key order, with appends
+    /// (far cheaper than inserting in log order).
+    private func rewriteEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws {
+        let order = Self.dateOrder(days)
+        var position = 0
+        var same = true
+        try txn.withCursor(index) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                guard position < order.count, value.count == 0, key.count == 12 else {
+                    same = false
+                    return false
+                }
+                let seq = order[position]
+                let expected = UInt32(bitPattern: days[seq - 1]) ^ 0x8000_0000
+                guard UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)) == expected,
+                      UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 4, as: UInt64.self)) == UInt64(seq)
+                else {
+                    same = false
+                    return false
+                }
+                position += 1
+                return true
+            }
+        }
+        if same && position == order.count { return }
+        try txn.clear(index)
+        for seq in order {
+            try txn.append(index, key: Self.effectiveKey(CalendarDate(dayNumber: days[seq - 1]), seq: UInt64(seq)), value: [UInt8]())
+        }
+    }
+
+    /// The seqs of `days` (seq − 1 → day) in (day, seq) order, by counting
+    /// sort: days span at most a few centuries, so this is linear.
+    static func dateOrder(_ days: [Int32]) -> [Int] {
+        var low = Int32.max, high = Int32.min
+        for day in days where day != noDay {
+            low = min(low, day)
+            high = max(high, day)
+        }
+        guard low <= high else { return [] }
+        var starts = [Int](repeating: 0, count: Int(high) - Int(low) + 2)
+        for day in days where day != noDay { starts[Int(day) - Int(low) + 1] += 1 }
+        for index in 1..<starts.count { starts[index] += starts[index - 1] }
+        var order = [Int](repeating: 0, count: starts[starts.count - 1])
+        for (index, day) in days.enumerated() where day != noDay {
+            let bucket = Int(day) - Int(low)
+            order[starts[bucket]] = index + 1
+            starts[bucket] += 1
+        }
+        return order
+    }
+
+    /// Folds the whole log with ``CompactBalances``, writing the snapshots
+    /// and checking double entry on the way.
+    private func foldCompact(txn: WriteTransaction, lookup: IndexLookup, reversed: [UInt64: UInt64], snapshots: Database,
+                             progress: ((UInt64) -> Void)?) throws -> FoldedLog {
+        var compact = CompactBalances()
+        var head: UInt64 = 0
+        var days: [Int32] = []
+        let interval = options.snapshotIntervalEvents
+        try forEachRecord(in: txn, from: 1, to: .max) { record in
+            let isReversal = record.type == .entryReversed
+            try compact.apply(record, live: !isReversal && reversed[record.seq] == nil, lookup: lookup)
+            head = record.seq
+            days.append(isReversal ? Self.noDay : record.effective.dayNumber)
+            if head % interval == 0 {
+                try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(compact.materialize()))
+            }
+            if let progress, head % 100_000 == 0 { progress(head) }
+            return true
+        }
+        // Double entry, checked over the whole log: each budget account ends
+        // at its line's `available` (every event's postings sum to zero by
+        // construction, see docs/ACCOUNTS.md).
+        if let mismatch = compact.budgetAccountMismatch() {
+            throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(mismatch.line)) has postings of \(mismatch.account) but available \(mismatch.available)")
+        }
+        return FoldedLog(balances: compact.materialize(), head: head, days: days)
+    }
+
+    /// Folds the whole log with ``Balances`` and ``ChartOfAccounts``: the
+    /// plain fold, for what the compact one does not handle.
+    private func foldReference(txn: WriteTransaction, lookup: IndexLookup, reversed: [UInt64: UInt64], snapshots: Database,
+                               progress: ((UInt64) -> Void)?) throws -> FoldedLog {
+        var balances = Balances()
+        var head: UInt64 = 0
+        var days: [Int32] = []
+        // Double entry, checked over the whole log: every money event's
+        // postings sum to zero, and each budget account ends at its line's
+        // `available`.
+        var accounts: [String: Money] = [:]
+        try forEachEvent(in: txn, from: 1, to: .max) { stored in
+            try balances.apply(stored.event, lookup: lookup)
+            head = stored.seq
+            if stored.event.type != .entryReversed && reversed[stored.seq] == nil {
+                var total = Money.zero
+                for posting in try ChartOfAccounts.postings(for: stored.event, lookup: lookup) {
+                    try total.add(posting.amount, "postings of \(stored.event.id)")
+                    try accounts[posting.account, default: .zero].add(posting.amount, posting.account)
+                }
+                guard total == .zero else { throw LedgerError.corrupt("the postings of \(stored.event.id) do not sum to zero") }
+            }
+            days.append(stored.event.type == .entryReversed ? Self.noDay : stored.event.effective.dayNumber)
+            if head % options.snapshotIntervalEvents == 0 {
+                try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(balances))
+            }
+            if let progress, head % 100_000 == 0 { progress(head) }
+            return true
+        }
+        for (key, line) in balances.lines where accounts[ChartOfAccounts.budget(key), default: .zero] != line.available {
+            throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(key)) has postings of \(accounts[ChartOfAccounts.budget(key), default: .zero]) but available \(line.available)")
+        }
+        return FoldedLog(balances: balances, head: head, days: days)
+    }
+
+    /// Grows the map before a rebuild by what it will write: the date index,
+    /// the entries and a snapshot per interval, while the pages of the old
+    /// projections are freed only when the rebuild commits. A rebuild that
+    /// still fills the map starts over on a larger one, but should not have to.
+    private func growForRebuild() throws {
+        guard !options.readOnly, options.anticipateGrowth else { return }
+        let (last, entriesBytes) = try env.read { txn -> (UInt64, Int) in
+            let last = try self.head(in: txn).seq
+            var bytes = 0
+            if let projectionEntries { bytes = try txn.statistics(projectionEntries).bytes }
+            return (last, bytes)
+        }
+        let events = Int(last)
+        let used: Int = env.info().lastPage * env.pageSizeBytes
+        let stateBytes: Int = max(entriesBytes, events * 24)
+        let snapshotCount: Int = events / Int(max(options.snapshotIntervalEvents, 1)) + 2
+        let needed: Int = used + events * 48 + stateBytes * snapshotCount + (64 << 20)
+        try env.growMap(toAtLeast: needed)
     }
 }
 

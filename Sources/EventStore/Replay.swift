@@ -42,6 +42,22 @@ final class IndexLookup: EventLookup {
     }
 }
 
+extension IndexLookup: RecordLookup {
+    func record(ofEventID id: UnsafeRawBufferPointer) throws -> [UInt8]? {
+        guard let seq = try txn.withValue(ledger.ids, key: id, { $0.flatMap(readSequence) }) else { return nil }
+        return try txn.get(ledger.events, key: sequenceKey(seq))
+    }
+
+    func record(ofGrant id: UnsafeRawBufferPointer) throws -> [UInt8]? {
+        var key = Array("grant:".utf8)
+        key.append(contentsOf: id)
+        key.append(0)
+        key += sequenceKey(0)
+        guard let seq = try txn.withValue(ledger.streamEvents, key: key, { $0.flatMap(readSequence) }) else { return nil }
+        return try txn.get(ledger.events, key: sequenceKey(seq))
+    }
+}
+
 extension Ledger {
     /// The balances of `view`.
     ///
@@ -74,12 +90,31 @@ extension Ledger {
                 from = start.seq + 1
             }
             if from <= last {
-                try forEachEvent(in: txn, from: from, to: last) { stored in
-                    try balances.apply(stored.event, view: view, lookup: lookup)
-                    return true
-                }
+                balances = try fold(balances, from: from, to: last, view: view, in: txn)
             }
             return (balances, last)
+        }
+    }
+
+    /// `start` with the events `from`…`to` of `view` folded in: by
+    /// ``CompactBalances`` straight from the memory map, or by ``Balances``
+    /// for a history the compact fold does not handle (the same state).
+    func fold(_ start: Balances, from: UInt64, to last: UInt64, view: LedgerView, in txn: ReadTransaction) throws -> Balances {
+        let lookup = IndexLookup(ledger: self, txn: txn)
+        do {
+            var compact = try CompactBalances(start, effectiveOn: view.effectiveOn)
+            try forEachRecord(in: txn, from: from, to: last) { record in
+                try compact.apply(record, lookup: lookup)
+                return true
+            }
+            return compact.materialize()
+        } catch is CompactBalances.Unsupported {
+            var balances = start
+            try forEachEvent(in: txn, from: from, to: last) { stored in
+                try balances.apply(stored.event, view: view, lookup: lookup)
+                return true
+            }
+            return balances
         }
     }
 
@@ -206,8 +241,10 @@ extension Ledger {
     /// Streams the live events of `view` in log order without holding them
     /// (a ten-million-event log is never in memory at once).
     public func forEachLiveEvent(view: LedgerView, _ body: (SequencedEvent) throws -> Void) throws {
-        let reversals = try reversalMap()
+        // The reversals and the events come from one read transaction, so an
+        // import committed meanwhile cannot make a reversed event count.
         try env.read { txn in
+            let reversals = try reversalMap(in: txn)
             let last = try lastSeq(of: view, head: try head(in: txn).seq, in: txn)
             guard last > 0 else { return }
             try forEachEvent(in: txn, from: 1, to: last) { stored in

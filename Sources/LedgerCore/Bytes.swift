@@ -112,6 +112,12 @@ public struct ByteReader {
         return try utf8(count)
     }
 
+    @inline(__always)
+    public mutating func skip(_ count: Int) throws(DecodingError) {
+        try need(count)
+        offset += count
+    }
+
     public mutating func slice(_ count: Int) throws(DecodingError) -> UnsafeRawBufferPointer {
         try need(count)
         defer { offset += count }

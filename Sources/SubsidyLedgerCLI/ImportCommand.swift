@@ -44,7 +44,7 @@ struct ImportCommand: ParsableCommand {
         var reporter = ProgressLine(enabled: showProgress)
         let report: ImportReport
         do {
-            report = try ledger.importEvents(from: inputs) { reporter.update($0) }
+            report = try ledger.importEvents(from: inputs, notice: { printError($0) }) { reporter.update($0) }
             reporter.finish()
         } catch let rejected as ImportRejected {
             reporter.finish()

@@ -1,0 +1,433 @@
+import LedgerCore
+
+/// Where a compact fold finds the few records it needs out of order: the
+/// target of a reversal and the grant a recovery takes back from. Both are
+/// rare corrections, so the records are copied.
+public protocol RecordLookup {
+    /// The stored record (hash ‖ canonical bytes) of the event with this id.
+    func record(ofEventID id: UnsafeRawBufferPointer) throws -> [UInt8]?
+    /// The stored record of the `subsidy.granted` that created grant `id`.
+    func record(ofGrant id: UnsafeRawBufferPointer) throws -> [UInt8]?
+}
+
+/// The balances of ``Balances``, folded from stored records read in place
+/// into flat arrays indexed by interned names.
+///
+/// It gives exactly the state ``Balances`` gives for the same events (a
+/// property test holds the two together on random histories); only the
+/// representation differs. ``materialize()`` turns it into a ``Balances``
+/// when it is written out. A history the compact fold does not handle —
+/// sums whose magnitudes could leave 64 bits, or anything a valid log
+/// never holds — throws ``Unsupported``, and the caller folds it with
+/// ``Balances``, which names the problem exactly as it always has.
+public struct CompactBalances {
+    /// Not handled here; fold with ``Balances`` instead.
+    public struct Unsupported: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "the compact fold does not handle this history: \(reason)" }
+    }
+
+    struct Line {
+        var fund: Int32, region: Int32, fiscalYear: Int64
+        var appropriated: Int64 = 0, transferredIn: Int64 = 0, transferredOut: Int64 = 0, recovered: Int64 = 0
+        /// By programme number; zero is absent.
+        var paid: [Int64] = []
+        var recoveredBy: [Int64] = []
+        /// The line's budget account under double entry, over live events only.
+        var account: Int64 = 0
+    }
+
+    struct PersonEntry {
+        var person: Int32, programme: Int32
+        var granted: Int64 = 0, recovered: Int64 = 0
+        var grants: Int = 0
+        var months = CountedSet<YearMonth>()
+        var approvals = CountedSet<CalendarDate>()
+    }
+
+    struct EnterpriseEntry {
+        var enterprise: Int32, programme: Int32
+        var granted: Int64 = 0, recovered: Int64 = 0
+        var grants: Int = 0
+    }
+
+    struct Loan {
+        var present = false
+        var borrowerIsPerson = true
+        var borrower: Int32 = 0
+        var category: UInt8 = 0
+        var region: Int32 = 0
+        var issued = CalendarDate(dayNumber: 0)
+        var principal: Int64 = 0, repaid: Int64 = 0, discounted: Int64 = 0
+        var compensated: Int64 = 0, recovered: Int64 = 0, writtenOff: Int64 = 0
+        var defaults = 0
+    }
+
+    var funds = ByteInterner()
+    var regions = ByteInterner()
+    var programmes = ByteInterner()
+    var people = ByteInterner(capacity: 1 << 12)
+    var enterprises = ByteInterner()
+    var loanNames = ByteInterner(capacity: 1 << 10)
+
+    var lineIndex = PackedKeyIndex()
+    var lines: [Line] = []
+    var personIndex = PackedKeyIndex(capacity: 1 << 12)
+    var personEntries: [PersonEntry] = []
+    var enterpriseIndex = PackedKeyIndex()
+    var enterpriseEntries: [EnterpriseEntry] = []
+    var loans: [Loan] = []
+
+    let interestDiscount: Int32
+    let guaranteeCompensation: Int32
+    /// The sum of the magnitudes of every amount folded: while it fits in
+    /// Int64, no total, account or line figure can overflow.
+    var magnitude: UInt64 = 0
+    /// Only events effective on or before this date count (nil: all).
+    public let effectiveOn: CalendarDate?
+
+    public init(effectiveOn: CalendarDate? = nil) {
+        self.effectiveOn = effectiveOn
+        interestDiscount = programmes.intern(PayoutKind.interestDiscount)
+        guaranteeCompensation = programmes.intern(PayoutKind.guaranteeCompensation)
+    }
+
+    /// Starts from a state folded earlier (a stored projection or snapshot),
+    /// to fold the events after it.
+    public init(_ start: Balances, effectiveOn: CalendarDate? = nil) throws {
+        self.init(effectiveOn: effectiveOn)
+        for (key, value) in start.lines {
+            let fund = funds.intern(key.fund), region = regions.intern(key.region)
+            guard key.fiscalYear >= 0 && key.fiscalYear < 1 << 16 else { throw Unsupported(reason: "fiscal year \(key.fiscalYear)") }
+            let packed = UInt64(UInt32(bitPattern: fund)) << 40 | UInt64(UInt32(bitPattern: region)) << 16 | UInt64(key.fiscalYear)
+            let count = Int32(lines.count)
+            _ = lineIndex.value(for: packed) { count }
+            var line = Line(fund: fund, region: region, fiscalYear: key.fiscalYear)
+            line.appropriated = try amount(value.appropriated.fen)
+            line.transferredIn = try amount(value.transferredIn.fen)
+            line.transferredOut = try amount(value.transferredOut.fen)
+            line.recovered = try amount(value.recovered.fen)
+            for (name, money) in value.paidByProgramme { Self.add(&line.paid, programmes.intern(name), try amount(money.fen)) }
+            for (name, money) in value.recoveredByProgramme { Self.add(&line.recoveredBy, programmes.intern(name), try amount(money.fen)) }
+            lines.append(line)
+        }
+        for (key, value) in start.people {
+            let e = person(people.intern(key.person), programmes.intern(key.programme))
+            personEntries[e].granted = try amount(value.granted.fen)
+            personEntries[e].recovered = try amount(value.recovered.fen)
+            personEntries[e].grants = value.grants
+            personEntries[e].months = value.monthCoverage
+            personEntries[e].approvals = value.approvals
+        }
+        for (key, value) in start.enterprises {
+            let e = enterprise(enterprises.intern(key.enterprise), programmes.intern(key.programme))
+            enterpriseEntries[e].granted = try amount(value.granted.fen)
+            enterpriseEntries[e].recovered = try amount(value.recovered.fen)
+            enterpriseEntries[e].grants = value.grants
+        }
+        for (id, value) in start.loans {
+            let index = Int(loanNames.intern(id))
+            if index == loans.count { loans.append(Loan()) }
+            var loan = Loan()
+            loan.present = true
+            if value.borrower.hasPrefix("person:") {
+                loan.borrower = people.intern(String(value.borrower.dropFirst("person:".count)))
+            } else if value.borrower.hasPrefix("enterprise:") {
+                loan.borrowerIsPerson = false
+                loan.borrower = enterprises.intern(String(value.borrower.dropFirst("enterprise:".count)))
+            } else {
+                throw Unsupported(reason: "loan \(id) has borrower \(value.borrower)")
+            }
+            guard let category = Vocabulary.loanCategory.code(of: value.category) else {
+                throw Unsupported(reason: "loan \(id) has category \(value.category)")
+            }
+            loan.category = category
+            loan.region = regions.intern(value.region)
+            loan.issued = value.issued
+            loan.principal = try amount(value.principal.fen)
+            loan.repaid = try amount(value.repaid.fen)
+            loan.discounted = try amount(value.discounted.fen)
+            loan.compensated = try amount(value.compensated.fen)
+            loan.recovered = try amount(value.recovered.fen)
+            loan.writtenOff = try amount(value.writtenOff.fen)
+            loan.defaults = value.defaults
+            loans[index] = loan
+        }
+    }
+
+    @inline(__always)
+    func counts(_ record: EventRecordView) -> Bool {
+        guard let effectiveOn else { return true }
+        return record.effective <= effectiveOn
+    }
+
+    /// Folds one record of the log in order. `live` says whether the event
+    /// stays in the log's double entry (it is not a reversal, nor reversed).
+    public mutating func apply(_ record: EventRecordView, live: Bool = true, lookup: RecordLookup) throws {
+        if record.type == .entryReversed {
+            guard let bytes = try lookup.record(ofEventID: record.bytes(.target)) else {
+                throw Unsupported(reason: "the target of reversal \(record.seq) is not in the log")
+            }
+            try bytes.withUnsafeBytes { raw in
+                let target = try EventRecordView(record: raw)
+                guard counts(target) else { return }
+                try fold(target, sign: -1, live: false, lookup: lookup)
+            }
+        } else {
+            guard counts(record) else { return }
+            try fold(record, sign: 1, live: live, lookup: lookup)
+        }
+    }
+
+    @inline(__always)
+    mutating func amount(_ value: Int64) throws -> Int64 {
+        let (sum, overflow) = magnitude.addingReportingOverflow(value.magnitude)
+        guard !overflow, sum <= UInt64(Int64.max) else { throw Unsupported(reason: "amounts too large for 64-bit sums") }
+        magnitude = sum
+        return value
+    }
+
+    @inline(__always)
+    mutating func line(_ record: EventRecordView, region field: Field = .region) throws -> Int {
+        let fund = funds.intern(record.bytes(.fund))
+        let region = regions.intern(record.bytes(field))
+        let year = record.integer(.fiscalYear)
+        guard year >= 0 && year < 1 << 16 else { throw Unsupported(reason: "fiscal year \(year)") }
+        let key = UInt64(UInt32(bitPattern: fund)) << 40 | UInt64(UInt32(bitPattern: region)) << 16 | UInt64(year)
+        let count = Int32(lines.count)
+        let index = lineIndex.value(for: key) { count }
+        if index == count { lines.append(Line(fund: fund, region: region, fiscalYear: year)) }
+        return Int(index)
+    }
+
+    @inline(__always)
+    static func add(_ list: inout [Int64], _ index: Int32, _ amount: Int64) {
+        let slot = Int(index)
+        if slot >= list.count { list.append(contentsOf: repeatElement(0, count: slot + 1 - list.count)) }
+        list[slot] &+= amount
+    }
+
+    @inline(__always)
+    mutating func person(_ person: Int32, _ programme: Int32) -> Int {
+        let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme))
+        let count = Int32(personEntries.count)
+        let index = personIndex.value(for: key) { count }
+        if index == count { personEntries.append(PersonEntry(person: person, programme: programme)) }
+        return Int(index)
+    }
+
+    @inline(__always)
+    mutating func enterprise(_ enterprise: Int32, _ programme: Int32) -> Int {
+        let key = UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme))
+        let count = Int32(enterpriseEntries.count)
+        let index = enterpriseIndex.value(for: key) { count }
+        if index == count { enterpriseEntries.append(EnterpriseEntry(enterprise: enterprise, programme: programme)) }
+        return Int(index)
+    }
+
+    @inline(__always)
+    mutating func loan(_ record: EventRecordView) -> Int {
+        let index = Int(loanNames.intern(record.bytes(.loan)))
+        if index == loans.count { loans.append(Loan()) }
+        return index
+    }
+
+    /// Adds (sign 1) or removes (sign −1) one event's effect. `live` also
+    /// posts it to the budget accounts.
+    mutating func fold(_ record: EventRecordView, sign: Int64, live: Bool, lookup: RecordLookup) throws {
+        let post: Int64 = live ? 1 : 0
+        switch record.type {
+        case .fundAppropriated:
+            let amount = try self.amount(record.fen(.amount))
+            let l = try line(record)
+            lines[l].appropriated &+= sign &* amount
+            lines[l].account &+= post &* amount
+        case .fundTransferred:
+            let amount = try self.amount(record.fen(.amount))
+            let from = try line(record, region: .fromRegion)
+            let to = try line(record, region: .toRegion)
+            lines[from].transferredOut &+= sign &* amount
+            lines[to].transferredIn &+= sign &* amount
+            lines[from].account &-= post &* amount
+            lines[to].account &+= post &* amount
+        case .subsidyGranted:
+            let amount = try self.amount(record.fen(.amount))
+            let programme = programmes.intern(record.bytes(.program))
+            let l = try line(record)
+            Self.add(&lines[l].paid, programme, sign &* amount)
+            lines[l].account &-= post &* amount
+            if record.has(.person) {
+                let e = person(people.intern(record.bytes(.person)), programme)
+                personEntries[e].granted &+= sign &* amount
+                personEntries[e].grants += Int(sign)
+                if record.has(.periodStart) && record.has(.periodEnd) && record.holdsDate(.periodStart) == record.holdsDate(.periodEnd) {
+                    let first = record.month(.periodStart).index, last = record.month(.periodEnd).index
+                    if first <= last {
+                        for month in first...last { try Self.count(&personEntries[e].months, YearMonth(index: month), sign) }
+                    } else {
+                        throw Unsupported(reason: "a period that ends before it starts")
+                    }
+                }
+                try Self.count(&personEntries[e].approvals, record.effective, sign)
+            }
+            if record.has(.enterprise) {
+                let e = enterprise(enterprises.intern(record.bytes(.enterprise)), programme)
+                enterpriseEntries[e].granted &+= sign &* amount
+                enterpriseEntries[e].grants += Int(sign)
+            }
+        case .subsidyRecovered:
+            let amount = try self.amount(record.fen(.amount))
+            guard let bytes = try lookup.record(ofGrant: record.bytes(.grant)) else {
+                throw Unsupported(reason: "the grant recovered at \(record.seq) is not in the log")
+            }
+            try bytes.withUnsafeBytes { raw in
+                let grant = try EventRecordView(record: raw)
+                let programme = programmes.intern(grant.bytes(.program))
+                let l = try line(grant)
+                lines[l].recovered &+= sign &* amount
+                Self.add(&lines[l].recoveredBy, programme, sign &* amount)
+                lines[l].account &+= post &* amount
+                if grant.has(.person) {
+                    let e = person(people.intern(grant.bytes(.person)), programme)
+                    personEntries[e].recovered &+= sign &* amount
+                }
+                if grant.has(.enterprise) {
+                    let e = enterprise(enterprises.intern(grant.bytes(.enterprise)), programme)
+                    enterpriseEntries[e].recovered &+= sign &* amount
+                }
+            }
+        case .loanIssued:
+            let principal = try amount(record.fen(.principal))
+            let l = loan(record)
+            if sign < 0 {
+                loans[l] = Loan()
+            } else {
+                var made = Loan()
+                made.present = true
+                if record.has(.person) {
+                    made.borrower = people.intern(record.bytes(.person))
+                } else {
+                    made.borrowerIsPerson = false
+                    made.borrower = enterprises.intern(record.bytes(.enterprise))
+                }
+                made.category = record.code(.category)
+                made.region = regions.intern(record.bytes(.region))
+                made.issued = record.effective
+                made.principal = principal
+                loans[l] = made
+            }
+        case .loanInterestDiscounted:
+            let amount = try self.amount(record.fen(.amount))
+            let l = try line(record)
+            Self.add(&lines[l].paid, interestDiscount, sign &* amount)
+            lines[l].account &-= post &* amount
+            let n = loan(record)
+            if loans[n].present { loans[n].discounted &+= sign &* amount }
+        case .loanRepaid:
+            let amount = try self.amount(record.fen(.principal))
+            let n = loan(record)
+            if loans[n].present { loans[n].repaid &+= sign &* amount }
+        case .loanDefaulted:
+            let n = loan(record)
+            if loans[n].present { loans[n].defaults += Int(sign) }
+        case .guaranteeCompensated:
+            let amount = try self.amount(record.fen(.amount))
+            let l = try line(record)
+            Self.add(&lines[l].paid, guaranteeCompensation, sign &* amount)
+            lines[l].account &-= post &* amount
+            let n = loan(record)
+            if loans[n].present { loans[n].compensated &+= sign &* amount }
+        case .guaranteeRecovered:
+            let amount = try self.amount(record.fen(.amount))
+            let l = try line(record)
+            lines[l].recovered &+= sign &* amount
+            Self.add(&lines[l].recoveredBy, guaranteeCompensation, sign &* amount)
+            lines[l].account &+= post &* amount
+            let n = loan(record)
+            if loans[n].present { loans[n].recovered &+= sign &* amount }
+        case .guaranteeWrittenOff:
+            let amount = try self.amount(record.fen(.amount))
+            let n = loan(record)
+            if loans[n].present { loans[n].writtenOff &+= sign &* amount }
+        case .personRegistered, .personCertified, .enterpriseRegistered, .entryReversed:
+            break
+        }
+    }
+
+    @inline(__always)
+    static func count<V>(_ set: inout CountedSet<V>, _ value: V, _ sign: Int64) throws {
+        if sign < 0 && set.count(of: value) == 0 { throw Unsupported(reason: "a reversal takes back what was never counted") }
+        set.add(value, Int(sign))
+    }
+
+    // MARK: Output
+
+    /// The same state as a ``Balances``: lines, entries and programme
+    /// amounts brought back to zero are left out, as ``Balances`` drops them.
+    public func materialize() -> Balances {
+        var balances = Balances()
+        func amounts(_ list: [Int64]) -> [String: Money] {
+            var map: [String: Money] = [:]
+            for (index, fen) in list.enumerated() where fen != 0 { map[programmes.string(Int32(index))] = Money(fen: fen) }
+            return map
+        }
+        balances.lines.reserveCapacity(lines.count)
+        for line in lines {
+            var value = BudgetLine()
+            value.appropriated = Money(fen: line.appropriated)
+            value.transferredIn = Money(fen: line.transferredIn)
+            value.transferredOut = Money(fen: line.transferredOut)
+            value.recovered = Money(fen: line.recovered)
+            value.paidByProgramme = amounts(line.paid)
+            value.recoveredByProgramme = amounts(line.recoveredBy)
+            guard !value.isEmpty else { continue }
+            balances.lines[BudgetLineKey(fund: funds.string(line.fund), region: regions.string(line.region), fiscalYear: line.fiscalYear)] = value
+        }
+        balances.people.reserveCapacity(personEntries.count)
+        for entry in personEntries where entry.grants != 0 || entry.recovered != 0 {
+            var value = PersonProgramme()
+            value.granted = Money(fen: entry.granted)
+            value.recovered = Money(fen: entry.recovered)
+            value.grants = entry.grants
+            value.monthCoverage = entry.months
+            value.approvals = entry.approvals
+            balances.people[.init(person: people.string(entry.person), programme: programmes.string(entry.programme))] = value
+        }
+        for entry in enterpriseEntries where entry.grants != 0 || entry.recovered != 0 {
+            var value = EnterpriseProgramme()
+            value.granted = Money(fen: entry.granted)
+            value.recovered = Money(fen: entry.recovered)
+            value.grants = entry.grants
+            balances.enterprises[.init(enterprise: enterprises.string(entry.enterprise), programme: programmes.string(entry.programme))] = value
+        }
+        balances.loans.reserveCapacity(loans.count)
+        for (index, loan) in loans.enumerated() where loan.present {
+            let borrower = loan.borrowerIsPerson ? "person:" + people.string(loan.borrower) : "enterprise:" + enterprises.string(loan.borrower)
+            var value = LoanBalance(borrower: borrower, category: Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category),
+                                    region: regions.string(loan.region), issued: loan.issued)
+            value.principal = Money(fen: loan.principal)
+            value.repaid = Money(fen: loan.repaid)
+            value.discounted = Money(fen: loan.discounted)
+            value.compensated = Money(fen: loan.compensated)
+            value.recovered = Money(fen: loan.recovered)
+            value.writtenOff = Money(fen: loan.writtenOff)
+            value.defaults = loan.defaults
+            balances.loans[loanNames.string(Int32(index))] = value
+        }
+        return balances
+    }
+
+    /// Double entry over the live events: each budget line's account equals
+    /// its `available`. Returns the first line where they differ.
+    public func budgetAccountMismatch() -> (line: BudgetLineKey, account: Money, available: Money)? {
+        for line in lines {
+            let paid = line.paid.reduce(0, &+)
+            let available = line.appropriated &+ line.transferredIn &- line.transferredOut &- paid &+ line.recovered
+            if available != line.account {
+                return (BudgetLineKey(fund: funds.string(line.fund), region: regions.string(line.region), fiscalYear: line.fiscalYear),
+                        Money(fen: line.account), Money(fen: available))
+            }
+        }
+        return nil
+    }
+}

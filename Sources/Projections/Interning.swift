@@ -1,0 +1,183 @@
+/// Names seen in the log (people, loans, funds, regions, programmes), each
+/// stored once in one byte arena and known afterwards by a dense `Int32`.
+///
+/// Replays key their state by these numbers, so folding an event hashes a
+/// few short byte strings and touches flat arrays; a `String` is made only
+/// when a name is written out.
+public struct ByteInterner {
+    private var arena: [UInt8] = []
+    private var starts: [Int32] = [0]
+    /// Open addressing: slot → name number + 1 (0 is an empty slot).
+    private var slots: [Int32]
+    private var hashes: [UInt32] = []
+    private var mask: Int
+
+    public init(capacity: Int = 64) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// How many distinct names are held.
+    public var count: Int { hashes.count }
+
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        // FNV-1a, then a final mix so short keys spread over the table.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        h ^= h >> 29
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
+    }
+
+    /// The number of `bytes`, adding it when new.
+    public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        let h = Self.hash(bytes)
+        var slot = Int(h) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { break }
+            let index = entry - 1
+            if hashes[index] == h && equals(index, bytes) { return Int32(index) }
+            slot = (slot + 1) & mask
+        }
+        let index = Int32(hashes.count)
+        arena.append(contentsOf: bytes)
+        starts.append(Int32(arena.count))
+        hashes.append(h)
+        slots[slot] = index + 1
+        if hashes.count * 2 > slots.count { grow() }
+        return index
+    }
+
+    /// The number of `bytes` if it was interned.
+    public func find(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+        let h = Self.hash(bytes)
+        var slot = Int(h) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { return nil }
+            let index = entry - 1
+            if hashes[index] == h && equals(index, bytes) { return Int32(index) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    public mutating func intern(_ text: String) -> Int32 {
+        var copy = text
+        return copy.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    private func equals(_ index: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let start = Int(starts[index]), end = Int(starts[index + 1])
+        guard end - start == bytes.count else { return false }
+        return arena.withUnsafeBytes { all in
+            bytes.count == 0 || memcmpEqual(all.baseAddress! + start, bytes.baseAddress!, bytes.count)
+        }
+    }
+
+    private mutating func grow() {
+        let size = slots.count * 2
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        for index in 0..<hashes.count {
+            var slot = Int(hashes[index]) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index + 1)
+        }
+    }
+
+    /// The name of number `index`.
+    public func string(_ index: Int32) -> String {
+        let start = Int(starts[Int(index)]), end = Int(starts[Int(index) + 1])
+        return String(decoding: arena[start..<end], as: UTF8.self)
+    }
+
+    /// Calls `body` with the bytes of number `index`.
+    public func withBytes<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let start = Int(starts[Int(index)]), end = Int(starts[Int(index) + 1])
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    var i = 0
+    while i + 8 <= count {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < count {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
+}
+
+/// A map from a 64-bit key (two packed name numbers) to a dense `Int32`,
+/// by open addressing: what `Dictionary` does, without hashing a `String`
+/// or a `Hasher` per look-up.
+public struct PackedKeyIndex {
+    private var keys: [UInt64]
+    private var values: [Int32]
+    private var mask: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = 64) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = [UInt64](repeating: 0, count: size)
+        values = [Int32](repeating: -1, count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        var h = key &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h) & mask
+    }
+
+    /// The value of `key`, or `make()`'s value stored under it when new.
+    @inline(__always)
+    public mutating func value(for key: UInt64, orInsert make: () -> Int32) -> Int32 {
+        var slot = Self.slot(key, mask)
+        while values[slot] >= 0 {
+            if keys[slot] == key { return values[slot] }
+            slot = (slot + 1) & mask
+        }
+        let value = make()
+        keys[slot] = key
+        values[slot] = value
+        count += 1
+        if count * 2 > keys.count { grow() }
+        return value
+    }
+
+    public func value(for key: UInt64) -> Int32? {
+        var slot = Self.slot(key, mask)
+        while values[slot] >= 0 {
+            if keys[slot] == key { return values[slot] }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        let size = keys.count * 2
+        keys = [UInt64](repeating: 0, count: size)
+        values = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for index in 0..<oldKeys.count where oldValues[index] >= 0 {
+            var slot = Self.slot(oldKeys[index], mask)
+            while values[slot] >= 0 { slot = (slot + 1) & mask }
+            keys[slot] = oldKeys[index]
+            values[slot] = oldValues[index]
+        }
+    }
+}
