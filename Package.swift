@@ -48,8 +48,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "LedgerGen"),
-        // Benchmarks (Tools/bench-import) use only the project's own modules.
-        .executableTarget(name: "LedgerBench", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "Projections"]),
+        // Benchmarks (Tools/bench-*): the project's own modules, and swift-crypto
+        // directly for the bare SHA-256 chain that `verify` is measured against.
+        .executableTarget(name: "LedgerBench", dependencies: [
+            "EventStore", "LedgerCore", "LMDBKit", "Projections",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "LedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),

@@ -1,3 +1,4 @@
+import Crypto
 import EventStore
 import Glibc
 import LMDBKit
@@ -10,6 +11,10 @@ import Projections
 //   LedgerBench import FILE LEDGER_DIR
 //   LedgerBench raw-append SOURCE_LEDGER DEST_DIR [--batch N] [--chain]
 //   LedgerBench scan LEDGER_DIR
+//   LedgerBench raw-scan LEDGER_DIR
+//   LedgerBench rebuild LEDGER_DIR
+//   LedgerBench as-of LEDGER_DIR SEQ
+//   LedgerBench sha256-chain LEDGER_DIR
 
 func seconds() -> Double {
     var spec = timespec()
@@ -34,7 +39,7 @@ func report(_ fields: [(String, String)]) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else { fail("usage: LedgerBench import|raw-append|scan …") }
+guard let command = arguments.first else { fail("usage: LedgerBench import|raw-append|scan|raw-scan|rebuild|as-of|sha256-chain …") }
 arguments.removeFirst()
 
 switch command {
@@ -150,6 +155,43 @@ case "as-of":
     let elapsed = seconds() - start
     report([("phase", "\"as-of\""), ("seq", String(last)), ("seconds", String(elapsed)),
             ("lines", String(balances.lines.count)), ("people", String(balances.people.count)), ("loans", String(balances.loans.count)),
+            ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "sha256-chain":
+    // The floor for `verify`: a cursor over the stored records computing the
+    // bare chain SHA-256(previous ‖ canonical) with swift-crypto, comparing
+    // it with the stored hash, and nothing else (no decoding, no checks).
+    guard arguments.count == 1 else { fail("usage: LedgerBench sha256-chain LEDGER_DIR") }
+    let env = try Environment(path: arguments[0], options: { var o = Environment.Options(); o.readOnly = true; return o }())
+    let events = try env.openDatabase(named: "events", create: false)
+    let start = seconds()
+    var count = 0
+    var mismatches = 0
+    var bytes = 0
+    var previous = [UInt8](repeating: 0, count: 32)
+    try env.read { txn in
+        try txn.withCursor(events) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { _, value in
+                guard value.count >= 32 else { mismatches += 1; return true }
+                var hasher = SHA256()
+                previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: value[32...]))
+                let digest = hasher.finalize()
+                let equal = digest.withUnsafeBytes { computed in
+                    previous.withUnsafeMutableBytes { $0.copyMemory(from: computed) }
+                    return memcmp(computed.baseAddress!, value.baseAddress!, 32) == 0
+                }
+                if !equal { mismatches += 1 }
+                count += 1
+                bytes += value.count - 32
+                return true
+            }
+        }
+    }
+    let elapsed = seconds() - start
+    report([("phase", "\"sha256-chain\""), ("events", String(count)), ("seconds", String(elapsed)),
+            ("eventsPerSecond", String(Int(Double(count) / elapsed))), ("canonicalBytes", String(bytes)),
+            ("mismatches", String(mismatches)), ("head", "\"\(count):\(HashChain.hex(previous))\""),
             ("peakResidentKiB", String(peakResidentKiB()))])
 
 default:
