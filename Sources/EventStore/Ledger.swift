@@ -32,7 +32,8 @@ public final class Ledger {
     let projectionEntries: Database?
     let projectionMeta: Database?
     let projectionSnapshots: Database?
-    /// Every non-reversal event by business date: `effective ‖ seq` → empty.
+    /// Every event that is not a reversal (reversed ones included) by
+    /// business date: `effective ‖ seq` → empty.
     /// Lets an `--effective-on` read start from stored state and take out
     /// only the events dated after the view's date.
     let effectiveIndex: Database?

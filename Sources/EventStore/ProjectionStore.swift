@@ -12,7 +12,8 @@ import Projections
 /// - `projection-meta`: `version` → u32, `checkpoint` → u64
 /// - `projection-snapshots`: seq → the canonical bytes of the state after seq
 /// - `effective-index`: effective date ‖ seq → empty, for every folded event
-///   that is not a reversal (kept with the projections, same checkpoint)
+///   that is not a reversal, reversed ones included (kept with the
+///   projections, same checkpoint)
 extension Ledger {
     /// The key of an event in `effective-index`: the day with its sign bit
     /// flipped (so byte order is date order), then the seq.

@@ -2,12 +2,14 @@ import LedgerCore
 
 /// The stored form of balances: every entry as (table, key, value) bytes.
 ///
-/// Keys sort, byte by byte, in the canonical order of the entries (strings
-/// end in 0x00, which no identifier contains), so a scan of a stored table
+/// Keys sort, byte by byte, in the canonical order of the entries (a string
+/// followed by another part of the key ends in 0x00, which no identifier
+/// contains; the last part has no terminator), so a scan of a stored table
 /// and a sort of an in-memory one give the same sequence. The canonical
 /// bytes of a whole state — the tables in order, each entry as
-/// `u8 table, u16 key length, key, u32 value length, value` — are what
-/// snapshots hold and what the projection digest hashes.
+/// `u8 table, u16 key length, key, u32 value length, value`, the key
+/// without its table byte — are what snapshots hold and what the
+/// projection digest hashes.
 public enum StateCodec {
     public enum Table: UInt8, CaseIterable, Sendable {
         case lines = 1, people = 2, enterprises = 3, loans = 4
