@@ -60,9 +60,10 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
-        // CLITests fold and render balances in memory as an oracle for the CLI's answers.
+        // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
+            "Audit", "Policy", "EventStore",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -64,6 +64,14 @@ struct MonthSpan: Hashable, Sendable {
         default: return nil
         }
     }
+
+    /// The same, read from a stored record.
+    static func of(_ record: EventRecordView) -> MonthSpan? {
+        guard record.has(.periodStart), record.has(.periodEnd), record.holdsDate(.periodStart) == record.holdsDate(.periodEnd) else {
+            return nil
+        }
+        return MonthSpan(first: record.month(.periodStart).index, last: record.month(.periodEnd).index)
+    }
 }
 
 /// Integers covered so far (days or month indices): disjoint runs in

@@ -13,11 +13,11 @@ public struct AuditInput: Sendable {
     var facts: [Fact] = []
     var ids: [String] = []
     var seqs: [UInt64] = []
-    var people = Names<String>()
-    var enterprises = Names<String>()
-    var loans = Names<String>()
-    var programmes = Names<String>()
-    var funds = Names<String>()
+    var people = Names()
+    var enterprises = Names()
+    var loans = Names()
+    var programmes = Names()
+    var funds = Names()
     /// Budget lines by a packed key (fund, year, region as a number), so a
     /// line is found without hashing strings.
     var lineIndex: [Int64: Int32] = [:]
@@ -138,6 +138,100 @@ public struct AuditInput: Sendable {
         return id
     }
 
+    /// Adds one event of the view, read in place from its stored record:
+    /// the same facts as ``add(seq:event:)``, without building the event.
+    public mutating func add(seq: UInt64, record: EventRecordView) {
+        var fact = Fact(day: record.effective.dayNumber, type: record.type)
+        switch record.type {
+        case .personRegistered:
+            fact.key = people.intern(record.bytes(.person))
+            fact.first = record.date(.birthDate).dayNumber
+            fact.code = record.has(.retirementGroup) ? record.code(.retirementGroup)
+                : (Vocabulary.sex.name(of: record.code(.sex)) == "F" ? 1 : 0)
+        case .personCertified:
+            fact.key = people.intern(record.bytes(.person))
+            fact.code = record.code(.kind)
+            fact.first = record.has(.graduationDate) ? record.date(.graduationDate).dayNumber : Fact.noDate
+            fact.last = record.has(.validUntil) ? record.date(.validUntil).dayNumber : Fact.noDate
+        case .enterpriseRegistered:
+            fact.key = enterprises.intern(record.bytes(.enterprise))
+            fact.code = record.code(.size)
+        case .fundAppropriated:
+            fact.line = line(record, region: .region)
+            fact.amount = record.fen(.amount)
+        case .fundTransferred:
+            fact.line = line(record, region: .fromRegion)
+            fact.first = line(record, region: .toRegion)
+            fact.amount = record.fen(.amount)
+        case .subsidyGranted:
+            fact.key = Int32(grantNames.count)
+            grantNames.append(record.string(.grant)!)
+            fact.person = record.has(.person) ? people.intern(record.bytes(.person)) : Fact.none
+            fact.enterprise = record.has(.enterprise) ? enterprises.intern(record.bytes(.enterprise)) : Fact.none
+            let programme = programmes.intern(record.bytes(.program))
+            if Int(programme) == programmeFirstUse.count { programmeFirstUse.append(Int32(facts.count)) }
+            fact.extra = programme
+            fact.line = line(record, region: .region)
+            fact.amount = record.fen(.amount)
+            if let span = MonthSpan.of(record) {
+                fact.code = 1
+                fact.first = span.first
+                fact.last = span.last
+            }
+        case .subsidyRecovered:
+            recoveries.append((Int32(facts.count), record.string(.grant)!))
+            fact.amount = record.fen(.amount)
+        case .loanIssued:
+            fact.key = loans.intern(record.bytes(.loan))
+            fact.person = record.has(.person) ? people.intern(record.bytes(.person)) : Fact.none
+            fact.enterprise = record.has(.enterprise) ? enterprises.intern(record.bytes(.enterprise)) : Fact.none
+            fact.code = record.code(.category)
+            fact.amount = record.fen(.principal)
+            fact.first = record.date(.maturity).dayNumber
+            fact.last = Int32(truncatingIfNeeded: record.integer(.rateBp))
+            fact.extra = Int32(truncatingIfNeeded: record.integer(.benchmarkBp))
+        case .loanInterestDiscounted:
+            fact.key = loans.intern(record.bytes(.loan))
+            fact.line = line(record, region: .region)
+            fact.amount = record.fen(.amount)
+            fact.first = record.date(.periodStart).dayNumber
+            fact.last = record.date(.periodEnd).dayNumber
+        case .loanRepaid:
+            fact.key = loans.intern(record.bytes(.loan))
+            fact.amount = record.fen(.principal)
+        case .loanDefaulted:
+            fact.key = loans.intern(record.bytes(.loan))
+        case .guaranteeCompensated, .guaranteeRecovered:
+            fact.key = loans.intern(record.bytes(.loan))
+            fact.line = line(record, region: .region)
+            fact.amount = record.fen(.amount)
+        case .guaranteeWrittenOff:
+            fact.key = loans.intern(record.bytes(.loan))
+            fact.amount = record.fen(.amount)
+        case .entryReversed:
+            reversedIDs.insert(record.string(.target)!)
+            return
+        }
+        if let last = seqs.last, last >= seq { sequenceOrdered = false }
+        facts.append(fact)
+        ids.append(String(decoding: record.id, as: UTF8.self))
+        seqs.append(seq)
+    }
+
+    /// The budget line a stored record names, interned.
+    mutating func line(_ record: EventRecordView, region field: Field) -> Int32 {
+        let year = record.integer(.fiscalYear)
+        var regionNumber: Int64 = 0
+        for byte in record.bytes(field) { regionNumber = regionNumber * 10 + Int64(byte &- 0x30) }
+        let fund = funds.intern(record.bytes(.fund))
+        let key = Int64(fund) << 32 | (year & 0xFFF) << 20 | regionNumber
+        if let found = lineIndex[key] { return found }
+        let id = Int32(lines.count)
+        lineIndex[key] = id
+        lines.append(BudgetLine(fund: funds[fund], region: record.string(field)!, fiscalYear: year))
+        return id
+    }
+
     /// Resolves recoveries to the line of the grant they take back from.
     mutating func resolveRecoveries() {
         guard !recoveries.isEmpty else { return }
@@ -239,22 +333,23 @@ struct BudgetLine: Hashable, Sendable {
     var name: String { "\(fund)/\(region)/\(fiscalYear)" }
 }
 
-/// Names interned as dense integers, in order of first appearance.
-struct Names<Name: Hashable & Sendable>: Sendable {
-    private var index: [Name: Int32] = [:]
-    private(set) var names: [Name] = []
+/// Names interned as dense integers, in order of first appearance, held as
+/// bytes in one arena (no `String` per name until one is asked for).
+struct Names: Sendable {
+    private var interner = ByteInterner()
 
-    mutating func intern(_ name: Name) -> Int32 {
-        if let found = index[name] { return found }
-        let id = Int32(names.count)
-        index[name] = id
-        names.append(name)
-        return id
+    mutating func intern(_ name: String) -> Int32 { interner.intern(name) }
+    mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 { interner.intern(bytes) }
+
+    func id(of name: String) -> Int32? {
+        var copy = name
+        return copy.withUTF8 { interner.find(UnsafeRawBufferPointer($0)) }
     }
 
-    func id(of name: Name) -> Int32? { index[name] }
+    /// Every name, in order of first appearance.
+    var names: [String] { (0..<interner.count).map { interner.string(Int32($0)) } }
 
-    subscript(id: Int32) -> Name { names[Int(id)] }
+    subscript(id: Int32) -> String { interner.string(id) }
 
-    var count: Int { names.count }
+    var count: Int { interner.count }
 }

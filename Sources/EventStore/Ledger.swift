@@ -179,6 +179,7 @@ public final class Ledger {
                     throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                 }
                 expected += 1
+                if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
                 let stored: StoredEvent
                 do {
                     stored = try EventCodec.decode(record: value)
@@ -191,6 +192,18 @@ public final class Ledger {
                 return try body(stored)
             }
         }
+    }
+
+    /// Long scans let go of the pages they have read every 65,536 events
+    /// (``Environment/releaseMappedPages()``): resident memory then stays
+    /// bounded by what a scan holds, not by the size of the log.
+    static let releaseMask: UInt64 = (1 << 16) - 1
+
+    /// Calls `body` with each stored record from `from` through `to` in
+    /// sequence order, read in place (see ``EventRecordView``), until it
+    /// returns false. The view is valid only inside `body`.
+    public func forEachRecord(from: UInt64 = 1, to: UInt64 = .max, _ body: (EventRecordView) throws -> Bool) throws {
+        try env.read { txn in try forEachRecord(in: txn, from: from, to: to, body) }
     }
 
     /// Calls `body` with each stored record from `from` through `to`, read in
@@ -206,6 +219,7 @@ public final class Ledger {
                     throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                 }
                 expected += 1
+                if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
                 let record: EventRecordView
                 do {
                     record = try EventRecordView(record: value)

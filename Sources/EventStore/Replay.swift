@@ -241,19 +241,37 @@ extension Ledger {
     /// Streams the live events of `view` in log order without holding them
     /// (a ten-million-event log is never in memory at once).
     public func forEachLiveEvent(view: LedgerView, _ body: (SequencedEvent) throws -> Void) throws {
+        try forEachLiveRecord(view: view) { record in
+            let stored = try Self.decoded(record)
+            try body(SequencedEvent(seq: stored.seq, recordedMicros: stored.recordedMicros, event: stored.event))
+        }
+    }
+
+    /// The live events of `view` as their stored records read in place, for
+    /// a caller that decodes only the events it needs. The view is valid
+    /// only inside `body`.
+    public func forEachLiveRecord(view: LedgerView, _ body: (EventRecordView) throws -> Void) throws {
         // The reversals and the events come from one read transaction, so an
         // import committed meanwhile cannot make a reversed event count.
         try env.read { txn in
             let reversals = try reversalMap(in: txn)
             let last = try lastSeq(of: view, head: try head(in: txn).seq, in: txn)
             guard last > 0 else { return }
-            try forEachEvent(in: txn, from: 1, to: last) { stored in
-                let event = stored.event
-                guard event.type != .entryReversed, view.counts(event) else { return true }
-                if let reversal = reversals[stored.seq], reversal <= last { return true }
-                try body(SequencedEvent(seq: stored.seq, recordedMicros: stored.recordedMicros, event: event))
+            try forEachRecord(in: txn, from: 1, to: last) { record in
+                guard record.type != .entryReversed, view.effectiveOn.map({ record.effective <= $0 }) ?? true else { return true }
+                if let reversal = reversals[record.seq], reversal <= last { return true }
+                try body(record)
                 return true
             }
+        }
+    }
+
+    /// The whole event of a record read in place.
+    public static func decoded(_ record: EventRecordView) throws -> StoredEvent {
+        do {
+            return try record.decoded()
+        } catch {
+            throw LedgerError.corrupt("event \(record.seq) cannot be decoded (\(error))")
         }
     }
 }

@@ -35,6 +35,7 @@ extension Ledger {
                     guard let seq = readSequence(key) else { return bad(expectedSeq, "a key of the events database is not an 8-byte sequence number") }
                     if seq > lastSeq { return false }
                     guard seq == expectedSeq else { return bad(expectedSeq, "sequence number \(expectedSeq) is missing (next stored is \(seq))") }
+                    if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
                     let stored: StoredEvent
                     let canonical: UnsafeRawBufferPointer
                     let storedHash: UnsafeRawBufferPointer

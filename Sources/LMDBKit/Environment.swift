@@ -1,4 +1,5 @@
 import CLMDB
+import Glibc
 
 /// One LMDB environment: a directory holding `data.mdb` and `lock.mdb`.
 ///
@@ -81,6 +82,46 @@ public final class Environment {
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
         return (Int(info.me_mapsize), Int(info.me_last_pgno), Int(info.me_last_txnid))
+    }
+
+    /// Lets go of the mapped pages this process has read, so that a scan of
+    /// a log larger than memory does not keep all of it resident.
+    ///
+    /// The map is the ledger file mapped read-only and shared (LMDB writes
+    /// through the file, never through the map), so this only drops the
+    /// process's page-table entries: the pages stay in the kernel's page
+    /// cache, and a later read faults them back in unchanged. Pointers from
+    /// an open transaction stay valid. A hint: failure changes nothing.
+    public func releaseMappedPages() {
+        for (start, length) in Self.mappings(of: dataFile) {
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), length, MADV_DONTNEED)
+        }
+    }
+
+    /// The resolved path of the environment's data file, as the kernel names it.
+    private lazy var dataFile: String = {
+        guard let resolved = realpath(path + "/data.mdb", nil) else { return path + "/data.mdb" }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }()
+
+    /// The address ranges where `file` is mapped into this process (LMDB
+    /// does not say where its map lies unless it is fixed).
+    private static func mappings(of file: String) -> [(start: UInt, length: Int)] {
+        guard let stream = fopen("/proc/self/maps", "r") else { return [] }
+        defer { fclose(stream) }
+        var found: [(UInt, Int)] = []
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, stream) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasSuffix(" " + file + "\n") || text.hasSuffix(" " + file) else { continue }
+            let range = text.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start else { continue }
+            found.append((start, Int(end - start)))
+        }
+        return found
     }
 
     /// Grows the map to at least `bytes`. Must be called with no transaction

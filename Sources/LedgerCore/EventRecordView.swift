@@ -127,6 +127,12 @@ public struct EventRecordView {
         }
     }
 
+    /// The whole stored event, decoded by ``EventCodec/decode(record:)``.
+    public func decoded() throws(DecodingError) -> StoredEvent {
+        // The hash and the canonical bytes are one record in the map.
+        try EventCodec.decode(record: UnsafeRawBufferPointer(start: storedHash.baseAddress, count: storedHash.count + canonical.count))
+    }
+
     /// The event's id.
     public var id: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: canonical[idOffset..<idOffset + idLength]) }
 

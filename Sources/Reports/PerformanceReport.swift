@@ -121,39 +121,85 @@ public struct PerformanceReport: Sendable {
     /// when no audit was run. Throws ``OverflowError`` past Int64 fen.
     public init(balances: Balances, liveEvents events: some Sequence<Event>, findings: [FindingInput]?, fiscalYear: Int64,
                 level: RegionLevel?, scope: RegionScope, asOfSeq: UInt64) throws {
+        var accumulation = try Accumulation(balances: balances, findings: findings, fiscalYear: fiscalYear, level: level,
+                                            scope: scope, asOfSeq: asOfSeq)
+        for event in events { try accumulation.add(event) }
+        self = accumulation.report()
+    }
+
+    private init(fiscalYear: Int64, level: RegionLevel?, scope: RegionScope, asOfSeq: UInt64, audited: Bool,
+                 regions: [Region], findingsWithoutRegion: [String: Int]) {
         self.fiscalYear = fiscalYear
         self.level = level
         self.scope = scope
         self.asOfSeq = asOfSeq
-        audited = findings != nil
-        var builder = Builder(level: level, scope: scope)
+        self.audited = audited
+        self.regions = regions
+        self.findingsWithoutRegion = findingsWithoutRegion
+    }
 
-        for (key, line) in balances.lines where key.fiscalYear == fiscalYear {
-            let figures = try LineFigures(line, key)
-            try builder.forEach(key.region) { region in
-                try region.received.add(figures.received, "received in \(region.code)")
-                try region.paid.add(figures.paid, "paid in \(region.code)")
-                try region.recovered.add(figures.recovered, "recovered in \(region.code)")
-                try region.discounted.add(figures.paidByProgramme[PayoutKind.interestDiscount] ?? .zero, "discounts in \(region.code)")
-                try region.compensated.add(figures.paidByProgramme[PayoutKind.guaranteeCompensation] ?? .zero, "compensations in \(region.code)")
-            }
-        }
-        for (_, loan) in balances.loans where Int64(loan.issued.year) == fiscalYear {
-            try builder.forEach(loan.region) { region in
-                region.loans.count += 1
-                try region.loans.amount.add(loan.principal, "loans issued in \(region.code)")
-                if loan.defaults > 0 { region.loans.defaulted += 1 }
-                try region.loans.compensated.add(loan.compensated, "compensations of loans issued in \(region.code)")
-                try region.loans.writtenOff.add(loan.writtenOff, "write-offs of loans issued in \(region.code)")
-            }
-        }
-
-        // Grants of the year and what is recovered from them; write-offs of the year.
-        let triggers = Set((findings ?? []).map(\.trigger))
+    /// The report built as the live events stream past, one at a time in
+    /// log order, so that a decade of events is never held at once: what it
+    /// keeps grows with the year's grants and the regions, not the log.
+    public struct Accumulation {
+        let balances: Balances
+        let findings: [FindingInput]?
+        let fiscalYear: Int64
+        let level: RegionLevel?
+        let scope: RegionScope
+        let asOfSeq: UInt64
+        var builder: Builder
+        let triggers: Set<String>
         var places: [String: Placement] = [:]
         var grantsOfYear: [String: (region: String, programme: String, person: Bool)] = [:]
-        for event in events {
+
+        /// Starts from the balances and the findings of the view (nil when no
+        /// audit was run); the view's live events follow through ``add(_:)``.
+        public init(balances: Balances, findings: [FindingInput]?, fiscalYear: Int64, level: RegionLevel?, scope: RegionScope,
+                    asOfSeq: UInt64) throws {
+            self.balances = balances
+            self.findings = findings
+            self.fiscalYear = fiscalYear
+            self.level = level
+            self.scope = scope
+            self.asOfSeq = asOfSeq
+            builder = Builder(level: level, scope: scope)
+            for (key, line) in balances.lines where key.fiscalYear == fiscalYear {
+                let figures = try LineFigures(line, key)
+                try builder.forEach(key.region) { region in
+                    try region.received.add(figures.received, "received in \(region.code)")
+                    try region.paid.add(figures.paid, "paid in \(region.code)")
+                    try region.recovered.add(figures.recovered, "recovered in \(region.code)")
+                    try region.discounted.add(figures.paidByProgramme[PayoutKind.interestDiscount] ?? .zero, "discounts in \(region.code)")
+                    try region.compensated.add(figures.paidByProgramme[PayoutKind.guaranteeCompensation] ?? .zero, "compensations in \(region.code)")
+                }
+            }
+            for (_, loan) in balances.loans where Int64(loan.issued.year) == fiscalYear {
+                try builder.forEach(loan.region) { region in
+                    region.loans.count += 1
+                    try region.loans.amount.add(loan.principal, "loans issued in \(region.code)")
+                    if loan.defaults > 0 { region.loans.defaulted += 1 }
+                    try region.loans.compensated.add(loan.compensated, "compensations of loans issued in \(region.code)")
+                    try region.loans.writtenOff.add(loan.writtenOff, "write-offs of loans issued in \(region.code)")
+                }
+            }
+            triggers = Set((findings ?? []).map(\.trigger))
+        }
+
+        /// Whether ``add(_:)`` does anything with an event of this type and
+        /// id, so a caller reading stored records can skip decoding the rest.
+        public func needs(type: EventType, id: UnsafeRawBufferPointer) -> Bool {
+            switch type {
+            case .subsidyGranted, .subsidyRecovered, .guaranteeWrittenOff: return true
+            default: return !triggers.isEmpty && triggers.contains(String(decoding: id, as: UTF8.self))
+            }
+        }
+
+        /// Grants of the year and what is recovered from them; write-offs of
+        /// the year; where each finding's trigger belongs.
+        public mutating func add(_ event: Event) throws {
             let data = event.data
+            let fiscalYear = self.fiscalYear
             switch event.type {
             case .subsidyGranted where data.integer(.fiscalYear)! == fiscalYear:
                 let programme = data.string(.program)!, amount = data.money(.amount)!, code = data.string(.region)!
@@ -181,24 +227,28 @@ public struct PerformanceReport: Sendable {
                 break
             }
             if triggers.contains(event.id) {
-                places[event.id] = Self.place(event, fiscalYear: fiscalYear, balances: balances, grants: grantsOfYear)
+                places[event.id] = PerformanceReport.place(event, fiscalYear: fiscalYear, balances: balances, grants: grantsOfYear)
             }
         }
 
-        var unplaced: [String: Int] = [:]
-        for finding in findings ?? [] {
-            switch places[finding.trigger] ?? .nowhere {
-            case .region(let code, let year):
-                guard year == fiscalYear else { continue }
-                builder.forEach(code) { region in region.findings[finding.rule, default: 0] += 1 }
-            case .otherYear:
-                continue
-            case .nowhere:
-                unplaced[finding.rule, default: 0] += 1
+        /// The report of everything added.
+        public func report() -> PerformanceReport {
+            var builder = self.builder
+            var unplaced: [String: Int] = [:]
+            for finding in findings ?? [] {
+                switch places[finding.trigger] ?? .nowhere {
+                case .region(let code, let year):
+                    guard year == fiscalYear else { continue }
+                    builder.forEach(code) { region in region.findings[finding.rule, default: 0] += 1 }
+                case .otherYear:
+                    continue
+                case .nowhere:
+                    unplaced[finding.rule, default: 0] += 1
+                }
             }
+            return PerformanceReport(fiscalYear: fiscalYear, level: level, scope: scope, asOfSeq: asOfSeq, audited: findings != nil,
+                                     regions: builder.finish(), findingsWithoutRegion: unplaced)
         }
-        findingsWithoutRegion = unplaced
-        regions = builder.finish()
     }
 
     /// Where a finding's trigger belongs.

@@ -78,18 +78,19 @@ struct AuditCommand: ParsableCommand {
     /// This is the view `Ledger.liveEvents(view:)` gives (the prefix's
     /// events effective by the view's date, without reversals and the
     /// events they reverse, whatever the reversal's own date), built
-    /// without holding the decoded events: the audit keeps about 90 bytes
-    /// an event, the decoded events about 550. Reversals go to the input,
-    /// which leaves their targets out.
+    /// without decoding or holding the events: each record is read in place
+    /// and reduced to the audit's fixed-size facts (about 90 bytes an event;
+    /// a decoded event takes about 550). Reversals go to the input, which
+    /// leaves their targets out.
     static func read(_ ledger: Ledger, view: LedgerView) throws -> AuditInput {
         var input = AuditInput()
         // An upper bound on the events read: no array grows by copying.
         input.reserveCapacity(Int(min(try ledger.head().seq, view.asOfSeq ?? .max)))
-        try ledger.forEachEvent(to: view.asOfSeq ?? .max) { stored in
+        try ledger.forEachRecord(to: view.asOfSeq ?? .max) { record in
             // Recorded times never decrease: the first event past the view ends it.
-            guard view.inPrefix(seq: stored.seq, recordedMicros: stored.recordedMicros) else { return false }
-            if stored.event.type == .entryReversed || view.counts(stored.event) {
-                input.add(seq: stored.seq, event: stored.event)
+            guard view.inPrefix(seq: record.seq, recordedMicros: record.recordedMicros) else { return false }
+            if record.type == .entryReversed || view.effectiveOn.map({ record.effective <= $0 }) ?? true {
+                input.add(seq: record.seq, record: record)
             }
             return true
         }

@@ -78,13 +78,18 @@ struct PerformanceCommand: ParsableCommand {
         // Pinned to the balances' last event, so both reads see the same log.
         var pinned = view.ledgerView
         pinned.asOfSeq = last
-        // The audit takes the live events as AuditedEvent; read them straight into that form.
-        var events: [AuditedEvent] = []
-        try ledger.forEachLiveEvent(view: pinned) { events.append(AuditedEvent(seq: $0.seq, event: $0.event)) }
-        let findings = try auditFindings(events, policy: chosenPolicy)
-        let report = try PerformanceReport(balances: balances, liveEvents: events.lazy.map(\.event), findings: findings,
-                                           fiscalYear: fiscalYear, level: level.flatMap(RegionLevel.init(rawValue:)),
-                                           scope: RegionScope(region), asOfSeq: last)
+        // Two passes over the log, neither holding its events: the audit's
+        // compact facts, then the report's figures as the live events stream past.
+        let findings = try auditFindings(try AuditCommand.read(ledger, view: pinned), policy: chosenPolicy)
+        var accumulation = try PerformanceReport.Accumulation(
+            balances: balances, findings: findings, fiscalYear: fiscalYear, level: level.flatMap(RegionLevel.init(rawValue:)),
+            scope: RegionScope(region), asOfSeq: last)
+        try ledger.forEachLiveRecord(view: pinned) { record in
+            // Only grants, recoveries, write-offs and the findings' triggers
+            // count; the other events are not decoded at all.
+            if accumulation.needs(type: record.type, id: record.id) { try accumulation.add(try Ledger.decoded(record).event) }
+        }
+        let report = accumulation.report()
         let text: String
         switch view.outputFormat {
         case .json: text = report.renderJSON()
@@ -95,9 +100,9 @@ struct PerformanceCommand: ParsableCommand {
     }
 
     /// The audit's findings of the same live events, as the report takes them.
-    func auditFindings(_ events: [AuditedEvent], policy: Policy) throws -> [PerformanceReport.FindingInput] {
+    func auditFindings(_ input: consuming AuditInput, policy: Policy) throws -> [PerformanceReport.FindingInput] {
         do {
-            return performanceInputs(try Auditor(policy: policy).audit(events).findings)
+            return performanceInputs(try Auditor(policy: policy).audit(input).findings)
         } catch let error as AuditError {
             throw CLIFailure.input("error: the audit behind the findings column failed: \(error)")
         }

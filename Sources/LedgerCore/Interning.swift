@@ -4,7 +4,7 @@
 /// Replays key their state by these numbers, so folding an event hashes a
 /// few short byte strings and touches flat arrays; a `String` is made only
 /// when a name is written out.
-public struct ByteInterner {
+public struct ByteInterner: Sendable {
     private var arena: [UInt8] = []
     private var starts: [Int32] = [0]
     /// Open addressing: slot → name number + 1 (0 is an empty slot).
@@ -121,7 +121,7 @@ private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: 
 /// A map from a 64-bit key (two packed name numbers) to a dense `Int32`,
 /// by open addressing: what `Dictionary` does, without hashing a `String`
 /// or a `Hasher` per look-up.
-public struct PackedKeyIndex {
+public struct PackedKeyIndex: Sendable {
     private var keys: [UInt64]
     private var values: [Int32]
     private var mask: Int

@@ -1,0 +1,55 @@
+import Audit
+import EventStore
+import Foundation
+import LedgerCore
+import Policy
+import Projections
+import Testing
+
+/// The audit command reads stored records in place and reduces them to
+/// facts without building events. On a generated history with planted
+/// breaches, reversals and back-dated events, its findings must equal the
+/// audit of the fully decoded live events (`Ledger.liveEvents(view:)`),
+/// for the whole log and for as-of and business-date views.
+@Suite("The audit read in place against the decoded events")
+struct AuditPathTests {
+    @Test("audit findings from stored records == findings from decoded live events", arguments: [11, 29])
+    func sameFindings(seed: Int) throws {
+        let dir = WorkDirectory()
+        let generator = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("subsidy-ledger-gen").path
+        let history = dir.path + "/history.jsonl"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: generator)
+        process.arguments = ["--events", "8000", "--seed", String(seed), "--breach-rate", "40", "--years", "4", "--output", history]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try run(["init"], in: dir.path).status == 0)
+        let imported = try run(["import", "--no-progress", history], in: dir.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+
+        let ledger = try Ledger.open(at: dir.path + "/ledger", options: .init(readOnly: true))
+        let head = try ledger.head().seq
+        var random = SplitMix(seed: UInt64(seed))
+        var views: [(arguments: [String], view: LedgerView)] = [([], .all)]
+        for _ in 0..<2 {
+            let prefix = UInt64(1 + random.below(Int(head)))
+            views.append((["--as-of-seq", String(prefix)], LedgerView(asOfSeq: prefix)))
+        }
+        let date = CalendarDate.parse("2017-06-30")!
+        views.append((["--effective-on", "2017-06-30"], LedgerView(effectiveOn: date)))
+        views.append((["--as-of-seq", String(head / 2), "--effective-on", "2016-12-31"],
+                      LedgerView(asOfSeq: head / 2, effectiveOn: CalendarDate.parse("2016-12-31")!)))
+        var total = 0
+        for (arguments, view) in views {
+            let cli = try run(["audit", "--format", "json"] + arguments, in: dir.path)
+            #expect(cli.status == 0, "\(cli.stderr)")
+            let events = try ledger.liveEvents(view: view).map { AuditedEvent(seq: $0.seq, event: $0.event) }
+            let findings = try Auditor(policy: .seed).audit(events).findings
+            total += findings.count
+            let expected = FindingsJSON.render(findings)
+            #expect(cli.stdout == expected || cli.stdout == expected + "\n", "audit \(arguments.joined(separator: " "))")
+        }
+        #expect(total > 0, "the generated history must plant findings")
+    }
+}
