@@ -1,3 +1,5 @@
+import Dispatch
+import Glibc
 import LMDBKit
 import LedgerCore
 
@@ -14,58 +16,227 @@ public struct VerifyReport: Sendable {
     public var ok: Bool { firstBadSeq == nil && (expectation?.matches ?? true) }
 }
 
+/// A problem `verify` found: where, and which check. Checks of one record
+/// run in a fixed order, so when the hashing thread and the decoding thread
+/// both find something the earliest record wins and, within it, the check
+/// that comes first.
+struct VerifyProblem {
+    enum Check: Int, Comparable {
+        case sequence = 0, decoding, hash, namedSeq, rules, recordedTime
+        static func < (a: Check, b: Check) -> Bool { a.rawValue < b.rawValue }
+    }
+    var seq: UInt64
+    var check: Check
+    var message: String
+    /// The hash of the record before `seq` (the last good head).
+    var previousHash: [UInt8]
+
+    func precedes(_ other: VerifyProblem?) -> Bool {
+        guard let other else { return true }
+        return (seq, check) < (other.seq, other.check)
+    }
+}
+
+/// Decodes and validates stored records on a second thread while `verify`
+/// hashes the chain on its own: the two halves of the check cost about the
+/// same, so a log verifies in the time of the slower one, not their sum.
+/// Records are handed over as pointers into the memory map, valid while the
+/// read transaction that found them is open (the caller waits for this
+/// checker before ending it).
+final class RecordChecker: @unchecked Sendable {
+    struct Batch: @unchecked Sendable {
+        var seqs: [UInt64] = []
+        var records: [UnsafeRawBufferPointer] = []
+        /// The chain hash of each record, 32 bytes apiece, and of the one before the batch.
+        var hashes: [UInt8] = []
+        var previousHash: [UInt8] = []
+    }
+
+    static let batchSize = 4096
+    private let capacity = 4
+    private var queue: [Batch] = []
+    private var closed = false
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private let done = DispatchSemaphore(value: 0)
+    /// The first problem found (written by the checker, read after `finish`).
+    private(set) var problem: VerifyProblem?
+    /// Set once a problem is found, so the hashing thread can stop early.
+    private var failed = false
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            run()
+            done.signal()
+        }
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    var hasFailed: Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return failed
+    }
+
+    /// Hands a batch over, waiting while `capacity` batches are queued.
+    func put(_ batch: Batch) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while queue.count >= capacity && !failed { pthread_cond_wait(&condition, &mutex) }
+        if failed { return }
+        queue.append(batch)
+        pthread_cond_broadcast(&condition)
+    }
+
+    /// No more batches; waits until every queued one is checked.
+    func finish() {
+        pthread_mutex_lock(&mutex)
+        closed = true
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+        done.wait()
+    }
+
+    private func take() -> Batch? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while queue.isEmpty && !closed { pthread_cond_wait(&condition, &mutex) }
+        guard !queue.isEmpty else { return nil }
+        let batch = queue.removeFirst()
+        pthread_cond_broadcast(&condition)
+        return batch
+    }
+
+    private func fail(_ found: VerifyProblem) {
+        pthread_mutex_lock(&mutex)
+        problem = found
+        failed = true
+        queue.removeAll()
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func run() {
+        let validator = EventParser()
+        while let batch = take() {
+            for index in batch.seqs.indices {
+                let seq = batch.seqs[index]
+                func problem(_ check: VerifyProblem.Check, _ message: String) -> VerifyProblem {
+                    let previous = index == 0 ? batch.previousHash : Array(batch.hashes[(index - 1) * 32..<index * 32])
+                    return VerifyProblem(seq: seq, check: check, message: message, previousHash: previous)
+                }
+                let stored: StoredEvent
+                do {
+                    stored = try EventCodec.decode(record: batch.records[index])
+                } catch {
+                    return fail(problem(.decoding, "the record cannot be decoded (\(error))"))
+                }
+                guard stored.seq == seq else { return fail(problem(.namedSeq, "the record names sequence \(stored.seq)")) }
+                do {
+                    try validator.validateStored(stored.event)
+                } catch {
+                    return fail(problem(.rules, "the stored event breaks a rule every event must satisfy: \(error)"))
+                }
+            }
+        }
+    }
+}
+
 extension Ledger {
     /// Recomputes every link of the chain, checks the sequence has no gaps,
     /// that each record decodes and names its own sequence number, and that
     /// recorded times never decrease. Stops at the first bad record.
+    ///
+    /// The chain is hashed on this thread while a second one decodes and
+    /// validates the same records (``RecordChecker``); the first problem of
+    /// either, in log order, is the one reported.
     public func verify(expect: (seq: UInt64, hash: [UInt8])? = nil, upTo lastSeq: UInt64 = .max, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         var report = VerifyReport()
-        let validator = EventParser()
+        var found: VerifyProblem?
         try env.read { txn in
             var previous = HashChain.genesis
             var expectedSeq: UInt64 = 1
             var lastRecorded = Int64.min
-            try txn.withCursor(events) { cursor in
-                try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                    func bad(_ seq: UInt64, _ problem: String) -> Bool {
-                        report.firstBadSeq = seq
-                        report.problem = problem
-                        return false
-                    }
-                    guard let seq = readSequence(key) else { return bad(expectedSeq, "a key of the events database is not an 8-byte sequence number") }
-                    if seq > lastSeq { return false }
-                    guard seq == expectedSeq else { return bad(expectedSeq, "sequence number \(expectedSeq) is missing (next stored is \(seq))") }
-                    if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                    let stored: StoredEvent
-                    let canonical: UnsafeRawBufferPointer
-                    let storedHash: UnsafeRawBufferPointer
-                    do {
-                        (storedHash, canonical) = try EventCodec.split(record: value)
-                        stored = try EventCodec.decode(record: value)
-                    } catch {
-                        return bad(seq, "the record cannot be decoded (\(error))")
-                    }
-                    let hash = previous.withUnsafeBytes { HashChain.link(previous: $0, canonical: canonical) }
-                    guard storedHash.elementsEqual(hash) else { return bad(seq, "the stored hash does not match the record's bytes and the previous hash") }
-                    guard stored.seq == seq else { return bad(seq, "the record names sequence \(stored.seq)") }
-                    do {
-                        try validator.validateStored(stored.event)
-                    } catch {
-                        return bad(seq, "the stored event breaks a rule every event must satisfy: \(error)")
-                    }
-                    guard stored.recordedMicros >= lastRecorded else { return bad(seq, "recorded time goes backwards") }
-                    if let expect, expect.seq == seq {
-                        report.expectation = (seq, expect.hash == hash, hash)
-                    }
-                    lastRecorded = stored.recordedMicros
-                    previous = hash
-                    report.headSeq = seq
-                    report.headHash = hash
-                    expectedSeq += 1
-                    if let progress, seq % 1_000_000 == 0 { progress(seq) }
-                    return true
-                }
+            let checker = RecordChecker()
+            var batch = RecordChecker.Batch()
+            func startBatch() {
+                batch = RecordChecker.Batch()
+                batch.seqs.reserveCapacity(RecordChecker.batchSize)
+                batch.records.reserveCapacity(RecordChecker.batchSize)
+                batch.hashes.reserveCapacity(RecordChecker.batchSize * 32)
+                batch.previousHash = previous
             }
+            startBatch()
+            do {
+                try txn.withCursor(events) { cursor in
+                    try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                        func bad(_ seq: UInt64, _ check: VerifyProblem.Check, _ problem: String) -> Bool {
+                            found = VerifyProblem(seq: seq, check: check, message: problem, previousHash: previous)
+                            return false
+                        }
+                        guard let seq = readSequence(key) else {
+                            return bad(expectedSeq, .sequence, "a key of the events database is not an 8-byte sequence number")
+                        }
+                        if seq > lastSeq { return false }
+                        guard seq == expectedSeq else { return bad(expectedSeq, .sequence, "sequence number \(expectedSeq) is missing (next stored is \(seq))") }
+                        if seq & Self.releaseMask == 0 {
+                            env.releaseMappedPages()
+                            if checker.hasFailed { return false }
+                        }
+                        let canonical: UnsafeRawBufferPointer
+                        let storedHash: UnsafeRawBufferPointer
+                        do {
+                            (storedHash, canonical) = try EventCodec.split(record: value)
+                        } catch {
+                            return bad(seq, .decoding, "the record cannot be decoded (\(error))")
+                        }
+                        let hash = previous.withUnsafeBytes { HashChain.link(previous: $0, canonical: canonical) }
+                        // The record goes to the checker even when this thread
+                        // finds it bad: a decoding problem of the same record
+                        // comes first in the order of checks.
+                        batch.seqs.append(seq)
+                        batch.records.append(value)
+                        batch.hashes.append(contentsOf: hash)
+                        guard storedHash.elementsEqual(hash) else { return bad(seq, .hash, "the stored hash does not match the record's bytes and the previous hash") }
+                        // split guarantees the header: the recorded time is at offset 9.
+                        let recorded = Int64(bitPattern: UInt64(bigEndian: canonical.loadUnaligned(fromByteOffset: 9, as: UInt64.self)))
+                        guard recorded >= lastRecorded else { return bad(seq, .recordedTime, "recorded time goes backwards") }
+                        if let expect, expect.seq == seq {
+                            report.expectation = (seq, expect.hash == hash, hash)
+                        }
+                        lastRecorded = recorded
+                        previous = hash
+                        report.headSeq = seq
+                        report.headHash = hash
+                        expectedSeq += 1
+                        if batch.seqs.count == RecordChecker.batchSize {
+                            checker.put(batch)
+                            startBatch()
+                        }
+                        if let progress, seq % 1_000_000 == 0 { progress(seq) }
+                        return true
+                    }
+                }
+            } catch {
+                checker.finish()
+                throw error
+            }
+            if !batch.seqs.isEmpty { checker.put(batch) }
+            checker.finish()
+            if let problem = checker.problem, problem.precedes(found) { found = problem }
+        }
+        if let found {
+            report.firstBadSeq = found.seq
+            report.problem = found.message
+            report.headSeq = found.seq - 1
+            report.headHash = found.previousHash
+            if let expectation = report.expectation, expectation.seq >= found.seq { report.expectation = nil }
         }
         if let expect, report.expectation == nil {
             report.expectation = (expect.seq, expect.seq == 0 && expect.hash == HashChain.genesis, nil)

@@ -40,6 +40,43 @@ struct IntegrityTests {
         #expect(head.seq == 19)
     }
 
+    @Test("a forged record whose chain was recomputed is caught by the decoding thread, past the first batch, with the head before it")
+    func forgedAndRechained() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        let lines = (1...10_000).map { n in
+            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
+        }
+        _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        let before = try ledger.verify(upTo: 8_999)
+        #expect(before.ok && before.headSeq == 8_999)
+        // A tamperer who knows the chain rule: event 9000 gets a person id no
+        // valid event can have, and every later hash is recomputed.
+        let env = try Environment(path: dir.path + "/ledger")
+        let events = try env.openDatabase(named: "events", create: false)
+        try env.write { txn in
+            var previous = before.headHash
+            for seq in UInt64(9_000)...10_000 {
+                var record = try #require(try txn.get(events, key: sequenceKey(seq)))
+                if seq == 9_000 {
+                    let id = Array("p-9000".utf8)
+                    let at = try #require((0...(record.count - id.count)).first { Array(record[$0..<$0 + id.count]) == id })
+                    record[at + 1] = UInt8(ascii: "!")
+                }
+                let hash = HashChain.link(previous: previous, canonical: Array(record[32...]))
+                record.replaceSubrange(0..<32, with: hash)
+                try txn.put(events, key: sequenceKey(seq), value: record)
+                previous = hash
+            }
+        }
+        let report = try Ledger.open(at: dir.path + "/ledger").verify()
+        #expect(!report.ok)
+        #expect(report.firstBadSeq == 9_000)
+        #expect(report.problem?.contains("breaks a rule") == true, "\(report.problem ?? "")")
+        #expect(report.headSeq == 8_999)
+        #expect(report.headHash == before.headHash)
+    }
+
     @Test("--expect proves an earlier digest, and refuses a wrong one")
     func expectedDigest() throws {
         let dir = TemporaryDirectory()
