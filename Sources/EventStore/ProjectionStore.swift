@@ -26,7 +26,14 @@ extension Ledger {
 
     /// Bumped whenever the fold or the stored layout changes: stored
     /// projections of another version are rebuilt, never trusted.
-    public static let projectionVersion: UInt32 = 1
+    /// 2: snapshots start with a kind byte and may hold only the entries
+    /// changed since the snapshot before them.
+    public static let projectionVersion: UInt32 = 2
+
+    /// A rebuild stores the whole state in every eighth snapshot and the
+    /// changed entries in the seven between: a snapshot costs what changed,
+    /// and a read applies at most seven deltas to a whole state.
+    static let snapshotsPerFull = 8
 
     /// What is stored about the projections.
     public struct ProjectionStatus: Sendable {
@@ -142,7 +149,7 @@ extension Ledger {
 
             let lastSnapshot = try txn.withCursor(snapshots) { cursor in try cursor.last { key, _ in readSequence(key) } } ?? nil
             if checkpoint - (lastSnapshot ?? 0) >= ledger.options.snapshotIntervalEvents {
-                try txn.put(snapshots, key: sequenceKey(checkpoint), value: try ledger.storedStateBytes(in: txn, entries))
+                try txn.put(snapshots, key: sequenceKey(checkpoint), value: StateCodec.fullSnapshot(try ledger.storedStateBytes(in: txn, entries)))
             }
         }
 
@@ -175,12 +182,46 @@ extension Ledger {
             let (version, checkpoint) = try readProjectionMeta(in: txn, projectionMeta)
             return (head, version, checkpoint)
         }
+        if version == 1 && checkpoint == head {
+            let count = try upgradeProjectionsFromVersion1()
+            notice?("upgraded the stored projections from version 1 to \(Self.projectionVersion) (\(count) snapshot(s) marked whole; the entries and the date index are unchanged)")
+            return
+        }
         guard head > 0, version != Self.projectionVersion || checkpoint != head else { return }
         let what = version.map { $0 == Self.projectionVersion ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
         notice?("the stored projections are \(what); rebuilding them from the \(head) events of the log (projection version \(Self.projectionVersion)) before importing")
         let rebuilt = try rebuildProjections()
         notice?("rebuilt the projections through seq \(rebuilt.head), digest \(rebuilt.digest)")
     }
+
+    /// Version 1 differs from version 2 only in its snapshots, which hold
+    /// the canonical state bytes without the kind byte in front: each
+    /// becomes a whole snapshot of version 2, in one transaction. Returns
+    /// how many were upgraded.
+    func upgradeProjectionsFromVersion1() throws -> Int {
+        try env.write { txn in
+            guard let projectionMeta, let projectionSnapshots else { return 0 }
+            guard try readProjectionMeta(in: txn, projectionMeta).version == 1 else { return 0 }
+            var old: [(key: [UInt8], value: [UInt8])] = []
+            try txn.withCursor(projectionSnapshots) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    old.append((Array(key), Array(value)))
+                    return true
+                }
+            }
+            for snapshot in old {
+                try txn.put(projectionSnapshots, key: snapshot.key, value: StateCodec.fullSnapshot(snapshot.value))
+            }
+            var version = ByteWriter()
+            version.u32(Self.projectionVersion)
+            try txn.put(projectionMeta, key: Array("version".utf8), value: version.bytes)
+            return old.count
+        }
+    }
+
+    /// Projection versions whose `projection-entries` have today's layout,
+    /// so that their digest compares with a rebuild's.
+    static let entryLayoutVersions: Set<UInt32> = [1, 2]
 
     // MARK: Reading
 
@@ -209,7 +250,7 @@ extension Ledger {
         try env.read { txn -> (checkpoint: UInt64, digest: String)? in
             guard let projectionEntries, let projectionMeta else { return nil }
             let (version, checkpoint) = try readProjectionMeta(in: txn, projectionMeta)
-            guard version == Self.projectionVersion else { return nil }
+            guard let version, Self.entryLayoutVersions.contains(version) else { return nil }
             return (checkpoint, Self.digest(of: try storedStateBytes(in: txn, projectionEntries)))
         }
     }
@@ -332,14 +373,31 @@ extension Ledger {
         var compact = CompactBalances()
         var head: UInt64 = 0
         var days: [Int32] = []
+        var written = 0
         let interval = options.snapshotIntervalEvents
+        // The reversed seqs in order, walked beside the scan.
+        let reversedSeqs = reversed.keys.sorted()
+        var nextReversed = 0
         try forEachRecord(in: txn, from: 1, to: .max) { record in
             let isReversal = record.type == .entryReversed
-            try compact.apply(record, live: !isReversal && reversed[record.seq] == nil, lookup: lookup)
+            var isReversed = false
+            if nextReversed < reversedSeqs.count && reversedSeqs[nextReversed] == record.seq {
+                isReversed = true
+                nextReversed += 1
+            }
+            try compact.apply(record, live: !isReversal && !isReversed, lookup: lookup)
             head = record.seq
             days.append(isReversal ? Self.noDay : record.effective.dayNumber)
             if head % interval == 0 {
-                try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(compact.materialize()))
+                let value: [UInt8]
+                if written % Self.snapshotsPerFull == 0 {
+                    value = StateCodec.fullSnapshot(StateCodec.canonicalBytes(compact.materialize()))
+                    _ = compact.drainChanges()
+                } else {
+                    value = StateCodec.deltaSnapshot(compact.drainChanges())
+                }
+                try txn.put(snapshots, key: sequenceKey(head), value: value)
+                written += 1
             }
             if let progress, head % 100_000 == 0 { progress(head) }
             return true
@@ -377,7 +435,7 @@ extension Ledger {
             }
             days.append(stored.event.type == .entryReversed ? Self.noDay : stored.event.effective.dayNumber)
             if head % options.snapshotIntervalEvents == 0 {
-                try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.canonicalBytes(balances))
+                try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.fullSnapshot(StateCodec.canonicalBytes(balances)))
             }
             if let progress, head % 100_000 == 0 { progress(head) }
             return true

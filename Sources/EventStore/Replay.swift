@@ -101,21 +101,27 @@ extension Ledger {
     /// for a history the compact fold does not handle (the same state).
     func fold(_ start: Balances, from: UInt64, to last: UInt64, view: LedgerView, in txn: ReadTransaction) throws -> Balances {
         let lookup = IndexLookup(ledger: self, txn: txn)
-        do {
-            var compact = try CompactBalances(start, effectiveOn: view.effectiveOn)
-            try forEachRecord(in: txn, from: from, to: last) { record in
-                try compact.apply(record, lookup: lookup)
-                return true
+        // Moving a large state into the compact form and back costs more
+        // than folding a few events into it as it is.
+        let entries = start.lines.count + start.people.count + start.enterprises.count + start.loans.count
+        if last - from + 1 > UInt64(entries) {
+            do {
+                var compact = try CompactBalances(start, effectiveOn: view.effectiveOn)
+                try forEachRecord(in: txn, from: from, to: last) { record in
+                    try compact.apply(record, lookup: lookup)
+                    return true
+                }
+                return compact.materialize()
+            } catch is CompactBalances.Unsupported {
+                // Folded below by Balances, which names the problem if there is one.
             }
-            return compact.materialize()
-        } catch is CompactBalances.Unsupported {
-            var balances = start
-            try forEachEvent(in: txn, from: from, to: last) { stored in
-                try balances.apply(stored.event, view: view, lookup: lookup)
-                return true
-            }
-            return balances
         }
+        var balances = start
+        try forEachEvent(in: txn, from: from, to: last) { stored in
+            try balances.apply(stored.event, view: view, lookup: lookup)
+            return true
+        }
+        return balances
     }
 
     /// The live events up to `seq` dated after `date`, from the effective
@@ -172,22 +178,33 @@ extension Ledger {
             }
             return (checkpoint, balances)
         }
-        // The latest snapshot at or before `last`.
-        var best: UInt64?
+        // The snapshots at or before `last` from the latest whole one on:
+        // it and the deltas after it give the state at the last of them.
+        var chain: [UInt64] = []
         try txn.withCursor(snapshots) { cursor in
-            try cursor.forEach(from: nil as [UInt8]?) { key, _ in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
                 guard let seq = readSequence(key), seq <= last else { return false }
-                best = seq
+                let kind: StateCodec.SnapshotKind
+                do {
+                    kind = try StateCodec.snapshotKind(value)
+                } catch {
+                    throw LedgerError.corrupt("snapshot \(seq) cannot be decoded (\(error))")
+                }
+                if kind == .full { chain = [] }
+                if kind == .full || !chain.isEmpty { chain.append(seq) }
                 return true
             }
         }
-        guard let best else { return nil }
-        let balances = try txn.withValue(snapshots, key: sequenceKey(best)) { bytes -> Balances in
-            guard let bytes else { throw LedgerError.corrupt("snapshot \(best) vanished") }
-            do {
-                return try StateCodec.decode(bytes)
-            } catch {
-                throw LedgerError.corrupt("snapshot \(best) cannot be decoded (\(error))")
+        guard let best = chain.last else { return nil }
+        var balances = Balances()
+        for seq in chain {
+            try txn.withValue(snapshots, key: sequenceKey(seq)) { bytes in
+                guard let bytes else { throw LedgerError.corrupt("snapshot \(seq) vanished") }
+                do {
+                    try StateCodec.apply(snapshot: bytes, to: &balances)
+                } catch {
+                    throw LedgerError.corrupt("snapshot \(seq) cannot be decoded (\(error))")
+                }
             }
         }
         return (best, balances)

@@ -75,31 +75,37 @@ public struct ByteReader {
         if count > remaining { throw fail("record ends early (needs \(count) more bytes)") }
     }
 
+    @inline(__always)
     public mutating func u8() throws(DecodingError) -> UInt8 {
         try need(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
+    @inline(__always)
     public mutating func u16() throws(DecodingError) -> UInt16 {
         try need(2)
         defer { offset += 2 }
         return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
     }
 
+    @inline(__always)
     public mutating func u32() throws(DecodingError) -> UInt32 {
         try need(4)
         defer { offset += 4 }
         return UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
+    @inline(__always)
     public mutating func u64() throws(DecodingError) -> UInt64 {
         try need(8)
         defer { offset += 8 }
         return UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
+    @inline(__always)
     public mutating func i32() throws(DecodingError) -> Int32 { Int32(bitPattern: try u32()) }
+    @inline(__always)
     public mutating func i64() throws(DecodingError) -> Int64 { Int64(bitPattern: try u64()) }
 
     public mutating func string8() throws(DecodingError) -> String {
@@ -118,6 +124,7 @@ public struct ByteReader {
         offset += count
     }
 
+    @inline(__always)
     public mutating func slice(_ count: Int) throws(DecodingError) -> UnsafeRawBufferPointer {
         try need(count)
         defer { offset += count }

@@ -119,12 +119,24 @@ public struct EventRecordView {
         return table
     }()
 
+    /// ASCII (the common case: ids, regions, codes) is checked eight bytes
+    /// at a time; anything else goes through the full UTF-8 check.
     @inline(__always)
     private static func checkUTF8(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodingError) {
-        for byte in bytes where byte >= 0x80 {
-            guard isValidUTF8(bytes) else { throw DecodingError(offset: offset, reason: "string is not valid UTF-8") }
-            return
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var high: UInt64 = 0
+        var index = 0
+        while index &+ 8 <= count {
+            high |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index &+= 8
         }
+        while index < count {
+            high |= UInt64(base.load(fromByteOffset: index, as: UInt8.self))
+            index &+= 1
+        }
+        guard high & 0x8080_8080_8080_8080 != 0 else { return }
+        guard isValidUTF8(bytes) else { throw DecodingError(offset: offset, reason: "string is not valid UTF-8") }
     }
 
     /// The whole stored event, decoded by ``EventCodec/decode(record:)``.

@@ -78,6 +78,10 @@ public struct CompactBalances {
     var enterpriseEntries: [EnterpriseEntry] = []
     var loans: [Loan] = []
 
+    /// Entries changed since the last ``drainChanges()``, by table, each once.
+    var lineChanged: [Bool] = [], personChanged: [Bool] = [], enterpriseChanged: [Bool] = [], loanChanged: [Bool] = []
+    var changedLines: [Int32] = [], changedPeople: [Int32] = [], changedEnterprises: [Int32] = [], changedLoans: [Int32] = []
+
     let interestDiscount: Int32
     let guaranteeCompensation: Int32
     /// The sum of the magnitudes of every amount folded: while it fits in
@@ -102,6 +106,7 @@ public struct CompactBalances {
             let packed = UInt64(UInt32(bitPattern: fund)) << 40 | UInt64(UInt32(bitPattern: region)) << 16 | UInt64(key.fiscalYear)
             let count = Int32(lines.count)
             _ = lineIndex.value(for: packed) { count }
+            lineChanged.append(false)
             var line = Line(fund: fund, region: region, fiscalYear: key.fiscalYear)
             line.appropriated = try amount(value.appropriated.fen)
             line.transferredIn = try amount(value.transferredIn.fen)
@@ -127,7 +132,10 @@ public struct CompactBalances {
         }
         for (id, value) in start.loans {
             let index = Int(loanNames.intern(id))
-            if index == loans.count { loans.append(Loan()) }
+            if index == loans.count {
+                loans.append(Loan())
+                loanChanged.append(false)
+            }
             var loan = Loan()
             loan.present = true
             if value.borrower.hasPrefix("person:") {
@@ -196,7 +204,14 @@ public struct CompactBalances {
         let key = UInt64(UInt32(bitPattern: fund)) << 40 | UInt64(UInt32(bitPattern: region)) << 16 | UInt64(year)
         let count = Int32(lines.count)
         let index = lineIndex.value(for: key) { count }
-        if index == count { lines.append(Line(fund: fund, region: region, fiscalYear: year)) }
+        if index == count {
+            lines.append(Line(fund: fund, region: region, fiscalYear: year))
+            lineChanged.append(false)
+        }
+        if !lineChanged[Int(index)] {
+            lineChanged[Int(index)] = true
+            changedLines.append(index)
+        }
         return Int(index)
     }
 
@@ -212,7 +227,14 @@ public struct CompactBalances {
         let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme))
         let count = Int32(personEntries.count)
         let index = personIndex.value(for: key) { count }
-        if index == count { personEntries.append(PersonEntry(person: person, programme: programme)) }
+        if index == count {
+            personEntries.append(PersonEntry(person: person, programme: programme))
+            personChanged.append(false)
+        }
+        if !personChanged[Int(index)] {
+            personChanged[Int(index)] = true
+            changedPeople.append(index)
+        }
         return Int(index)
     }
 
@@ -221,14 +243,28 @@ public struct CompactBalances {
         let key = UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme))
         let count = Int32(enterpriseEntries.count)
         let index = enterpriseIndex.value(for: key) { count }
-        if index == count { enterpriseEntries.append(EnterpriseEntry(enterprise: enterprise, programme: programme)) }
+        if index == count {
+            enterpriseEntries.append(EnterpriseEntry(enterprise: enterprise, programme: programme))
+            enterpriseChanged.append(false)
+        }
+        if !enterpriseChanged[Int(index)] {
+            enterpriseChanged[Int(index)] = true
+            changedEnterprises.append(index)
+        }
         return Int(index)
     }
 
     @inline(__always)
     mutating func loan(_ record: EventRecordView) -> Int {
         let index = Int(loanNames.intern(record.bytes(.loan)))
-        if index == loans.count { loans.append(Loan()) }
+        if index == loans.count {
+            loans.append(Loan())
+            loanChanged.append(false)
+        }
+        if !loanChanged[index] {
+            loanChanged[index] = true
+            changedLoans.append(Int32(index))
+        }
         return index
     }
 
@@ -362,59 +398,127 @@ public struct CompactBalances {
 
     // MARK: Output
 
+    /// Line `index` as ``Balances`` holds it: nil when nothing on it counts
+    /// (``Balances`` drops such lines, and programme amounts of zero).
+    func lineEntry(_ index: Int) -> (key: BudgetLineKey, value: BudgetLine?) {
+        let line = lines[index]
+        func amounts(_ list: [Int64]) -> [String: Money] {
+            var map: [String: Money] = [:]
+            for (programme, fen) in list.enumerated() where fen != 0 { map[programmes.string(Int32(programme))] = Money(fen: fen) }
+            return map
+        }
+        var value = BudgetLine()
+        value.appropriated = Money(fen: line.appropriated)
+        value.transferredIn = Money(fen: line.transferredIn)
+        value.transferredOut = Money(fen: line.transferredOut)
+        value.recovered = Money(fen: line.recovered)
+        value.paidByProgramme = amounts(line.paid)
+        value.recoveredByProgramme = amounts(line.recoveredBy)
+        let key = BudgetLineKey(fund: funds.string(line.fund), region: regions.string(line.region), fiscalYear: line.fiscalYear)
+        return (key, value.isEmpty ? nil : value)
+    }
+
+    /// Person entry `index`: nil once no live grant or recovery is left on it.
+    func personEntry(_ index: Int) -> (key: Balances.PersonProgrammeKey, value: PersonProgramme?) {
+        let entry = personEntries[index]
+        let key = Balances.PersonProgrammeKey(person: people.string(entry.person), programme: programmes.string(entry.programme))
+        guard entry.grants != 0 || entry.recovered != 0 else { return (key, nil) }
+        var value = PersonProgramme()
+        value.granted = Money(fen: entry.granted)
+        value.recovered = Money(fen: entry.recovered)
+        value.grants = entry.grants
+        value.monthCoverage = entry.months
+        value.approvals = entry.approvals
+        return (key, value)
+    }
+
+    func enterpriseEntry(_ index: Int) -> (key: Balances.EnterpriseProgrammeKey, value: EnterpriseProgramme?) {
+        let entry = enterpriseEntries[index]
+        let key = Balances.EnterpriseProgrammeKey(enterprise: enterprises.string(entry.enterprise), programme: programmes.string(entry.programme))
+        guard entry.grants != 0 || entry.recovered != 0 else { return (key, nil) }
+        var value = EnterpriseProgramme()
+        value.granted = Money(fen: entry.granted)
+        value.recovered = Money(fen: entry.recovered)
+        value.grants = entry.grants
+        return (key, value)
+    }
+
+    func loanEntry(_ index: Int) -> (key: String, value: LoanBalance?) {
+        let loan = loans[index]
+        let key = loanNames.string(Int32(index))
+        guard loan.present else { return (key, nil) }
+        let borrower = loan.borrowerIsPerson ? "person:" + people.string(loan.borrower) : "enterprise:" + enterprises.string(loan.borrower)
+        var value = LoanBalance(borrower: borrower, category: Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category),
+                                region: regions.string(loan.region), issued: loan.issued)
+        value.principal = Money(fen: loan.principal)
+        value.repaid = Money(fen: loan.repaid)
+        value.discounted = Money(fen: loan.discounted)
+        value.compensated = Money(fen: loan.compensated)
+        value.recovered = Money(fen: loan.recovered)
+        value.writtenOff = Money(fen: loan.writtenOff)
+        value.defaults = loan.defaults
+        return (key, value)
+    }
+
     /// The same state as a ``Balances``: lines, entries and programme
     /// amounts brought back to zero are left out, as ``Balances`` drops them.
     public func materialize() -> Balances {
         var balances = Balances()
-        func amounts(_ list: [Int64]) -> [String: Money] {
-            var map: [String: Money] = [:]
-            for (index, fen) in list.enumerated() where fen != 0 { map[programmes.string(Int32(index))] = Money(fen: fen) }
-            return map
-        }
         balances.lines.reserveCapacity(lines.count)
-        for line in lines {
-            var value = BudgetLine()
-            value.appropriated = Money(fen: line.appropriated)
-            value.transferredIn = Money(fen: line.transferredIn)
-            value.transferredOut = Money(fen: line.transferredOut)
-            value.recovered = Money(fen: line.recovered)
-            value.paidByProgramme = amounts(line.paid)
-            value.recoveredByProgramme = amounts(line.recoveredBy)
-            guard !value.isEmpty else { continue }
-            balances.lines[BudgetLineKey(fund: funds.string(line.fund), region: regions.string(line.region), fiscalYear: line.fiscalYear)] = value
+        for index in lines.indices {
+            let (key, value) = lineEntry(index)
+            if let value { balances.lines[key] = value }
         }
         balances.people.reserveCapacity(personEntries.count)
-        for entry in personEntries where entry.grants != 0 || entry.recovered != 0 {
-            var value = PersonProgramme()
-            value.granted = Money(fen: entry.granted)
-            value.recovered = Money(fen: entry.recovered)
-            value.grants = entry.grants
-            value.monthCoverage = entry.months
-            value.approvals = entry.approvals
-            balances.people[.init(person: people.string(entry.person), programme: programmes.string(entry.programme))] = value
+        for index in personEntries.indices {
+            let (key, value) = personEntry(index)
+            if let value { balances.people[key] = value }
         }
-        for entry in enterpriseEntries where entry.grants != 0 || entry.recovered != 0 {
-            var value = EnterpriseProgramme()
-            value.granted = Money(fen: entry.granted)
-            value.recovered = Money(fen: entry.recovered)
-            value.grants = entry.grants
-            balances.enterprises[.init(enterprise: enterprises.string(entry.enterprise), programme: programmes.string(entry.programme))] = value
+        for index in enterpriseEntries.indices {
+            let (key, value) = enterpriseEntry(index)
+            if let value { balances.enterprises[key] = value }
         }
         balances.loans.reserveCapacity(loans.count)
-        for (index, loan) in loans.enumerated() where loan.present {
-            let borrower = loan.borrowerIsPerson ? "person:" + people.string(loan.borrower) : "enterprise:" + enterprises.string(loan.borrower)
-            var value = LoanBalance(borrower: borrower, category: Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category),
-                                    region: regions.string(loan.region), issued: loan.issued)
-            value.principal = Money(fen: loan.principal)
-            value.repaid = Money(fen: loan.repaid)
-            value.discounted = Money(fen: loan.discounted)
-            value.compensated = Money(fen: loan.compensated)
-            value.recovered = Money(fen: loan.recovered)
-            value.writtenOff = Money(fen: loan.writtenOff)
-            value.defaults = loan.defaults
-            balances.loans[loanNames.string(Int32(index))] = value
+        for index in loans.indices {
+            let (key, value) = loanEntry(index)
+            if let value { balances.loans[key] = value }
         }
         return balances
+    }
+
+    /// The entries changed since the last call (or since the start), as
+    /// stored: table, key, and the value, or nil where the entry is gone.
+    /// In canonical order, so the same log always gives the same bytes.
+    public mutating func drainChanges() -> [(table: StateCodec.Table, key: [UInt8], value: [UInt8]?)] {
+        var out: [(table: StateCodec.Table, key: [UInt8], value: [UInt8]?)] = []
+        func add(_ table: StateCodec.Table, _ pairs: [([UInt8], [UInt8]?)]) {
+            for pair in pairs.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) { out.append((table, pair.0, pair.1)) }
+        }
+        add(.lines, changedLines.map { index in
+            let (key, value) = lineEntry(Int(index))
+            return (StateCodec.key(key), value.map(StateCodec.value))
+        })
+        add(.people, changedPeople.map { index in
+            let (key, value) = personEntry(Int(index))
+            return (StateCodec.key(key), value.map(StateCodec.value))
+        })
+        add(.enterprises, changedEnterprises.map { index in
+            let (key, value) = enterpriseEntry(Int(index))
+            return (StateCodec.key(key), value.map(StateCodec.value))
+        })
+        add(.loans, changedLoans.map { index in
+            let (key, value) = loanEntry(Int(index))
+            return (StateCodec.key(loan: key), value.map(StateCodec.value))
+        })
+        for index in changedLines { lineChanged[Int(index)] = false }
+        for index in changedPeople { personChanged[Int(index)] = false }
+        for index in changedEnterprises { enterpriseChanged[Int(index)] = false }
+        for index in changedLoans { loanChanged[Int(index)] = false }
+        changedLines = []
+        changedPeople = []
+        changedEnterprises = []
+        changedLoans = []
+        return out
     }
 
     /// Double entry over the live events: each budget line's account equals

@@ -199,6 +199,83 @@ public enum StateCodec {
         }
     }
 
+    /// Takes one stored entry out of `balances`.
+    public static func remove(_ table: Table, key: UnsafeRawBufferPointer, from balances: inout Balances) throws(DecodingError) {
+        switch table {
+        case .lines: balances.lines[try lineKey(key)] = nil
+        case .people: balances.people[try personKey(key)] = nil
+        case .enterprises: balances.enterprises[try enterpriseKey(key)] = nil
+        case .loans: balances.loans[String(decoding: key, as: UTF8.self)] = nil
+        }
+    }
+
+    // MARK: Snapshots
+
+    /// The first byte of a stored snapshot: the whole state, or the entries
+    /// that changed since the snapshot before it.
+    public enum SnapshotKind: UInt8, Sendable {
+        case full = 0
+        case delta = 1
+    }
+
+    /// A whole-state snapshot: the kind byte, then the canonical bytes.
+    public static func fullSnapshot(_ canonical: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(canonical.count + 1)
+        bytes.append(SnapshotKind.full.rawValue)
+        bytes.append(contentsOf: canonical)
+        return bytes
+    }
+
+    /// A delta snapshot: the kind byte, then for each changed entry in
+    /// canonical order `u8 table, u16 key length, key, u8 present` and, when
+    /// present, `u32 value length, value`. An absent entry was removed.
+    public static func deltaSnapshot(_ changes: [(table: Table, key: [UInt8], value: [UInt8]?)]) -> [UInt8] {
+        var w = ByteWriter(capacity: 1 + changes.reduce(0) { $0 + 8 + $1.key.count + ($1.value?.count ?? 0) })
+        w.u8(SnapshotKind.delta.rawValue)
+        for change in changes {
+            w.u8(change.table.rawValue)
+            w.u16(UInt16(change.key.count))
+            w.raw(change.key)
+            if let value = change.value {
+                w.u8(1)
+                w.u32(UInt32(value.count))
+                w.raw(value)
+            } else {
+                w.u8(0)
+            }
+        }
+        return w.bytes
+    }
+
+    /// The kind of a stored snapshot.
+    public static func snapshotKind(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> SnapshotKind {
+        guard let first = bytes.first else { throw DecodingError(offset: 0, reason: "empty snapshot") }
+        guard let kind = SnapshotKind(rawValue: first) else { throw DecodingError(offset: 0, reason: "unknown snapshot kind \(first)") }
+        return kind
+    }
+
+    /// Applies a stored snapshot to `balances`: a full one replaces it, a
+    /// delta changes the entries it names.
+    public static func apply(snapshot bytes: UnsafeRawBufferPointer, to balances: inout Balances) throws(DecodingError) {
+        switch try snapshotKind(bytes) {
+        case .full:
+            balances = try decode(UnsafeRawBufferPointer(rebasing: bytes[1...]))
+        case .delta:
+            var r = ByteReader(bytes, offset: 1)
+            while r.remaining > 0 {
+                let code = try r.u8()
+                guard let table = Table(rawValue: code) else { throw r.fail("unknown table \(code)") }
+                let key = try r.slice(Int(try r.u16()))
+                switch try r.u8() {
+                case 0: try remove(table, key: key, from: &balances)
+                case 1: try insert(table, key: key, value: try r.slice(Int(try r.u32())), into: &balances)
+                case let flag: throw r.fail("presence flag \(flag) is neither 0 nor 1")
+                }
+            }
+        }
+    }
+
     /// Reads a whole state back from its canonical bytes.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> Balances {
         var balances = Balances()
