@@ -30,10 +30,11 @@ extension Ledger {
     /// changed since the snapshot before them.
     public static let projectionVersion: UInt32 = 2
 
-    /// A rebuild stores the whole state in every eighth snapshot and the
-    /// changed entries in the seven between: a snapshot costs what changed,
-    /// and a read applies at most seven deltas to a whole state.
-    static let snapshotsPerFull = 8
+    // A rebuild stores a snapshot as the entries changed since the one
+    // before (a delta) while the deltas since the last whole snapshot add up
+    // to no more than a quarter of that whole snapshot's size, and the whole
+    // state otherwise: a snapshot costs what changed when little changes,
+    // and a read never decodes more than 1.25 whole states' worth of bytes.
 
     /// What is stored about the projections.
     public struct ProjectionStatus: Sendable {
@@ -373,7 +374,9 @@ extension Ledger {
         var compact = CompactBalances()
         var head: UInt64 = 0
         var days: [Int32] = []
-        var written = 0
+        // The size of the last whole snapshot and of the deltas since.
+        var wholeBytes = 0
+        var deltaBytes = 0
         let interval = options.snapshotIntervalEvents
         // The reversed seqs in order, walked beside the scan.
         let reversedSeqs = reversed.keys.sorted()
@@ -389,15 +392,15 @@ extension Ledger {
             head = record.seq
             days.append(isReversal ? Self.noDay : record.effective.dayNumber)
             if head % interval == 0 {
-                let value: [UInt8]
-                if written % Self.snapshotsPerFull == 0 {
+                var value = StateCodec.deltaSnapshot(compact.drainChanges())
+                if wholeBytes == 0 || 4 * (deltaBytes + value.count) > wholeBytes {
                     value = StateCodec.fullSnapshot(StateCodec.canonicalBytes(compact.materialize()))
-                    _ = compact.drainChanges()
+                    wholeBytes = value.count
+                    deltaBytes = 0
                 } else {
-                    value = StateCodec.deltaSnapshot(compact.drainChanges())
+                    deltaBytes += value.count
                 }
                 try txn.put(snapshots, key: sequenceKey(head), value: value)
-                written += 1
             }
             if let progress, head % 100_000 == 0 { progress(head) }
             return true
