@@ -57,15 +57,6 @@ struct MonthSpan: Hashable, Sendable {
 
     /// The months a grant covers: its month period, or every month its date
     /// period touches; nil without a period (as the balances count them).
-    static func of(_ data: FieldSet) -> MonthSpan? {
-        switch (data[.periodStart], data[.periodEnd]) {
-        case (.month(let start)?, .month(let end)?): return MonthSpan(first: start.index, last: end.index)
-        case (.date(let start)?, .date(let end)?): return MonthSpan(first: start.yearMonth.index, last: end.yearMonth.index)
-        default: return nil
-        }
-    }
-
-    /// The same, read from a stored record.
     static func of(_ record: EventRecordView) -> MonthSpan? {
         guard record.has(.periodStart), record.has(.periodEnd), record.holdsDate(.periodStart) == record.holdsDate(.periodEnd) else {
             return nil

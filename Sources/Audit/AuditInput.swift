@@ -45,107 +45,30 @@ public struct AuditInput: Sendable {
         seqs.reserveCapacity(events)
     }
 
-    /// Adds one event of the view.
+    /// Adds one event of the view. The event is laid out as its stored
+    /// record and read like one, so the facts come from one reading of the
+    /// fields whichever way the events arrive.
     public mutating func add(seq: UInt64, event: Event) {
-        let data = event.data
-        var fact = Fact(day: event.effective.dayNumber, type: event.type)
-        switch event.type {
-        case .personRegistered:
-            fact.key = people.intern(data.string(.person)!)
-            fact.first = data.date(.birthDate)!.dayNumber
-            fact.code = Fact.groupCode(data)
-        case .personCertified:
-            fact.key = people.intern(data.string(.person)!)
-            fact.code = data.code(.kind)!
-            fact.first = data.date(.graduationDate)?.dayNumber ?? Fact.noDate
-            fact.last = data.date(.validUntil)?.dayNumber ?? Fact.noDate
-        case .enterpriseRegistered:
-            fact.key = enterprises.intern(data.string(.enterprise)!)
-            fact.code = data.code(.size)!
-        case .fundAppropriated:
-            fact.line = line(data, region: .region)
-            fact.amount = data.money(.amount)!.fen
-        case .fundTransferred:
-            fact.line = line(data, region: .fromRegion)
-            fact.first = line(data, region: .toRegion)
-            fact.amount = data.money(.amount)!.fen
-        case .subsidyGranted:
-            fact.key = Int32(grantNames.count)
-            grantNames.append(data.string(.grant)!)
-            fact.person = data.string(.person).map { people.intern($0) } ?? Fact.none
-            fact.enterprise = data.string(.enterprise).map { enterprises.intern($0) } ?? Fact.none
-            let programme = programmes.intern(data.string(.program)!)
-            if Int(programme) == programmeFirstUse.count { programmeFirstUse.append(Int32(facts.count)) }
-            fact.extra = programme
-            fact.line = line(data, region: .region)
-            fact.amount = data.money(.amount)!.fen
-            if let span = MonthSpan.of(data) {
-                fact.code = 1
-                fact.first = span.first
-                fact.last = span.last
+        var writer = ByteWriter(capacity: EventCodec.hashBytes + EventCodec.contentOffset + 160)
+        writer.raw(repeatElement(0, count: EventCodec.hashBytes))
+        EventCodec.writeHeader(seq: seq, recordedMicros: 0, into: &writer)
+        EventCodec.encodeContent(event, into: &writer)
+        writer.bytes.withUnsafeBytes { bytes in
+            guard let record = try? EventRecordView(record: bytes) else {
+                preconditionFailure("event \(event.id) does not read back from its own encoding")
             }
-        case .subsidyRecovered:
-            recoveries.append((Int32(facts.count), data.string(.grant)!))
-            fact.amount = data.money(.amount)!.fen
-        case .loanIssued:
-            fact.key = loans.intern(data.string(.loan)!)
-            fact.person = data.string(.person).map { people.intern($0) } ?? Fact.none
-            fact.enterprise = data.string(.enterprise).map { enterprises.intern($0) } ?? Fact.none
-            fact.code = data.code(.category)!
-            fact.amount = data.money(.principal)!.fen
-            fact.first = data.date(.maturity)!.dayNumber
-            fact.last = Int32(data.integer(.rateBp)!)
-            fact.extra = Int32(data.integer(.benchmarkBp)!)
-        case .loanInterestDiscounted:
-            fact.key = loans.intern(data.string(.loan)!)
-            fact.line = line(data, region: .region)
-            fact.amount = data.money(.amount)!.fen
-            fact.first = data.date(.periodStart)!.dayNumber
-            fact.last = data.date(.periodEnd)!.dayNumber
-        case .loanRepaid:
-            fact.key = loans.intern(data.string(.loan)!)
-            fact.amount = data.money(.principal)!.fen
-        case .loanDefaulted:
-            fact.key = loans.intern(data.string(.loan)!)
-        case .guaranteeCompensated, .guaranteeRecovered:
-            fact.key = loans.intern(data.string(.loan)!)
-            fact.line = line(data, region: .region)
-            fact.amount = data.money(.amount)!.fen
-        case .guaranteeWrittenOff:
-            fact.key = loans.intern(data.string(.loan)!)
-            fact.amount = data.money(.amount)!.fen
-        case .entryReversed:
-            reversedIDs.insert(data.string(.target)!)
-            return
+            add(seq: seq, record: record)
         }
-        if let last = seqs.last, last >= seq { sequenceOrdered = false }
-        facts.append(fact)
-        ids.append(event.id)
-        seqs.append(seq)
     }
 
-    /// The budget line an event names, interned.
-    mutating func line(_ data: FieldSet, region field: Field) -> Int32 {
-        let fund = data.string(.fund)!, region = data.string(field)!, year = data.integer(.fiscalYear)!
-        // Regions are six ASCII digits and years 1990–2100 (input format).
-        var regionNumber: Int64 = 0
-        for byte in region.utf8 { regionNumber = regionNumber * 10 + Int64(byte &- 0x30) }
-        let key = Int64(funds.intern(fund)) << 32 | (year & 0xFFF) << 20 | regionNumber
-        if let found = lineIndex[key] { return found }
-        let id = Int32(lines.count)
-        lineIndex[key] = id
-        lines.append(BudgetLine(fund: fund, region: region, fiscalYear: year))
-        return id
-    }
-
-    /// Adds one event of the view, read in place from its stored record:
-    /// the same facts as ``add(seq:event:)``, without building the event.
+    /// Adds one event of the view, read in place from its stored record.
     public mutating func add(seq: UInt64, record: EventRecordView) {
         var fact = Fact(day: record.effective.dayNumber, type: record.type)
         switch record.type {
         case .personRegistered:
             fact.key = people.intern(record.bytes(.person))
             fact.first = record.date(.birthDate).dayNumber
+            // Without a retirement group: male for M, female worker for F.
             fact.code = record.has(.retirementGroup) ? record.code(.retirementGroup)
                 : (Vocabulary.sex.name(of: record.code(.sex)) == "F" ? 1 : 0)
         case .personCertified:
@@ -221,6 +144,7 @@ public struct AuditInput: Sendable {
     /// The budget line a stored record names, interned.
     mutating func line(_ record: EventRecordView, region field: Field) -> Int32 {
         let year = record.integer(.fiscalYear)
+        // Regions are six ASCII digits and years 1990–2100 (input format).
         var regionNumber: Int64 = 0
         for byte in record.bytes(field) { regionNumber = regionNumber * 10 + Int64(byte &- 0x30) }
         let fund = funds.intern(record.bytes(.fund))
@@ -284,12 +208,6 @@ struct Fact: Sendable {
     init(day: Int32, type: EventType) {
         self.day = day
         self.type = type
-    }
-
-    static func groupCode(_ data: FieldSet) -> UInt8 {
-        if let group = data.code(.retirementGroup) { return group }
-        // SPEC §2: without a group, male for M and female-worker for F.
-        return Vocabulary.sex.name(of: data.code(.sex)!) == "F" ? 1 : 0
     }
 
     var date: CalendarDate { CalendarDate(dayNumber: day) }

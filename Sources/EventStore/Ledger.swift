@@ -171,6 +171,24 @@ public final class Ledger {
     }
 
     func forEachEvent(in txn: ReadTransaction, from: UInt64, to: UInt64, _ body: (StoredEvent) throws -> Bool) throws {
+        try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in
+            let stored: StoredEvent
+            do {
+                stored = try EventCodec.decode(record: value)
+            } catch {
+                throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+            }
+            guard stored.seq == seq else {
+                throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(stored.seq)")
+            }
+            return try body(stored)
+        }
+    }
+
+    /// The stored records from `from` through `to` with their keys, checking
+    /// that no sequence number is missing, until `body` returns false.
+    private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64,
+                                     _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         try txn.withCursor(events) { cursor in
             var expected = max(from, 1)
             try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
@@ -180,16 +198,7 @@ public final class Ledger {
                 }
                 expected += 1
                 if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                let stored: StoredEvent
-                do {
-                    stored = try EventCodec.decode(record: value)
-                } catch {
-                    throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-                }
-                guard stored.seq == seq else {
-                    throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(stored.seq)")
-                }
-                return try body(stored)
+                return try body(seq, value)
             }
         }
     }
@@ -211,26 +220,17 @@ public final class Ledger {
     /// false. The same checks as ``forEachEvent(from:to:_:)``: no gap in the
     /// sequence, each record decodable and naming its own seq.
     func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, _ body: (EventRecordView) throws -> Bool) throws {
-        try txn.withCursor(events) { cursor in
-            var expected = max(from, 1)
-            try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
-                guard let seq = readSequence(key), seq <= to else { return false }
-                guard seq == expected else {
-                    throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
-                }
-                expected += 1
-                if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                let record: EventRecordView
-                do {
-                    record = try EventRecordView(record: value)
-                } catch {
-                    throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-                }
-                guard record.seq == seq else {
-                    throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(record.seq)")
-                }
-                return try body(record)
+        try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in
+            let record: EventRecordView
+            do {
+                record = try EventRecordView(record: value)
+            } catch {
+                throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
             }
+            guard record.seq == seq else {
+                throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(record.seq)")
+            }
+            return try body(record)
         }
     }
 

@@ -290,24 +290,51 @@ extension Ledger {
             }
             try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
             folded.days = []
-            let all = StateCodec.entries(folded.balances)
-            for entry in all {
-                try txn.append(entries, key: [entry.table.rawValue] + entry.key, value: entry.value)
+            // The entries in key order, with appends; the digest over their
+            // canonical bytes as they go.
+            var hasher = SHA256()
+            var canonical = ByteWriter(capacity: 1024)
+            var fullKey: [UInt8] = []
+            try folded.forEachEntry { table, key, value in
+                fullKey.removeAll(keepingCapacity: true)
+                fullKey.append(table.rawValue)
+                fullKey.append(contentsOf: key)
+                try txn.append(entries, key: fullKey, value: value)
+                canonical.bytes.removeAll(keepingCapacity: true)
+                StateCodec.append(table, key: key, value: value, to: &canonical)
+                canonical.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)
             try txn.put(meta, key: Array("version".utf8), value: version.bytes)
             try txn.put(meta, key: Array("checkpoint".utf8), value: sequenceKey(folded.head))
-            return (folded.head, Self.digest(of: StateCodec.canonicalBytes(entries: all)))
+            return (folded.head, HashChain.hex(hasher.finalize()))
         }
     }
 
     /// What a rebuild's fold leaves: the state, the head, and each event's
     /// effective day by seq (``noDay`` for a reversal, which is not indexed).
     struct FoldedLog {
-        var balances: Balances
+        enum State {
+            case plain(Balances)
+            case compact(CompactBalances)
+        }
+        var state: State
         var head: UInt64
         var days: [Int32]
+
+        /// Every entry of the state as stored, in canonical order.
+        mutating func forEachEntry(_ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+            switch state {
+            case .plain(let balances):
+                for entry in StateCodec.entries(balances) {
+                    try entry.key.withUnsafeBytes { k in try entry.value.withUnsafeBytes { v in try body(entry.table, k, v) } }
+                }
+            case .compact(var compact):
+                try compact.forEachEntry(body)
+                state = .compact(compact)
+            }
+        }
     }
 
     static let noDay = Int32.min
@@ -394,7 +421,10 @@ extension Ledger {
             if head % interval == 0 {
                 var value = StateCodec.deltaSnapshot(compact.drainChanges())
                 if wholeBytes == 0 || 4 * (deltaBytes + value.count) > wholeBytes {
-                    value = StateCodec.fullSnapshot(StateCodec.canonicalBytes(compact.materialize()))
+                    var whole = ByteWriter(capacity: max(wholeBytes, 1 << 16))
+                    whole.u8(StateCodec.SnapshotKind.full.rawValue)
+                    compact.writeCanonicalBytes(into: &whole)
+                    value = whole.bytes
                     wholeBytes = value.count
                     deltaBytes = 0
                 } else {
@@ -411,7 +441,7 @@ extension Ledger {
         if let mismatch = compact.budgetAccountMismatch() {
             throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(mismatch.line)) has postings of \(mismatch.account) but available \(mismatch.available)")
         }
-        return FoldedLog(balances: compact.materialize(), head: head, days: days)
+        return FoldedLog(state: .compact(compact), head: head, days: days)
     }
 
     /// Folds the whole log with ``Balances`` and ``ChartOfAccounts``: the
@@ -446,7 +476,7 @@ extension Ledger {
         for (key, line) in balances.lines where accounts[ChartOfAccounts.budget(key), default: .zero] != line.available {
             throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(key)) has postings of \(accounts[ChartOfAccounts.budget(key), default: .zero]) but available \(line.available)")
         }
-        return FoldedLog(balances: balances, head: head, days: days)
+        return FoldedLog(state: .plain(balances), head: head, days: days)
     }
 
     /// Grows the map before a rebuild by what it will write: the date index,

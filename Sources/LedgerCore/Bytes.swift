@@ -14,15 +14,23 @@ public struct ByteWriter {
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
+    @inline(__always)
     public mutating func u32(_ value: UInt32) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(truncatingIfNeeded: value >> 24))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
+    @inline(__always)
     public mutating func u64(_ value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        u32(UInt32(truncatingIfNeeded: value >> 32))
+        u32(UInt32(truncatingIfNeeded: value))
     }
 
+    @inline(__always)
     public mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
+    @inline(__always)
     public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
 
     /// A string with a one-byte length (at most 255 bytes).

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Names seen in the log (people, loans, funds, regions, programmes), each
 /// stored once in one byte arena and known afterwards by a dense `Int32`.
 ///
@@ -11,6 +13,8 @@ public struct ByteInterner: Sendable {
     private var slots: [Int32]
     private var hashes: [UInt32] = []
     private var mask: Int
+    /// The numbers of the first names, by their bytes (see ``sortedOrder()``).
+    private var sorted: [Int32] = []
 
     public init(capacity: Int = 64) {
         var size = 16
@@ -105,6 +109,45 @@ public struct ByteInterner: Sendable {
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index + 1)
         }
+    }
+
+    /// Every number, ordered by its name's bytes (a name before any longer
+    /// name it is a prefix of). Names are only ever added, so the order of
+    /// the ones sorted before is kept and only the new ones are sorted and
+    /// merged in.
+    public mutating func sortedOrder() -> [Int32] {
+        let known = sorted.count
+        guard known < count else { return sorted }
+        var fresh = (Int32(known)..<Int32(count)).map { $0 }
+        let precedes: (Int32, Int32) -> Bool = { [arena, starts] a, b in
+            arena.withUnsafeBytes { all in
+                let aStart = Int(starts[Int(a)]), aEnd = Int(starts[Int(a) + 1])
+                let bStart = Int(starts[Int(b)]), bEnd = Int(starts[Int(b) + 1])
+                let common = min(aEnd - aStart, bEnd - bStart)
+                if common > 0 {
+                    let order = memcmp(all.baseAddress! + aStart, all.baseAddress! + bStart, common)
+                    if order != 0 { return order < 0 }
+                }
+                return aEnd - aStart < bEnd - bStart
+            }
+        }
+        fresh.sort(by: precedes)
+        var merged = [Int32]()
+        merged.reserveCapacity(count)
+        var i = 0, j = 0
+        while i < sorted.count && j < fresh.count {
+            if precedes(fresh[j], sorted[i]) {
+                merged.append(fresh[j])
+                j += 1
+            } else {
+                merged.append(sorted[i])
+                i += 1
+            }
+        }
+        merged.append(contentsOf: sorted[i...])
+        merged.append(contentsOf: fresh[j...])
+        sorted = merged
+        return merged
     }
 
     /// The name of number `index`.

@@ -486,6 +486,112 @@ public struct CompactBalances {
         return balances
     }
 
+    /// Calls `body` with every entry of the state as stored (table, key,
+    /// value), in canonical order: what ``StateCodec/entries(_:)`` gives for
+    /// ``materialize()``, byte for byte, written straight from the flat
+    /// arrays with no `String` or dictionary per entry.
+    public mutating func forEachEntry(_ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var key = ByteWriter(capacity: 160)
+        var value = ByteWriter(capacity: 1024)
+        func emit(_ table: StateCodec.Table) throws {
+            try key.bytes.withUnsafeBytes { k in try value.bytes.withUnsafeBytes { v in try body(table, k, v) } }
+            key.bytes.removeAll(keepingCapacity: true)
+            value.bytes.removeAll(keepingCapacity: true)
+        }
+        // Budget lines are few: through their Balances form.
+        var lineEntries: [([UInt8], [UInt8])] = []
+        for index in lines.indices {
+            let (lineKey, line) = lineEntry(index)
+            if let line { lineEntries.append((StateCodec.key(lineKey), StateCodec.value(line))) }
+        }
+        for (k, v) in lineEntries.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) {
+            key.raw(k)
+            value.raw(v)
+            try emit(.lines)
+        }
+        let programmeRank = Self.ranks(programmes.sortedOrder())
+        // A key `name ‖ 0 ‖ programme` sorts as (name, programme) byte-wise:
+        // 0 is below every identifier byte.
+        let personRank = Self.ranks(people.sortedOrder())
+        let personOrder = people.sortedOrder()
+        let programmeOrder = programmes.sortedOrder()
+        var order: [UInt64] = []
+        order.reserveCapacity(personEntries.count)
+        for entry in personEntries where entry.grants != 0 || entry.recovered != 0 {
+            order.append(UInt64(personRank[Int(entry.person)]) << 32 | UInt64(programmeRank[Int(entry.programme)]))
+        }
+        order.sort()
+        for packed in order {
+            let person = personOrder[Int(packed >> 32)], programme = programmeOrder[Int(packed & 0xFFFF_FFFF)]
+            let entry = personEntries[Int(personIndex.value(for: UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme)))!)]
+            people.withBytes(person) { key.raw($0) }
+            key.u8(0)
+            programmes.withBytes(programme) { key.raw($0) }
+            value.i64(entry.granted); value.i64(entry.recovered); value.u32(UInt32(entry.grants))
+            value.u32(UInt32(entry.months.count))
+            for (month, count) in zip(entry.months.items, entry.months.counts) { value.i32(month.index); value.u32(count) }
+            value.u32(UInt32(entry.approvals.count))
+            for (day, count) in zip(entry.approvals.items, entry.approvals.counts) { value.i32(day.dayNumber); value.u32(count) }
+            try emit(.people)
+        }
+        let enterpriseRank = Self.ranks(enterprises.sortedOrder())
+        let enterpriseOrder = enterprises.sortedOrder()
+        order.removeAll(keepingCapacity: true)
+        for entry in enterpriseEntries where entry.grants != 0 || entry.recovered != 0 {
+            order.append(UInt64(enterpriseRank[Int(entry.enterprise)]) << 32 | UInt64(programmeRank[Int(entry.programme)]))
+        }
+        order.sort()
+        for packed in order {
+            let enterprise = enterpriseOrder[Int(packed >> 32)], programme = programmeOrder[Int(packed & 0xFFFF_FFFF)]
+            let entry = enterpriseEntries[Int(enterpriseIndex.value(for: UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme)))!)]
+            enterprises.withBytes(enterprise) { key.raw($0) }
+            key.u8(0)
+            programmes.withBytes(programme) { key.raw($0) }
+            value.i64(entry.granted); value.i64(entry.recovered); value.u32(UInt32(entry.grants))
+            try emit(.enterprises)
+        }
+        for index in loanNames.sortedOrder() where loans[Int(index)].present {
+            let loan = loans[Int(index)]
+            loanNames.withBytes(index) { key.raw($0) }
+            let prefix = loan.borrowerIsPerson ? "person:" : "enterprise:"
+            let borrower = loan.borrowerIsPerson ? people : enterprises
+            borrower.withBytes(loan.borrower) { name in
+                value.u8(UInt8(prefix.utf8.count + name.count))
+                value.raw(prefix.utf8)
+                value.raw(name)
+            }
+            value.string8(Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category))
+            regions.withBytes(loan.region) { region in
+                value.u8(UInt8(region.count))
+                value.raw(region)
+            }
+            value.i32(loan.issued.dayNumber)
+            for amount in [loan.principal, loan.repaid, loan.discounted, loan.compensated, loan.recovered, loan.writtenOff] { value.i64(amount) }
+            value.u32(UInt32(loan.defaults))
+            try emit(.loans)
+        }
+    }
+
+    /// The canonical bytes of the state (``StateCodec/canonicalBytes(_:)`` of
+    /// ``materialize()``), written straight from the flat arrays.
+    public mutating func canonicalBytes() -> [UInt8] {
+        var w = ByteWriter(capacity: 1 << 16)
+        writeCanonicalBytes(into: &w)
+        return w.bytes
+    }
+
+    /// Appends the canonical bytes of the state to `w`.
+    public mutating func writeCanonicalBytes(into w: inout ByteWriter) {
+        forEachEntry { table, key, value in StateCodec.append(table, key: key, value: value, to: &w) }
+    }
+
+    /// rank[number] = its place in `order`.
+    static func ranks(_ order: [Int32]) -> [Int32] {
+        var rank = [Int32](repeating: 0, count: order.count)
+        for (place, number) in order.enumerated() { rank[Int(number)] = Int32(place) }
+        return rank
+    }
+
     /// The entries changed since the last call (or since the start), as
     /// stored: table, key, and the value, or nil where the entry is gone.
     /// In canonical order, so the same log always gives the same bytes.
