@@ -10,7 +10,9 @@ import Projections
 ///
 /// - `projection-entries`: `u8 table ‖ entry key` → entry value (StateCodec)
 /// - `projection-meta`: `version` → u32, `checkpoint` → u64
-/// - `projection-snapshots`: seq → the canonical bytes of the state after seq
+/// - `projection-snapshots`: seq → a kind byte, then the canonical bytes of
+///   the state after seq (whole) or the entries changed since the snapshot
+///   before (delta)
 /// - `effective-index`: effective date ‖ seq → empty, for every folded event
 ///   that is not a reversal, reversed ones included (kept with the
 ///   projections, same checkpoint)
