@@ -267,28 +267,42 @@ extension Ledger {
     /// a history it does not handle (sums that could leave 64 bits) is folded
     /// by ``Balances`` instead, which reports such a sum exactly. Both give
     /// the same state, so the digest does not depend on the path.
+    ///
+    /// The compact fold runs in bounded steps: the old snapshots are removed
+    /// first, then the log is read one snapshot interval at a time, each in
+    /// a read transaction of its own, and each snapshot is committed as soon
+    /// as it is reached. Imports can run in between; the entries, the date
+    /// index and the checkpoint are written at the end, in one transaction
+    /// that first folds whatever was appended meanwhile. Until then the
+    /// previous entries and checkpoint stand, and snapshots are only ever a
+    /// consistent prefix of the new ones.
     public func rebuildProjections(progress: ((UInt64) -> Void)? = nil) throws -> (head: UInt64, digest: String) {
+        guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots,
+              let effectiveIndex
+        else {
+            preconditionFailure("a ledger opened for writing has its projection databases")
+        }
         try growForRebuild()
+        var compactFold: FoldedLog?
+        do {
+            compactFold = try foldCompactInSteps(snapshots: snapshots, progress: progress)
+        } catch is CompactBalances.Unsupported {
+            compactFold = nil
+        }
         return try env.write { txn in
-            guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots,
-                  let effectiveIndex
-            else {
-                preconditionFailure("a ledger opened for writing has its projection databases")
-            }
-            func clear() throws {
+            var folded: FoldedLog
+            if var compact = compactFold {
+                try catchUp(&compact, in: txn)
+                try txn.clear(entries)
+                try txn.clear(meta)
+                env.releaseMappedPages()
+                folded = compact
+            } else {
                 try txn.clear(entries)
                 try txn.clear(snapshots)
                 try txn.clear(meta)
-            }
-            let lookup = IndexLookup(ledger: self, txn: txn)
-            let reversed = try reversalMap(in: txn)
-            var folded: FoldedLog
-            do {
-                try clear()
-                folded = try foldCompact(txn: txn, lookup: lookup, reversed: reversed, snapshots: snapshots, progress: progress)
-            } catch is CompactBalances.Unsupported {
-                try clear()
-                folded = try foldReference(txn: txn, lookup: lookup, reversed: reversed, snapshots: snapshots, progress: progress)
+                folded = try foldReference(txn: txn, lookup: IndexLookup(ledger: self, txn: txn), reversed: try reversalMap(in: txn),
+                                           snapshots: snapshots, progress: progress)
             }
             try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
             folded.days = []
@@ -365,6 +379,7 @@ extension Ledger {
                     return false
                 }
                 position += 1
+                if position & Int(Self.releaseMask) == 0 { env.releaseMappedPages() }
                 return true
             }
         }
@@ -396,13 +411,16 @@ extension Ledger {
         return order
     }
 
-    /// Folds the whole log with ``CompactBalances``, writing the snapshots
-    /// and checking double entry on the way.
-    private func foldCompact(txn: WriteTransaction, lookup: IndexLookup, reversed: [UInt64: UInt64], snapshots: Database,
-                             progress: ((UInt64) -> Void)?) throws -> FoldedLog {
+    /// Folds the log up to the head it finds with ``CompactBalances``, one
+    /// snapshot interval per read transaction, committing each snapshot in a
+    /// write transaction of its own, and checks double entry at that head.
+    private func foldCompactInSteps(snapshots: Database, progress: ((UInt64) -> Void)?) throws -> FoldedLog {
+        let (head, reversed) = try env.read { txn in (try self.head(in: txn).seq, try reversalMap(in: txn)) }
+        // The snapshots of before go first, so a read never mixes old and new.
+        try env.write { txn in try txn.clear(snapshots) }
         var compact = CompactBalances()
-        var head: UInt64 = 0
         var days: [Int32] = []
+        days.reserveCapacity(Int(head))
         // The size of the last whole snapshot and of the deltas since.
         var wholeBytes = 0
         var deltaBytes = 0
@@ -410,17 +428,25 @@ extension Ledger {
         // The reversed seqs in order, walked beside the scan.
         let reversedSeqs = reversed.keys.sorted()
         var nextReversed = 0
-        try forEachRecord(in: txn, from: 1, to: .max) { record in
-            let isReversal = record.type == .entryReversed
-            var isReversed = false
-            if nextReversed < reversedSeqs.count && reversedSeqs[nextReversed] == record.seq {
-                isReversed = true
-                nextReversed += 1
+        var from: UInt64 = 1
+        while from <= head {
+            let to = min(head, (from - 1) / interval * interval + interval)
+            try env.read { txn in
+                let lookup = IndexLookup(ledger: self, txn: txn)
+                try forEachRecord(in: txn, from: from, to: to) { record in
+                    let isReversal = record.type == .entryReversed
+                    var isReversed = false
+                    if nextReversed < reversedSeqs.count && reversedSeqs[nextReversed] == record.seq {
+                        isReversed = true
+                        nextReversed += 1
+                    }
+                    try compact.apply(record, live: !isReversal && !isReversed, lookup: lookup)
+                    days.append(isReversal ? Self.noDay : record.effective.dayNumber)
+                    if let progress, record.seq % 100_000 == 0 { progress(record.seq) }
+                    return true
+                }
             }
-            try compact.apply(record, live: !isReversal && !isReversed, lookup: lookup)
-            head = record.seq
-            days.append(isReversal ? Self.noDay : record.effective.dayNumber)
-            if head % interval == 0 {
+            if to % interval == 0 {
                 var value = StateCodec.deltaSnapshot(compact.drainChanges())
                 if wholeBytes == 0 || 4 * (deltaBytes + value.count) > wholeBytes {
                     var whole = ByteWriter(capacity: max(wholeBytes, 1 << 16))
@@ -432,10 +458,9 @@ extension Ledger {
                 } else {
                     deltaBytes += value.count
                 }
-                try txn.put(snapshots, key: sequenceKey(head), value: value)
+                try env.write { txn in try txn.put(snapshots, key: sequenceKey(to), value: value) }
             }
-            if let progress, head % 100_000 == 0 { progress(head) }
-            return true
+            from = to + 1
         }
         // Double entry, checked over the whole log: each budget account ends
         // at its line's `available` (every event's postings sum to zero by
@@ -444,6 +469,22 @@ extension Ledger {
             throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(mismatch.line)) has postings of \(mismatch.account) but available \(mismatch.available)")
         }
         return FoldedLog(state: .compact(compact), head: head, days: days)
+    }
+
+    /// Folds into a rebuild's state the events appended since its fold
+    /// reached its head (imports that ran meanwhile), inside the rebuild's
+    /// last transaction.
+    private func catchUp(_ folded: inout FoldedLog, in txn: WriteTransaction) throws {
+        let head = try self.head(in: txn).seq
+        guard head > folded.head, case .compact(var compact) = folded.state else { return }
+        let lookup = IndexLookup(ledger: self, txn: txn)
+        try forEachRecord(in: txn, from: folded.head + 1, to: head) { record in
+            try compact.apply(record, live: false, lookup: lookup)
+            folded.days.append(record.type == .entryReversed ? Self.noDay : record.effective.dayNumber)
+            return true
+        }
+        folded.state = .compact(compact)
+        folded.head = head
     }
 
     /// Folds the whole log with ``Balances`` and ``ChartOfAccounts``: the
@@ -483,8 +524,9 @@ extension Ledger {
 
     /// Grows the map before a rebuild by what it will write: the date index,
     /// the entries and a snapshot per interval, while the pages of the old
-    /// projections are freed only when the rebuild commits. A rebuild that
-    /// still fills the map starts over on a larger one, but should not have to.
+    /// entries are freed only when its last transaction commits. A
+    /// transaction that still fills the map starts over on a larger one, but
+    /// should not have to.
     private func growForRebuild() throws {
         guard !options.readOnly, options.anticipateGrowth else { return }
         let (last, entriesBytes) = try env.read { txn -> (UInt64, Int) in
