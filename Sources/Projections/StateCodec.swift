@@ -279,6 +279,20 @@ public enum StateCodec {
     /// Reads a whole state back from its canonical bytes.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> Balances {
         var balances = Balances()
+        // Count the entries of each table first (lengths only), so that no
+        // dictionary grows by rehashing while a large state is read.
+        var counts = [Int](repeating: 0, count: 5)
+        var scan = ByteReader(bytes)
+        while scan.remaining > 0 {
+            let code = Int(try scan.u8())
+            if code < counts.count { counts[code] += 1 }
+            try scan.skip(Int(try scan.u16()))
+            try scan.skip(Int(try scan.u32()))
+        }
+        balances.lines.reserveCapacity(counts[Int(Table.lines.rawValue)])
+        balances.people.reserveCapacity(counts[Int(Table.people.rawValue)])
+        balances.enterprises.reserveCapacity(counts[Int(Table.enterprises.rawValue)])
+        balances.loans.reserveCapacity(counts[Int(Table.loans.rawValue)])
         var r = ByteReader(bytes)
         while r.remaining > 0 {
             let code = try r.u8()
