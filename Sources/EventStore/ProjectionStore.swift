@@ -277,6 +277,14 @@ extension Ledger {
     /// previous entries and checkpoint stand, and snapshots are only ever a
     /// consistent prefix of the new ones.
     public func rebuildProjections(progress: ((UInt64) -> Void)? = nil) throws -> (head: UInt64, digest: String) {
+        try rebuildProjections(progress: progress, beforeLastTransaction: nil)
+    }
+
+    /// The rebuild, with `beforeLastTransaction` called when the fold is done
+    /// and no transaction is open (tests append events there, as a
+    /// concurrent import would).
+    package func rebuildProjections(progress: ((UInt64) -> Void)?,
+                                    beforeLastTransaction: (() throws -> Void)?) throws -> (head: UInt64, digest: String) {
         guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots,
               let effectiveIndex
         else {
@@ -289,6 +297,7 @@ extension Ledger {
         } catch is CompactBalances.Unsupported {
             compactFold = nil
         }
+        try beforeLastTransaction?()
         return try env.write { txn in
             var folded: FoldedLog
             if var compact = compactFold {
