@@ -258,9 +258,13 @@ extension Ledger {
     /// Streams the live events of `view` in log order without holding them
     /// (a ten-million-event log is never in memory at once).
     public func forEachLiveEvent(view: LedgerView, _ body: (SequencedEvent) throws -> Void) throws {
-        try forEachLiveRecord(view: view) { record in
-            let stored = try Self.decoded(record)
-            try body(SequencedEvent(seq: stored.seq, recordedMicros: stored.recordedMicros, event: stored.event))
+        try withLivePrefix(view) { txn, last, isLive in
+            try forEachEvent(in: txn, from: 1, to: last) { stored in
+                if isLive(stored.seq, stored.event.type, stored.event.effective) {
+                    try body(SequencedEvent(seq: stored.seq, recordedMicros: stored.recordedMicros, event: stored.event))
+                }
+                return true
+            }
         }
     }
 
@@ -268,16 +272,30 @@ extension Ledger {
     /// a caller that decodes only the events it needs. The view is valid
     /// only inside `body`.
     public func forEachLiveRecord(view: LedgerView, _ body: (EventRecordView) throws -> Void) throws {
-        // The reversals and the events come from one read transaction, so an
-        // import committed meanwhile cannot make a reversed event count.
+        try withLivePrefix(view) { txn, last, isLive in
+            try forEachRecord(in: txn, from: 1, to: last) { record in
+                if isLive(record.seq, record.type, record.effective) { try body(record) }
+                return true
+            }
+        }
+    }
+
+    /// Calls `body` in one read transaction with the view's last seq and
+    /// whether an event of the prefix is live: not a reversal, effective by
+    /// the view's date, not reversed within the prefix. The reversals and the
+    /// events come from that one transaction, so an import committed
+    /// meanwhile cannot make a reversed event count.
+    private func withLivePrefix(
+        _ view: LedgerView,
+        _ body: (ReadTransaction, UInt64, (UInt64, EventType, CalendarDate) -> Bool) throws -> Void
+    ) throws {
         try env.read { txn in
             let reversals = try reversalMap(in: txn)
             let last = try lastSeq(of: view, head: try head(in: txn).seq, in: txn)
             guard last > 0 else { return }
-            try forEachRecord(in: txn, from: 1, to: last) { record in
-                guard record.type != .entryReversed, view.effectiveOn.map({ record.effective <= $0 }) ?? true else { return true }
-                if let reversal = reversals[record.seq], reversal <= last { return true }
-                try body(record)
+            try body(txn, last) { seq, type, effective in
+                guard type != .entryReversed, view.counts(effective: effective) else { return false }
+                if let reversal = reversals[seq], reversal <= last { return false }
                 return true
             }
         }

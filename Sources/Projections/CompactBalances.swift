@@ -572,15 +572,9 @@ public struct CompactBalances {
         }
     }
 
-    /// The canonical bytes of the state (``StateCodec/canonicalBytes(_:)`` of
-    /// ``materialize()``), written straight from the flat arrays.
-    public mutating func canonicalBytes() -> [UInt8] {
-        var w = ByteWriter(capacity: 1 << 16)
-        writeCanonicalBytes(into: &w)
-        return w.bytes
-    }
-
-    /// Appends the canonical bytes of the state to `w`.
+    /// Appends the canonical bytes of the state to `w`
+    /// (``StateCodec/canonicalBytes(_:)`` of ``materialize()``, written
+    /// straight from the flat arrays).
     public mutating func writeCanonicalBytes(into w: inout ByteWriter) {
         forEachEntry { table, key, value in StateCodec.append(table, key: key, value: value, to: &w) }
     }

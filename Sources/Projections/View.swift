@@ -29,9 +29,12 @@ public struct LedgerView: Hashable, Sendable {
     }
 
     /// Whether an event of the prefix counts by its business date.
-    public func counts(_ event: Event) -> Bool {
+    public func counts(_ event: Event) -> Bool { counts(effective: event.effective) }
+
+    /// Whether an event effective on `effective` counts by its business date.
+    public func counts(effective: CalendarDate) -> Bool {
         guard let effectiveOn else { return true }
-        return event.effective <= effectiveOn
+        return effective <= effectiveOn
     }
 }
 

@@ -89,7 +89,7 @@ struct AuditCommand: ParsableCommand {
         try ledger.forEachRecord(to: view.asOfSeq ?? .max) { record in
             // Recorded times never decrease: the first event past the view ends it.
             guard view.inPrefix(seq: record.seq, recordedMicros: record.recordedMicros) else { return false }
-            if record.type == .entryReversed || view.effectiveOn.map({ record.effective <= $0 }) ?? true {
+            if record.type == .entryReversed || view.counts(effective: record.effective) {
                 input.add(seq: record.seq, record: record)
             }
             return true
