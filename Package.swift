@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "LMDBKit", dependencies: ["CLMDB"]),
         .target(name: "LedgerCore"),
         .target(name: "Projections", dependencies: ["LedgerCore"]),
+        // Merkle tree arithmetic, proofs, checkpoints and signed notes: what an
+        // auditor's offline check needs, and nothing that touches a ledger.
+        .target(name: "Proofs", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["LedgerCore"]),
         .target(name: "Audit", dependencies: ["LedgerCore", "Policy"]),
         .target(name: "Reports", dependencies: [
@@ -36,14 +39,14 @@ let package = Package(
         .target(
             name: "EventStore",
             dependencies: [
-                "LMDBKit", "LedgerCore", "Projections",
+                "LMDBKit", "LedgerCore", "Projections", "Proofs",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit",
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,11 +62,12 @@ let package = Package(
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore",
+            "Audit", "Policy", "EventStore", "Proofs",
         ]),
     ],
     swiftLanguageModes: [.v6]
