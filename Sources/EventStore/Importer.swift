@@ -1,6 +1,7 @@
 import Glibc
 import LMDBKit
 import LedgerCore
+import Proofs
 
 /// One rejected input line.
 public struct LineError: Error, Sendable, CustomStringConvertible {
@@ -62,6 +63,8 @@ extension Ledger {
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportReport {
         try prepareProjections(notice: notice)
+        let added = try catchUpMerkleTree()
+        if added > 0 { notice?("extended the Merkle tree over \(added) event(s) appended before it was kept") }
         // Grow ahead of time so a large import rarely has to start over.
         if options.anticipateGrowth {
             let inputBytes = sources.reduce(0) { $0 + $1.bytes.count }
@@ -107,6 +110,7 @@ extension Ledger {
             }
             if !report.errors.isEmpty { throw ImportRejected(report: report) }
             try projections.flush()
+            try batch.finish()
             report.headSeq = batch.nextSeq - 1
             report.headHash = batch.previousHash
             if report.appended > 0 { report.firstAppendedSeq = batch.firstSeq }
@@ -172,6 +176,8 @@ struct BatchWriter {
     var nextSeq: UInt64
     var previousHash: [UInt8]
     let state: TransactionState
+    /// The Merkle tree over the log, extended with each appended event.
+    var tree: MerkleAppender
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -183,6 +189,15 @@ struct BatchWriter {
         // Recorded time never decreases along the sequence, whatever the clock does.
         recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
         state = TransactionState(ledger: ledger, txn: txn)
+        guard let frontier = try ledger.storedFrontier(in: txn), frontier.size == head.seq else {
+            throw LedgerError.corrupt("the Merkle tree does not cover the \(head.seq) events of the log")
+        }
+        tree = MerkleAppender(frontier: frontier, database: try ledger.merkle ?? txn.database(named: "merkle", create: true))
+    }
+
+    /// Stores what the batch changed beyond the events and their indexes.
+    func finish() throws {
+        try tree.save(txn: txn, meta: ledger.meta)
     }
 
     mutating func append(_ event: Event) throws -> Outcome {
@@ -216,6 +231,9 @@ struct BatchWriter {
             previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
         }
         record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
+        try record.withUnsafeBytes { bytes in
+            try tree.append(canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]), txn: txn)
+        }
 
         let seqKey = sequenceKey(seq)
         try txn.append(ledger.events, key: seqKey, value: record)

@@ -1,6 +1,7 @@
 import Glibc
 import LMDBKit
 import LedgerCore
+import Proofs
 
 /// The append-only event log in one LMDB environment (a directory).
 ///
@@ -37,9 +38,13 @@ public final class Ledger {
     /// Lets an `--effective-on` read start from stored state and take out
     /// only the events dated after the view's date.
     let effectiveIndex: Database?
+    /// The stored nodes of the Merkle tree over the log (``MerkleLayout``).
+    /// Nil only for a ledger opened read-only that has never stored them.
+    let merkle: Database?
 
     static let databaseNames = ["events", "ids", "streams", "stream-events", "reversals", "meta",
-                                "projection-entries", "projection-meta", "projection-snapshots", "effective-index"]
+                                "projection-entries", "projection-meta", "projection-snapshots", "effective-index",
+                                "merkle"]
 
     private init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
         self.path = path
@@ -69,6 +74,7 @@ public final class Ledger {
         projectionMeta = try openOptional("projection-meta")
         projectionSnapshots = try openOptional("projection-snapshots")
         effectiveIndex = try openOptional("effective-index")
+        merkle = try openOptional("merkle")
     }
 
     /// Options for opening; tests shrink the initial map to force growth.
@@ -100,8 +106,12 @@ public final class Ledger {
     /// The current map size and how often this process grew it.
     public var mapSize: (bytes: Int, growths: Int) { (env.mapSizeBytes, env.growthCount) }
 
-    /// Creates an empty ledger in `path` (created if absent; must hold no ledger).
-    public static func create(at path: String, options: OpenOptions = OpenOptions()) throws -> Ledger {
+    /// Creates an empty ledger in `path` (created if absent; must hold no
+    /// ledger), named `origin` for its checkpoints when given.
+    public static func create(at path: String, origin: String? = nil, options: OpenOptions = OpenOptions()) throws -> Ledger {
+        if let origin, !MerkleLayout.isValidOrigin(origin) {
+            throw LedgerError.invalidRequest("\"\(origin)\" is not a valid origin: 1 to 256 printable ASCII characters without spaces")
+        }
         if access(path + "/data.mdb", F_OK) == 0 { throw LedgerError.alreadyExists(path: path) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw LedgerError.io("cannot create directory \(path): \(String(cString: strerror(errno)))")
@@ -115,6 +125,8 @@ public final class Ledger {
             var created = ByteWriter()
             created.i64(Clock.nowMicros())
             try txn.put(ledger.meta, key: Array("created".utf8), value: created.bytes)
+            if let origin { try txn.put(ledger.meta, key: MerkleLayout.originKey, value: Array(origin.utf8)) }
+            try txn.put(ledger.meta, key: MerkleLayout.frontierKey, value: MerkleLayout.encode(MerkleFrontier()))
         }
         return ledger
     }

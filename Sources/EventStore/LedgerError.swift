@@ -14,6 +14,9 @@ public enum LedgerError: Error, CustomStringConvertible {
     case storage(LMDBError)
     /// The directory could not be created or read.
     case io(String)
+    /// What was asked of the ledger cannot be answered by it (an event it
+    /// does not hold, a tree size past its head): an input error.
+    case invalidRequest(String)
 
     public var description: String {
         switch self {
@@ -28,7 +31,7 @@ public enum LedgerError: Error, CustomStringConvertible {
         case .storage(let error):
             if error.isCorrupt { return "the ledger's files are damaged or not LMDB files (\(error))" }
             return "storage error: \(error)"
-        case .io(let what):
+        case .io(let what), .invalidRequest(let what):
             return what
         }
     }

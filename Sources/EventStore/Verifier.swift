@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import LMDBKit
 import LedgerCore
+import Proofs
 
 /// The outcome of recomputing the hash chain.
 public struct VerifyReport: Sendable {
@@ -12,8 +13,14 @@ public struct VerifyReport: Sendable {
     public var problem: String?
     /// The result of `--expect SEQ:HASH`, when asked.
     public var expectation: (seq: UInt64, matches: Bool, actual: [UInt8]?)?
+    /// The Merkle tree recomputed from the verified events.
+    public var tree: MerkleFrontier = MerkleFrontier()
+    /// How many events the stored tree covers (nil when it was never built).
+    public var storedTreeSize: UInt64?
+    /// What differs between the stored tree and the recomputed one.
+    public var treeProblem: String?
 
-    public var ok: Bool { firstBadSeq == nil && (expectation?.matches ?? true) }
+    public var ok: Bool { firstBadSeq == nil && treeProblem == nil && (expectation?.matches ?? true) }
 }
 
 /// A problem `verify` found: where, and which check. Checks of one record
@@ -63,6 +70,10 @@ final class RecordChecker: @unchecked Sendable {
     private(set) var problem: VerifyProblem?
     /// Set once a problem is found, so the hashing thread can stop early.
     private var failed = false
+    /// The Merkle tree over the checked records, and the nodes at the stored
+    /// levels it completed (read after `finish`).
+    private(set) var tree = MerkleFrontier()
+    private(set) var storedLevelNodes: [[UInt8]: MerkleHash] = [:]
 
     init() {
         pthread_mutex_init(&mutex, nil)
@@ -130,6 +141,13 @@ final class RecordChecker: @unchecked Sendable {
                 func problem(_ check: VerifyProblem.Check, _ message: String) -> VerifyProblem {
                     let previous = index == 0 ? batch.previousHash : Array(batch.hashes[(index - 1) * 32..<index * 32])
                     return VerifyProblem(seq: seq, check: check, message: message, previousHash: previous)
+                }
+                if let canonical = try? EventCodec.split(record: batch.records[index]).canonical {
+                    tree.append(Merkle.leafHash(canonical)) { level, index, hash in
+                        if MerkleLayout.isStored(level: level) {
+                            storedLevelNodes[MerkleLayout.nodeKey(level: level, index: index)] = hash
+                        }
+                    }
                 }
                 // Read in place; a record that fails is decoded whole, so the
                 // problem is named in the full decoder's and validator's words.
@@ -240,6 +258,11 @@ extension Ledger {
             if !batch.seqs.isEmpty { checker.put(batch) }
             checker.finish()
             if let problem = checker.problem, problem.precedes(found) { found = problem }
+            if found == nil {
+                report.tree = checker.tree
+                report.storedTreeSize = try storedFrontier(in: txn)?.size
+                report.treeProblem = try compareTree(checker.tree, nodes: checker.storedLevelNodes, in: txn)
+            }
         }
         if let found {
             report.firstBadSeq = found.seq
@@ -252,6 +275,57 @@ extension Ledger {
             report.expectation = (expect.seq, expect.seq == 0 && expect.hash == HashChain.genesis, nil)
         }
         return report
+    }
+
+    /// Compares the stored tree with the one recomputed from the events:
+    /// every stored node of a complete subtree within both, and the stored
+    /// frontier when it has the recomputed size. Nil when they agree.
+    private func compareTree(_ computed: MerkleFrontier, nodes: [[UInt8]: MerkleHash], in txn: ReadTransaction) throws -> String? {
+        guard let stored = try storedFrontier(in: txn) else { return nil }
+        let covered = min(stored.size, computed.size)
+        if stored.size == computed.size && stored != computed {
+            return "the stored Merkle frontier differs from the one the \(computed.size) events give"
+        }
+        var matched = 0
+        var problem: String?
+        if let merkle {
+            try txn.withCursor(merkle) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    guard key.count == 9, value.count == 32 else {
+                        problem = "the merkle database holds an entry that is not a 9-byte key and a 32-byte hash"
+                        return false
+                    }
+                    let level = Int(key[0])
+                    let index = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+                    guard MerkleLayout.isStored(level: level), level < 64 else {
+                        problem = "the merkle database holds a node at level \(level), which is never stored"
+                        return false
+                    }
+                    let end = (index + 1).multipliedReportingOverflow(by: UInt64(1) << level)
+                    guard !end.overflow, end.partialValue <= stored.size else {
+                        problem = "the merkle database holds a node (level \(level), index \(index)) beyond the tree's \(stored.size) leaves"
+                        return false
+                    }
+                    guard end.partialValue <= covered else { return true }
+                    guard let expected = nodes[Array(key)], expected.bytes.elementsEqual(value) else {
+                        problem = "the Merkle tree's node at level \(level), index \(index) differs from the one the events give"
+                        return false
+                    }
+                    matched += 1
+                    return true
+                }
+            }
+        }
+        if let problem { return problem }
+        let expected = nodes.keys.count { key in
+            let level = Int(key[0])
+            let index = key[1...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return (index + 1) << level <= covered
+        }
+        if matched != expected {
+            return "the Merkle tree is missing \(expected - matched) of the \(expected) stored nodes the events give"
+        }
+        return nil
     }
 
     /// Counts and sizes for `stats`.
@@ -282,7 +356,7 @@ extension Ledger {
             }
             var databases: [(String, Int, Int)] = []
             let all: [Database?] = [events, ids, streams, streamEvents, reversals, meta,
-                                    projectionEntries, projectionMeta, projectionSnapshots, effectiveIndex]
+                                    projectionEntries, projectionMeta, projectionSnapshots, effectiveIndex, merkle]
             for (name, db) in zip(Self.databaseNames, all) {
                 guard let db else { continue }
                 let stat = try txn.statistics(db)

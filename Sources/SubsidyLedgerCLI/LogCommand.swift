@@ -96,16 +96,7 @@ struct EventPrinter {
         let hash = HashChain.hex(stored.hash)
         switch format {
         case .json:
-            var fields: [String] = []
-            for (field, value) in event.data.entries {
-                let text = ValueText.text(value, field: field)
-                fields.append(jsonString(field.name) + ":" + (ValueText.isNumber(value) ? text : jsonString(text)))
-            }
-            var object = "{\"seq\":\(stored.seq),\"recorded\":\"\(recorded)\",\"hash\":\"\(hash)\",\"id\":\(jsonString(event.id)),"
-                + "\"type\":\"\(event.type.name)\",\"effective\":\"\(event.effective)\",\"data\":{\(fields.joined(separator: ","))}"
-            if let expect = event.expect {
-                object += ",\"expect\":{\"stream\":\(jsonString(expect.stream)),\"version\":\(expect.version)}"
-            }
+            var object = eventJSONFields(seq: stored.seq, recordedMicros: stored.recordedMicros, event: event, hash: hash)
             if let reversal = reversedBy[stored.seq] { object += ",\"reversedBy\":\(reversal)" }
             out.write((count == 0 ? "\n" : ",\n") + object + "}")
         case .csv:

@@ -1,4 +1,6 @@
+import EventStore
 import Glibc
+import LedgerCore
 import Reports
 
 /// Output formats every reading command offers. JSON and CSV are stable
@@ -51,6 +53,24 @@ func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
 /// JSON text for a string.
 func jsonString(_ text: String) -> String { JSONText.quote(text) }
+
+/// A stored event as `log --format json` prints it, without the closing
+/// brace so that callers can add members: seq, recorded, the chain hash
+/// (when given), id, type, effective, data and expect.
+func eventJSONFields(seq: UInt64, recordedMicros: Int64, event: Event, hash: String?) -> String {
+    var fields: [String] = []
+    for (field, value) in event.data.entries {
+        let text = ValueText.text(value, field: field)
+        fields.append(jsonString(field.name) + ":" + (ValueText.isNumber(value) ? text : jsonString(text)))
+    }
+    var object = "{\"seq\":\(seq),\"recorded\":\"\(Clock.iso8601(micros: recordedMicros))\","
+        + (hash.map { "\"hash\":\"\($0)\"," } ?? "") + "\"id\":\(jsonString(event.id)),"
+        + "\"type\":\"\(event.type.name)\",\"effective\":\"\(event.effective)\",\"data\":{\(fields.joined(separator: ","))}"
+    if let expect = event.expect {
+        object += ",\"expect\":{\"stream\":\(jsonString(expect.stream)),\"version\":\(expect.version)}"
+    }
+    return object
+}
 
 /// A CSV field, quoted per RFC 4180 when it needs to be.
 func csvField(_ text: String) -> String { CSV.field(text) }
