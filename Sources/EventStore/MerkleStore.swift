@@ -166,6 +166,46 @@ extension Ledger {
         }
     }
 
+    /// Recomputes the whole tree from the events, in one transaction, and
+    /// rewrites what is stored when any of it differs. Returns the tree's
+    /// size and root and how many stored items (nodes, the frontier) were
+    /// wrong or missing or should not have been there.
+    public func rebuildMerkleTree(progress: ((UInt64) -> Void)? = nil) throws -> (size: UInt64, root: MerkleHash, differing: Int) {
+        try env.write { txn in
+            let merkleDatabase = try merkle ?? txn.database(named: "merkle", create: true)
+            var frontier = MerkleFrontier()
+            var nodes: [[UInt8]: MerkleHash] = [:]
+            try forEachRecord(in: txn, from: 1, to: .max) { record in
+                frontier.append(Merkle.leafHash(record.canonical)) { level, index, hash in
+                    if MerkleLayout.isStored(level: level) { nodes[MerkleLayout.nodeKey(level: level, index: index)] = hash }
+                }
+                if let progress, record.seq % 1_000_000 == 0 { progress(record.seq) }
+                return true
+            }
+            var differing = try storedFrontier(in: txn) == frontier ? 0 : 1
+            var seen = 0
+            try txn.withCursor(merkleDatabase) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    if let expected = nodes[Array(key)], expected.bytes.elementsEqual(value) {
+                        seen += 1
+                    } else {
+                        differing += 1
+                    }
+                    return true
+                }
+            }
+            differing += nodes.count - seen
+            if differing > 0 {
+                try txn.clear(merkleDatabase)
+                for (key, hash) in nodes.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                    try txn.put(merkleDatabase, key: key, value: hash.bytes)
+                }
+                try txn.put(meta, key: MerkleLayout.frontierKey, value: MerkleLayout.encode(frontier))
+            }
+            return (frontier.size, frontier.root, differing)
+        }
+    }
+
     /// The hash of the complete subtree of 2^level leaves from index·2^level
     /// on, from stored nodes and event bytes (see ``MerkleLayout``).
     func subtreeHash(level: Int, index: UInt64, in txn: ReadTransaction) throws -> MerkleHash {

@@ -9,11 +9,19 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var location: LedgerLocation
 
+    @Option(help: ArgumentHelp(
+        "The name checkpoints carry, e.g. jilin.example/subsidy-ledger/220000 (default: subsidy-ledger.local/ and the creation time).",
+        valueName: "name"))
+    var origin: String?
+
     func run() throws {
         do {
-            _ = try Ledger.create(at: location.path)
+            _ = try Ledger.create(at: location.path, origin: origin)
         } catch let error as LedgerError {
-            if case .alreadyExists = error { throw CLIFailure.input("error: \(error)") }
+            switch error {
+            case .alreadyExists, .invalidRequest: throw CLIFailure.input("error: \(error)")
+            default: break
+            }
             throw CLIFailure.unopenable("error: \(error)")
         }
         print("created an empty ledger at \(location.path)")

@@ -1,17 +1,19 @@
 import ArgumentParser
 import EventStore
+import Proofs
 
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
-        abstract: "Drop the stored projections and rebuild them from the log; print their digest.",
+        abstract: "Drop the stored projections and rebuild them from the log; print their digest; recompute the Merkle tree.",
         discussion: """
             The projections (balances and their snapshots) are derived from the log alone and are \
             normally kept current by every import. The digest is SHA-256 of the canonical bytes of the \
             whole state: the same log gives the same digest on every machine, and a rebuild gives the \
             digest the incremental projections had. A snapshot of the whole state is kept every 250,000 \
             events (SUBSIDY_LEDGER_SNAPSHOT_EVENTS changes it), so an as-of read folds at most that many \
-            events after the nearest snapshot.
+            events after the nearest snapshot. The Merkle tree over the log is recomputed too, and \
+            rewritten if what was stored differs (the output says so).
             """)
 
     @OptionGroup var location: LedgerLocation
@@ -34,10 +36,14 @@ struct RebuildCommand: ParsableCommand {
             if show { printError("rebuilt through seq \(seq)") }
         }
         let status = try ledger.projectionStatus()
+        let tree = try ledger.rebuildMerkleTree { seq in
+            if show { printError("hashed the tree through seq \(seq)") }
+        }
         var out = Output()
         if format == "json" {
             out.line("{\"head\":\(result.head),\"digest\":\"\(result.digest)\",\"snapshots\":[\(status.snapshots.map(String.init).joined(separator: ","))],"
-                + "\"previousDigest\":\(before.map { "\"\($0.digest)\"" } ?? "null"),\"previousCheckpoint\":\(before.map { String($0.checkpoint) } ?? "null")}")
+                + "\"previousDigest\":\(before.map { "\"\($0.digest)\"" } ?? "null"),\"previousCheckpoint\":\(before.map { String($0.checkpoint) } ?? "null"),"
+                + "\"tree\":{\"size\":\(tree.size),\"rootHash\":\"\(Base64.encode(tree.root.bytes))\",\"differing\":\(tree.differing)}}")
         } else {
             out.line("rebuilt projections through seq \(result.head)")
             out.line("digest \(result.digest)")
@@ -47,6 +53,9 @@ struct RebuildCommand: ParsableCommand {
                     : "the stored projections (checkpoint \(before.checkpoint)) had digest \(before.digest)")
             }
             out.line("snapshots at seq \(status.snapshots.isEmpty ? "(none yet)" : status.snapshots.map(String.init).joined(separator: ", "))")
+            out.line("merkle tree of \(tree.size) events, root \(Base64.encode(tree.root.bytes))")
+            out.line(tree.differing == 0 ? "the stored tree was the same"
+                : "the stored tree differed in \(tree.differing) place(s) and was rewritten from the events")
         }
         out.flush()
     }

@@ -15,7 +15,7 @@ struct SubsidyLedger: ParsableCommand {
             3 differences found, 4 the ledger cannot be opened.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self]
+        subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self, OriginCommand.self, KeyCommand.self, CheckpointCommand.self, ProveCommand.self, CheckProofCommand.self]
     )
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import LedgerCore
+import Proofs
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,13 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A digest written down earlier, SEQ:HASH (64 hex digits).", valueName: "seq:hash"))
     var expect: String?
 
+    @Option(help: ArgumentHelp(
+        "A checkpoint kept earlier (from `checkpoint`): prove the ledger only grew since.", valueName: "file"))
+    var against: String?
+
+    @Option(help: ArgumentHelp("The verifier key (NAME.pub) that signed the --against checkpoint.", valueName: "pubkey"))
+    var key: String?
+
     /// --as-of-seq and --known-at choose the prefix to verify (its head is
     /// printed); --effective-on selects no prefix and is refused.
     @OptionGroup var view: ViewOptions
@@ -32,19 +40,28 @@ struct VerifyCommand: ParsableCommand {
         if expect != nil && expected == nil {
             throw ValidationError("--expect: \"\(expect!)\" is not SEQ:HASH with a 64-digit hexadecimal hash")
         }
+        if key != nil && against == nil {
+            throw ValidationError("--key checks the signature of an --against checkpoint; give --against FILE")
+        }
+        if against != nil && (view.asOfSeq != nil || view.knownAt != nil) {
+            throw ValidationError("--against proves the whole ledger extends the checkpoint; it takes no --as-of-seq or --known-at")
+        }
         if view.effectiveOn != nil {
             throw ValidationError("--effective-on: verify checks a prefix of the log; choose it with --as-of-seq or --known-at")
         }
     }
 
     func run() throws {
-        let ledger = try location.open(readOnly: true)
+        let held = try against.map { try parseCheckpoint(readSmallFile($0, what: "checkpoint"), what: $0) }
+        let trusted = try key.map(loadVerifierKey)
+        let ledger = try held == nil ? location.open(readOnly: true) : openWithTree(location)
         let last = try ledger.lastSeq(of: view.ledgerView)
         // A long chain shows its progress on a terminal.
         let showProgress = isTerminal(2) && last >= 1_000_000
         let report = try ledger.verify(expect: expected, upTo: last) { seq in
             if showProgress { printError("verified through seq \(seq) of \(last)") }
         }
+        let extends = try held.map { try HeldCheckpointCheck(held: $0, key: trusted, ledger: ledger, report: report) }
         var out = Output()
         let hash = HashChain.hex(report.headHash)
         switch view.outputFormat {
@@ -57,6 +74,12 @@ struct VerifyCommand: ParsableCommand {
                 object += ",\"expect\":{\"seq\":\(expectation.seq),\"matches\":\(expectation.matches)"
                     + (expectation.actual.map { ",\"actual\":\"\(HashChain.hex($0))\"" } ?? "") + "}"
             }
+            if let problem = report.treeProblem { object += ",\"treeProblem\":\(jsonString(problem))" }
+            if let extends {
+                object += ",\"against\":{\"origin\":\(jsonString(extends.held.checkpoint.origin)),\"size\":\(extends.held.checkpoint.size),"
+                    + "\"consistent\":\(extends.failure == nil),\"signature\":\"\(extends.signature)\""
+                    + (extends.failure.map { ",\"problem\":\(jsonString($0))" } ?? "") + "}"
+            }
             out.line(object + "}")
         case .csv:
             out.line("head,hash,ok,firstBadSeq,problem")
@@ -65,9 +88,15 @@ struct VerifyCommand: ParsableCommand {
             if let bad = report.firstBadSeq {
                 out.line("FAILED at seq \(bad): \(report.problem ?? "")")
                 out.line("intact up to seq \(report.headSeq) \(hash)")
+            } else if let problem = report.treeProblem {
+                out.line("FAILED: \(problem)")
+                out.line("the chain is intact up to seq \(report.headSeq) \(hash)")
             } else {
                 out.line("ok: \(report.headSeq) events, chain intact")
                 out.line("head \(report.headSeq):\(hash)")
+            }
+            if let extends {
+                out.line(extends.summary)
             }
             if let expectation = report.expectation {
                 if expectation.matches {
@@ -80,6 +109,58 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         out.flush()
-        if !report.ok { throw ExitCode(1) }
+        if !report.ok || extends?.failure != nil { throw ExitCode(1) }
+    }
+}
+
+/// `verify --against`: the held checkpoint's signature, origin and size,
+/// and the consistency proof from it to the tree that `verify` has just
+/// recomputed from the events themselves.
+struct HeldCheckpointCheck {
+    let held: SignedCheckpoint
+    /// `checked`, `not checked` (no --key) or `invalid`.
+    var signature = "not checked"
+    var failure: String?
+
+    init(held: SignedCheckpoint, key: NoteVerifierKey?, ledger: Ledger, report: VerifyReport) throws {
+        self.held = held
+        let checkpoint = held.checkpoint
+        if let key {
+            do {
+                try held.note.verify(with: key)
+                signature = "checked"
+            } catch {
+                signature = "invalid"
+                failure = "signature: \(error)"
+                return
+            }
+        }
+        let origin = try ledger.origin().name
+        guard checkpoint.origin == origin else {
+            failure = "origin: the checkpoint is of \(checkpoint.origin), this ledger is \(origin)"
+            return
+        }
+        // Only a ledger whose chain and tree verified can be held to it.
+        guard report.ok else {
+            failure = "the ledger did not verify, so it cannot be shown to extend the checkpoint"
+            return
+        }
+        guard checkpoint.size <= report.tree.size else {
+            failure = "size: the checkpoint has \(checkpoint.size) events, the ledger only \(report.tree.size): events were lost"
+            return
+        }
+        let proof = try ledger.consistencyProof(from: checkpoint.size, size: report.tree.size)
+        do {
+            try Merkle.verifyConsistency(from: checkpoint.size, to: report.tree.size, oldRoot: checkpoint.rootHash,
+                                         root: report.tree.root, path: proof.path)
+        } catch {
+            failure = "consistency: the ledger's first \(checkpoint.size) events are not the ones the checkpoint signed (\(error))"
+        }
+    }
+
+    var summary: String {
+        let checkpoint = held.checkpoint
+        if let failure { return "NOT EXTENDING the checkpoint of \(checkpoint.origin) at size \(checkpoint.size): \(failure)" }
+        return "extends the checkpoint of \(checkpoint.origin) at size \(checkpoint.size) (consistency proof checked; signature \(signature))"
     }
 }
