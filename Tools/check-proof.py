@@ -94,6 +94,18 @@ def verify_consistency(m, n, old, new, path):
     if climb("consistency", fn, sn, path[0], path[1:]) != (old, new):
         raise Invalid("consistency", f"the proof does not join the tree of {m} to the tree of {n}")
 
+def decoded_event(leaf, index):
+    """The event the leaf holds, decoded by Tools/read-ledger.py (written from docs/FORMAT.md), without its chain hash."""
+    import importlib.util, os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "read-ledger.py")
+    spec = importlib.util.spec_from_file_location("read_ledger", path)
+    reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reader)
+    try: event = reader.decode_record(index + 1, bytes(32) + leaf)
+    except Exception as error: raise Invalid("leaf bytes", f"the leaf is not an event's canonical bytes ({error})")
+    del event["hash"]
+    return event
+
 def check(bundle, key_text=None, old_note=None):
     """Checks a bundle (a dict); returns what was shown, raises Invalid or Malformed."""
     try:
@@ -110,6 +122,8 @@ def check(bundle, key_text=None, old_note=None):
             if len(leaf) < 9 or int.from_bytes(leaf[1:9], "big") != index + 1:
                 raise Invalid("leaf", f"the event's sequence number is not {index + 1}")
             verify_inclusion(index, size, sha256(b"\x00" + leaf), [b64(h, "path", 32) for h in bundle["path"]], root)
+            if "event" in bundle and bundle["event"] != decoded_event(leaf, index):
+                raise Invalid("event", "the event shown is not the one the leaf bytes hold")
             said.append(f"event {index + 1} is in the tree of {size}")
         if proof is not None:
             m, old = count(proof["fromSize"], "fromSize"), b64(proof["fromRootHash"], "fromRootHash", 32)

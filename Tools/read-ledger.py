@@ -42,8 +42,6 @@ import struct
 import sys
 import unicodedata
 
-import lmdb
-
 LEDGER_FORMAT = 1
 RECORD_FORMAT = 1
 SCHEMA_VERSIONS = {1}
@@ -264,6 +262,9 @@ def check_text(r, s, n, what, at):
 # ---------------------------------------------------------------- opening
 
 def open_env(path):
+    # Imported here so that the decoder alone (Tools/check-proof.py uses
+    # decode_record) needs nothing beyond the standard library.
+    import lmdb
     try:
         env = lmdb.open(path, readonly=True, lock=False, max_dbs=16,
                         subdir=True, create=False)
@@ -285,6 +286,7 @@ def open_env(path):
 
 
 def open_db(env, name):
+    import lmdb
     try:
         return env.open_db(name, create=False)
     except lmdb.Error as e:

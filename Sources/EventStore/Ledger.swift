@@ -109,7 +109,7 @@ public final class Ledger {
     /// Creates an empty ledger in `path` (created if absent; must hold no
     /// ledger), named `origin` for its checkpoints when given.
     public static func create(at path: String, origin: String? = nil, options: OpenOptions = OpenOptions()) throws -> Ledger {
-        if let origin, !MerkleLayout.isValidOrigin(origin) {
+        if let origin, !Checkpoint.isValidOrigin(origin) {
             throw LedgerError.invalidRequest("\"\(origin)\" is not a valid origin: 1 to 256 printable ASCII characters without spaces")
         }
         if access(path + "/data.mdb", F_OK) == 0 { throw LedgerError.alreadyExists(path: path) }

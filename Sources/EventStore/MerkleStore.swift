@@ -28,12 +28,6 @@ enum MerkleLayout {
         return writer.bytes
     }
 
-    /// 1 to 256 printable ASCII characters, no spaces (TEMPORARY until Checkpoint lands).
-    static func isValidOrigin(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        return !bytes.isEmpty && bytes.count <= 256 && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
-    }
-
     static func isStored(level: Int) -> Bool { level > 0 && level % storedLevelStep == 0 }
 
     static func encode(_ frontier: MerkleFrontier) -> [UInt8] {
@@ -111,7 +105,7 @@ extension Ledger {
     /// Names the ledger for its checkpoints, once: an origin already set is
     /// never changed, since checkpoints signed under it would stop matching.
     public func setOrigin(_ name: String) throws {
-        guard MerkleLayout.isValidOrigin(name) else {
+        guard Checkpoint.isValidOrigin(name) else {
             throw LedgerError.invalidRequest("\"\(name)\" is not a valid origin: 1 to 256 printable ASCII characters without spaces")
         }
         try env.write { txn in

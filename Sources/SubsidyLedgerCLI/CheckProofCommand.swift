@@ -168,7 +168,7 @@ struct ProofBundle {
         // event the bundle shows, at the position it claims.
         let stored: StoredEvent
         do {
-            stored = try EventCodec.decode(record: HashChain.genesis + leaf)
+            stored = try (HashChain.genesis + leaf).withUnsafeBytes { bytes in try EventCodec.decode(record: bytes) }
         } catch {
             throw ProofFailure("leaf bytes", "the leaf is not an event's canonical bytes (\(error))")
         }

@@ -65,7 +65,7 @@ struct KeyGenerateCommand: ParsableCommand {
     var out: String = "."
 
     func validate() throws {
-        guard NoteKeys.isValidKeyName(name) else {
+        guard SignedNote.isValidKeyName(name) else {
             throw ValidationError("\"\(name)\" is not a key name: it must be non-empty, without spaces or +")
         }
     }
@@ -237,12 +237,12 @@ func openWithTree(_ location: LedgerLocation) throws -> Ledger {
 
 /// The checkpoint note of a tree head, signed when a key is given.
 func checkpointText(_ head: TreeHead, signer: NoteSignerKey?) throws -> String {
-    let body = Checkpoint(origin: head.origin, size: head.size, rootHash: head.rootHash).body
-    guard let signer else { return body }
     do {
-        return try SignedNote.sign(text: body, with: [signer]).serialized
+        let checkpoint = try Checkpoint(origin: head.origin, size: head.size, rootHash: head.rootHash)
+        guard let signer else { return checkpoint.body }
+        return try SignedCheckpoint.sign(checkpoint, with: [signer]).note.serialized
     } catch {
-        throw CLIFailure.input("error: cannot sign the checkpoint: \(error)")
+        throw CLIFailure.input("error: cannot make the checkpoint: \(error)")
     }
 }
 

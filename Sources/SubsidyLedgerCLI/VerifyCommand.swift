@@ -6,11 +6,14 @@ import Proofs
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the hash chain and print the head sequence number and hash.",
+        abstract: "Recompute the hash chain and the Merkle tree; print the head sequence number and hash.",
         discussion: """
-            Exit 0 when every record is intact; exit 1 naming the first bad sequence number, or when \
-            --expect does not match. Write down the printed SEQ:HASH: a later `verify --expect SEQ:HASH` \
-            proves that nothing up to SEQ has changed since.
+            Exit 0 when every record is intact; exit 1 naming the first bad sequence number, when the \
+            stored Merkle tree differs from the one the events give, or when --expect or --against does \
+            not hold. Write down the printed SEQ:HASH: a later `verify --expect SEQ:HASH` proves that \
+            nothing up to SEQ has changed since. A signed checkpoint (`checkpoint --sign`) does the same \
+            for someone who does not trust this program: `verify --against FILE --key NAME.pub` proves \
+            the ledger only grew since it was taken.
             """)
 
     @OptionGroup var location: LedgerLocation
