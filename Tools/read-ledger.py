@@ -586,7 +586,48 @@ def streams(env):
 
 # ---------------------------------------------------------------- main
 
-USAGE = "usage: read-ledger.py LEDGER_DIR verify [--expect SEQ:HEX] | events | streams"
+# ---------------------------------------------------------------- the Merkle tree
+
+def tree(env):
+    """Recomputes the Merkle tree over the events (RFC 9162) and checks what
+    `meta` -> `merkle-frontier` and the `merkle` database hold against it."""
+    import base64
+    leaf = lambda data: hashlib.sha256(b"\x00" + data).digest()
+    node = lambda left, right: hashlib.sha256(b"\x01" + left + right).digest()
+    stack = []  # (level, hash) of the complete subtrees, largest first
+    stored_levels = {}
+    size = 0
+    with env.begin(db=open_db(env, b"events")) as txn:
+        for key, value in txn.cursor():
+            level, h = 0, leaf(value[HASH_LEN:])
+            while stack and stack[-1][0] == level:
+                h, level = node(stack.pop()[1], h), level + 1
+                if level % 8 == 0:
+                    stored_levels[(level, (size + 1) // (1 << level) - 1)] = h
+            stack.append((level, h))
+            size += 1
+    with env.begin(db=open_db(env, b"meta")) as txn:
+        frontier = txn.get(b"merkle-frontier")
+    if frontier is None:
+        raise Corrupt("meta has no merkle-frontier")
+    count = struct.unpack(">Q", frontier[:8])[0]
+    hashes = [frontier[i:i + 32] for i in range(8, len(frontier), 32)]
+    if len(frontier) != 8 + 32 * bin(count).count("1") or count != size:
+        raise Corrupt("merkle-frontier holds %d bytes for %d leaves; the log has %d events" % (len(frontier), count, size))
+    if hashes != [h for _, h in stack]:
+        raise Corrupt("merkle-frontier differs from the tree of the events")
+    with env.begin(db=open_db(env, b"merkle")) as txn:
+        stored = {(k[0], struct.unpack(">Q", k[1:])[0]): v for k, v in txn.cursor()}
+    if stored != stored_levels:
+        raise Corrupt("the merkle database differs from the complete subtrees at levels 8, 16, ...")
+    root = hashlib.sha256(b"").digest() if not stack else stack[-1][1]
+    for _, h in reversed(stack[:-1]):
+        root = node(h, root)
+    print(json.dumps({"size": size, "rootHash": base64.b64encode(root).decode(), "storedNodes": len(stored)}))
+    return 0
+
+
+USAGE = "usage: read-ledger.py LEDGER_DIR verify [--expect SEQ:HEX] | events | streams | tree"
 
 
 def main(argv):
@@ -609,6 +650,8 @@ def main(argv):
         return events(open_env(path))
     if command == "streams":
         return streams(open_env(path))
+    if command == "tree":
+        return tree(open_env(path))
     raise Fatal(2, USAGE)
 
 

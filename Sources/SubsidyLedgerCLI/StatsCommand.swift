@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventStore
+import Proofs
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,9 @@ struct StatsCommand: ParsableCommand {
         let ledger = try location.open(readOnly: true)
         let stats = try ledger.statistics()
         let projections = try ledger.projectionStatus()
+        let coverage = try ledger.merkleCoverage()
+        let tree = coverage.treeSize > 0 ? try ledger.treeHead(size: coverage.treeSize) : nil
+        let origin = try ledger.origin().name
         var out = Output()
         let first = stats.firstRecordedMicros.map(Clock.iso8601(micros:))
         let last = stats.lastRecordedMicros.map(Clock.iso8601(micros:))
@@ -31,7 +35,9 @@ struct StatsCommand: ParsableCommand {
                 + "\"mapSizeBytes\":\(stats.mapSizeBytes),\"usedBytes\":\(stats.usedBytes),"
                 + "\"databases\":[\(databases.joined(separator: ","))],"
                 + "\"projections\":{\"version\":\(projections.version.map(String.init) ?? "null"),\"checkpoint\":\(projections.checkpoint),"
-                + "\"snapshots\":[\(projections.snapshots.map(String.init).joined(separator: ","))]}}")
+                + "\"snapshots\":[\(projections.snapshots.map(String.init).joined(separator: ","))]},"
+                + "\"origin\":\(jsonString(origin)),\"tree\":{\"size\":\(coverage.treeSize),"
+                + "\"rootHash\":\(tree.map { "\"\(Base64.encode($0.rootHash.bytes))\"" } ?? "null")}}")
         case .csv:
             out.line("database,entries,bytes")
             for db in stats.databases { out.line("\(db.name),\(db.entries),\(db.bytes)") }
@@ -49,6 +55,13 @@ struct StatsCommand: ParsableCommand {
                 out.line("snapshots       " + (projections.snapshots.isEmpty ? "none yet (one every \(ledger.options.snapshotIntervalEvents) events)" : projections.snapshots.map(String.init).joined(separator: ", ")))
             } else {
                 out.line("projections     none stored (run `subsidy-ledger rebuild`)")
+            }
+            out.line("origin          \(origin)")
+            if let tree {
+                out.line("merkle tree     \(tree.size) events, root \(Base64.encode(tree.rootHash.bytes))"
+                    + (coverage.treeSize < coverage.head ? " (\(coverage.head - coverage.treeSize) behind; extended by the next import or `checkpoint`)" : ""))
+            } else if coverage.head > 0 {
+                out.line("merkle tree     not built yet (extended by the next import or `checkpoint`)")
             }
             out.line("")
             var table = TextTable(headers: ["DATABASE", "ENTRIES", "BYTES"], rightAligned: [1, 2])

@@ -38,4 +38,21 @@ struct FormatDocumentTests {
         #expect(decoded.count == 19)
         #expect(decoded == logged)
     }
+
+    @Test("the Python reader recomputes the Merkle tree from FORMAT.md and finds the stored frontier, nodes and root")
+    func independentTree() throws {
+        let dir = WorkDirectory()
+        try run(["init"], in: dir.path)
+        let people = (1...600).map { Line.person("t-\($0)", "tp-\($0)") }.joined(separator: "\n")
+        let imported = try run(["import", dir.file("people.jsonl", people)], in: dir.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let theirs = try python([dir.path + "/ledger", "tree"])
+        #expect(theirs.status == 0, "read-ledger.py tree failed")
+        let tree = try JSONSerialization.jsonObject(with: Data(theirs.stdout.utf8)) as? [String: Any]
+        #expect(tree?["size"] as? Int == 600)
+        #expect(tree?["storedNodes"] as? Int == 2)
+        let checkpoint = try run(["checkpoint"], in: dir.path).stdout.split(separator: "\n")
+        #expect(checkpoint.count == 3 && checkpoint[1] == "600")
+        #expect(tree?["rootHash"] as? String == checkpoint.last.map(String.init))
+    }
 }

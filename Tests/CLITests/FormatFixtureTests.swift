@@ -123,4 +123,29 @@ struct FormatFixtureTests {
             #expect(Data(result.stdout.utf8) == (try Self.golden("balances-\(grouping).json")), "--by \(grouping) at \(recordedHead)")
         }
     }
+
+    @Test("the format-1 ledger, written before the Merkle tree, gets its tree on first use, and the independent reader agrees")
+    func treeOnFirstUse() throws {
+        let dir = try Self.copy()
+        let head = try #require(try Self.json(String(decoding: try Self.golden("verify.json"), as: UTF8.self))["head"] as? Int)
+        let checkpoint = try run(["checkpoint"], in: dir.path)
+        #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+        #expect(checkpoint.stderr.contains("extending the Merkle tree over \(head) event(s)"), "\(checkpoint.stderr)")
+        let lines = checkpoint.stdout.split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasPrefix("subsidy-ledger.local/") && lines[1] == "\(head)")
+        let again = try run(["checkpoint"], in: dir.path)
+        #expect(again.stdout == checkpoint.stdout && again.stderr.isEmpty)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        reader.arguments = [packageRoot + "/Tools/read-ledger.py", dir.path + "/ledger", "tree"]
+        let out = Pipe()
+        reader.standardOutput = out
+        try reader.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        #expect(reader.terminationStatus == 0)
+        let tree = try Self.json(String(decoding: data, as: UTF8.self))
+        #expect(tree["size"] as? Int == head && tree["rootHash"] as? String == lines.last.map(String.init))
+        #expect(try run(["verify"], in: dir.path).status == 0)
+    }
 }
