@@ -6,7 +6,7 @@ Needs Python 3 and the `cryptography` package (apt-get install python3-cryptogra
 import base64, hashlib, json, sys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-USAGE = "usage: check-proof.py BUNDLE.json [--key PUBKEY-FILE] [--checkpoint OLD-CHECKPOINT-FILE] | --self-test"
+USAGE = "usage: check-proof.py BUNDLE.json [--key PUBKEY-FILE] [--checkpoint OLD-CHECKPOINT-FILE] [--origin NAME] | --self-test"
 
 class Invalid(Exception): pass    # the input is well formed but does not check out
 class Malformed(Exception): pass  # the input cannot be read
@@ -41,7 +41,7 @@ def open_note(note, key, what):
     name, kid, pub = key
     if not note.endswith("\n") or any(c < " " and c != "\n" for c in note): raise Malformed(f"{what} is not a note")
     split = note.rfind("\n\n")
-    if split < 0: raise Malformed(f"{what} has no signatures")
+    if split < 0: raise Invalid(f"{what} signature", "it is not signed")
     text, lines = note[:split + 1], note[split + 2:].split("\n")[:-1]
     if not 1 <= len(lines) <= 100: raise Malformed(f"{what} has {len(lines)} signatures")
     signed = False
@@ -106,12 +106,13 @@ def decoded_event(leaf, index):
     del event["hash"]
     return event
 
-def check(bundle, key_text=None, old_note=None):
+def check(bundle, key_text=None, old_note=None, origin_wanted=None, events=True):
     """Checks a bundle (a dict); returns what was shown, raises Invalid or Malformed."""
     try:
         if bundle["bundle"] != 1: raise Malformed(f"bundle version {bundle['bundle']} is unknown")
         key = parse_key(key_text if key_text is not None else bundle["publicKey"])
         origin, size, root = parse_checkpoint(open_note(bundle["checkpoint"], key, "checkpoint"), "checkpoint")
+        if origin_wanted is not None and origin != origin_wanted: raise Invalid("origin", f"the checkpoint is of {origin!r}, not {origin_wanted!r}")
         proof = bundle.get("consistency") if "leafIndex" in bundle else bundle
         said = []
         if "leafIndex" in bundle:
@@ -122,7 +123,8 @@ def check(bundle, key_text=None, old_note=None):
             if len(leaf) < 9 or int.from_bytes(leaf[1:9], "big") != index + 1:
                 raise Invalid("leaf", f"the event's sequence number is not {index + 1}")
             verify_inclusion(index, size, sha256(b"\x00" + leaf), [b64(h, "path", 32) for h in bundle["path"]], root)
-            if "event" in bundle and bundle["event"] != decoded_event(leaf, index):
+            canonical = lambda value: json.dumps(value, sort_keys=True, ensure_ascii=False)  # 2015 and 2015.0 differ
+            if events and canonical(bundle["event"]) != canonical(decoded_event(leaf, index)):
                 raise Invalid("event", "the event shown is not the one the leaf bytes hold")
             said.append(f"event {index + 1} is in the tree of {size}")
         if proof is not None:
@@ -179,21 +181,29 @@ def self_test():
     bundle = {"bundle": 1, "leafIndex": 1, "treeSize": 2, "leaf": e(l1), "leafHash": e(h1), "path": [e(h0)], "rootHash": e(node(h0, h1)),
               "consistency": {"fromSize": 1, "treeSize": 2, "fromRootHash": e(h0), "rootHash": e(node(h0, h1)), "path": [e(h1)]},
               "checkpoint": sign(f"ledger.example\n2\n{e(node(h0, h1))}\n"), "publicKey": "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"}
-    expect(check(bundle).startswith("event 2 is in the tree of 2; the tree of 1"), "the bundle checks out")
-    check(bundle, old_note=sign(f"ledger.example\n1\n{e(h0)}\n"))
-    for old in (f"ledger.example\n1\n{e(h1)}\n", f"other.example\n1\n{e(h0)}\n"): refused(lambda: check(bundle, old_note=sign(old)))
-    for field, value in [("leafIndex", 0), ("leaf", e(l0)), ("path", [e(h1)])]: refused(lambda: check(dict(bundle, **{field: value})))
+    bare = lambda bundle, **options: check(bundle, events=False, **options)  # its leaves are not events
+    expect(bare(bundle).startswith("event 2 is in the tree of 2; the tree of 1"), "the bundle checks out")
+    bare(bundle, old_note=sign(f"ledger.example\n1\n{e(h0)}\n"))
+    for old in (f"ledger.example\n1\n{e(h1)}\n", f"other.example\n1\n{e(h0)}\n"): refused(lambda: bare(bundle, old_note=sign(old)))
+    for field, value in [("leafIndex", 0), ("leaf", e(l0)), ("path", [e(h1)])]: refused(lambda: bare(dict(bundle, **{field: value})))
     return "the Certificate Transparency vectors, the PeterNeumann note and a two-event bundle check out"
 
 def main(args):
     if args == ["--self-test"]: return print("ok: " + self_test())
     options = dict(zip(args[1::2], args[2::2]))
-    if len(args) % 2 == 0 or set(options) - {"--key", "--checkpoint"}: raise Malformed(USAGE)
+    if len(args) % 2 == 0 or set(options) - {"--key", "--checkpoint", "--origin"}: raise Malformed(USAGE)
     read = lambda path: open(path, encoding="utf-8").read() if path else None
-    try: bundle = json.loads(read(args[0]))
+    def unique(pairs):  # a repeated key could show a reader one value and the checker another
+        if len({key for key, _ in pairs}) != len(pairs): raise Malformed("a key appears twice in one object")
+        return dict(pairs)
+    try: bundle = json.loads(read(args[0]), object_pairs_hook=unique)
     except (OSError, ValueError) as error: raise Malformed(f"cannot read {args[0]}: {error}")
-    if "--key" not in options: print("warning: the key was taken from the bundle itself; pass --key with a key you trust", file=sys.stderr)
-    print("ok: " + check(bundle, read(options.get("--key")), read(options.get("--checkpoint"))))
+    if not isinstance(bundle, dict): raise Malformed(f"{args[0]} is not a JSON object")
+    said = check(bundle, read(options.get("--key")), read(options.get("--checkpoint")), options.get("--origin"))
+    if "--key" not in options:
+        print("warning: the key was taken from the bundle itself; pass --key with a key you trust", file=sys.stderr)
+        said += " -- with the bundle's own key, not one you gave"
+    print("ok: " + said)
 
 if __name__ == "__main__":
     try: main(sys.argv[1:])

@@ -189,7 +189,7 @@ struct BatchWriter {
         // Recorded time never decreases along the sequence, whatever the clock does.
         recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
         state = TransactionState(ledger: ledger, txn: txn)
-        guard let frontier = try ledger.storedFrontier(in: txn), frontier.size == head.seq else {
+        guard let frontier = try ledger.checkedFrontier(in: txn), frontier.size == head.seq else {
             throw LedgerError.corrupt("the Merkle tree does not cover the \(head.seq) events of the log")
         }
         tree = MerkleAppender(frontier: frontier, database: try ledger.merkle ?? txn.database(named: "merkle", create: true))

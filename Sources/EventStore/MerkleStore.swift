@@ -126,6 +126,22 @@ extension Ledger {
         }
     }
 
+    /// The stored frontier, checked against the one the stored nodes and
+    /// the events give (at most a few hundred hashes): a damaged right edge
+    /// of the tree is never extended, signed or proved from.
+    func checkedFrontier(in txn: ReadTransaction) throws -> MerkleFrontier? {
+        guard let stored = try storedFrontier(in: txn) else { return nil }
+        let head = try head(in: txn).seq
+        guard stored.size <= head else {
+            throw LedgerError.corrupt("the Merkle frontier claims \(stored.size) events; the log has \(head)")
+        }
+        let recomputed = try MerkleFrontier(size: stored.size) { try subtreeHash(level: $0, index: $1, in: txn) }
+        guard recomputed == stored else {
+            throw LedgerError.corrupt("the stored Merkle frontier differs from the tree its nodes and events give")
+        }
+        return stored
+    }
+
     /// How many events the stored tree covers, and the log's head.
     public func merkleCoverage() throws -> (treeSize: UInt64, head: UInt64) {
         try env.read { txn in
@@ -143,7 +159,7 @@ extension Ledger {
         if let treeSize = current.0, treeSize >= current.1 { return 0 }
         return try env.write { txn in
             let merkleDatabase = try merkle ?? txn.database(named: "merkle", create: true)
-            let frontier = try storedFrontier(in: txn) ?? MerkleFrontier()
+            let frontier = try checkedFrontier(in: txn) ?? MerkleFrontier()
             let head = try self.head(in: txn).seq
             var appender = MerkleAppender(frontier: frontier, database: merkleDatabase)
             let start = frontier.size
@@ -232,7 +248,7 @@ extension Ledger {
         guard size <= head else {
             throw LedgerError.invalidRequest("the ledger has \(head) events; there is no tree of size \(size)")
         }
-        guard let frontier = try storedFrontier(in: txn), frontier.size >= size else {
+        guard let frontier = try checkedFrontier(in: txn), frontier.size >= size else {
             throw LedgerError.invalidRequest("the ledger's Merkle tree does not cover \(size) events yet; it is built at the next import, or by `checkpoint` on a ledger that can be written")
         }
         return frontier
@@ -273,17 +289,32 @@ extension Ledger {
             guard seq <= size else {
                 throw LedgerError.invalidRequest("event \(eventID) is at seq \(seq), after the tree of size \(size)")
             }
-            _ = try requireTree(size: size, in: txn)
+            let frontier = try requireTree(size: size, in: txn)
+            // The event's own link in the chain: a changed byte is refused
+            // here, not proved.
+            let previous = try seq == 1 ? HashChain.genesis : txn.withValue(events, key: sequenceKey(seq - 1)) { record in
+                guard let record else { throw LedgerError.corrupt("event \(seq - 1) is missing from the log") }
+                return Array(try EventCodec.split(record: record).hash)
+            }
             let (leaf, stored) = try txn.withValue(events, key: sequenceKey(seq)) { record -> ([UInt8], StoredEvent) in
                 guard let record else { throw LedgerError.corrupt("id \(eventID) points at missing event \(seq)") }
-                let (_, canonical) = try EventCodec.split(record: record)
+                let (hash, canonical) = try EventCodec.split(record: record)
+                guard HashChain.link(previous: previous, canonical: Array(canonical)).elementsEqual(hash) else {
+                    throw LedgerError.corrupt("event \(seq) does not match its stored hash and its predecessor's")
+                }
                 return (Array(canonical), try EventCodec.decode(record: record))
             }
             let subtree = { (level: Int, index: UInt64) in try self.subtreeHash(level: level, index: index, in: txn) }
-            return InclusionProof(
+            let proof = InclusionProof(
                 seq: seq, treeSize: size, leaf: leaf, leafHash: Merkle.leafHash(leaf), event: stored,
                 path: try Merkle.inclusionPath(leafIndex: seq - 1, treeSize: size, subtree: subtree),
-                rootHash: try Merkle.root(size: size, subtree: subtree))
+                rootHash: size == frontier.size ? frontier.root : try Merkle.root(size: size, subtree: subtree))
+            do {
+                try Merkle.verifyInclusion(leafIndex: seq - 1, treeSize: size, leafHash: proof.leafHash, path: proof.path, root: proof.rootHash)
+            } catch {
+                throw LedgerError.corrupt("the proof of event \(seq) does not lead to the tree's root (\(error))")
+            }
+            return proof
         }
     }
 
@@ -303,13 +334,19 @@ extension Ledger {
             guard from <= size else {
                 throw LedgerError.invalidRequest("--from-size \(from) is larger than the tree size \(size)")
             }
-            _ = try requireTree(size: size, in: txn)
+            let frontier = try requireTree(size: size, in: txn)
             let subtree = { (level: Int, index: UInt64) in try self.subtreeHash(level: level, index: index, in: txn) }
-            return ConsistencyProof(
+            let proof = ConsistencyProof(
                 fromSize: from, treeSize: size,
                 fromRootHash: try Merkle.root(size: from, subtree: subtree),
-                rootHash: try Merkle.root(size: size, subtree: subtree),
+                rootHash: size == frontier.size ? frontier.root : try Merkle.root(size: size, subtree: subtree),
                 path: try Merkle.consistencyPath(from: from, to: size, subtree: subtree))
+            do {
+                try Merkle.verifyConsistency(from: from, to: size, oldRoot: proof.fromRootHash, root: proof.rootHash, path: proof.path)
+            } catch {
+                throw LedgerError.corrupt("the consistency proof from \(from) to \(size) does not hold on the stored tree (\(error))")
+            }
+            return proof
         }
     }
 }

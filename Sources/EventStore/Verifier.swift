@@ -77,8 +77,14 @@ final class RecordChecker: @unchecked Sendable {
     /// levels it completed (read after `finish`).
     private(set) var tree = MerkleFrontier()
     private(set) var storedLevelNodes: [[UInt8]: MerkleHash] = [:]
+    /// The tree as it was at `keepFrontierAt` leaves, the size the stored
+    /// frontier claims, to compare it with when the log has grown past it.
+    let keepFrontierAt: UInt64?
+    private(set) var keptFrontier: MerkleFrontier?
 
-    init() {
+    init(keepFrontierAt: UInt64? = nil) {
+        self.keepFrontierAt = keepFrontierAt
+        if keepFrontierAt == 0 { keptFrontier = MerkleFrontier() }
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         DispatchQueue.global(qos: .userInitiated).async { [self] in
@@ -160,6 +166,7 @@ final class RecordChecker: @unchecked Sendable {
                         storedLevelNodes[MerkleLayout.nodeKey(level: level, index: index)] = hash
                     }
                 }
+                if tree.size == keepFrontierAt { keptFrontier = tree }
                 // Read in place; a record that fails is decoded whole, so the
                 // problem is named in the full decoder's and validator's words.
                 if let record = try? EventRecordView(record: batch.records[index]), record.seq == seq,
@@ -202,7 +209,8 @@ extension Ledger {
             var previous = HashChain.genesis
             var expectedSeq: UInt64 = 1
             var lastRecorded = Int64.min
-            let checker = RecordChecker()
+            let storedTree = Result { try storedFrontier(in: txn) }
+            let checker = RecordChecker(keepFrontierAt: (try? storedTree.get())??.size)
             var batch = RecordChecker.Batch()
             func startBatch() {
                 batch = RecordChecker.Batch()
@@ -276,8 +284,16 @@ extension Ledger {
             if let problem = checker.problem, problem.precedes(found) { found = problem }
             if found == nil {
                 report.tree = checker.tree
-                report.storedTreeSize = try storedFrontier(in: txn)?.size
-                report.treeProblem = try compareTree(checker.tree, nodes: checker.storedLevelNodes, in: txn)
+                do {
+                    if let stored = try storedTree.get() {
+                        report.storedTreeSize = stored.size
+                        let wholeLog = checker.tree.size == (try head(in: txn).seq)
+                        report.treeProblem = try compareTree(stored: stored, computed: checker.tree, kept: checker.keptFrontier,
+                                                             wholeLog: wholeLog, nodes: checker.storedLevelNodes, in: txn)
+                    }
+                } catch let error as LedgerError {
+                    report.treeProblem = "\(error)"
+                }
             }
         }
         if let found {
@@ -294,13 +310,16 @@ extension Ledger {
     }
 
     /// Compares the stored tree with the one recomputed from the events:
-    /// every stored node of a complete subtree within both, and the stored
-    /// frontier when it has the recomputed size. Nil when they agree.
-    private func compareTree(_ computed: MerkleFrontier, nodes: [[UInt8]: MerkleHash], in txn: ReadTransaction) throws -> String? {
-        guard let stored = try storedFrontier(in: txn) else { return nil }
+    /// the stored frontier with the recomputed tree at the frontier's size,
+    /// and every stored node of a complete subtree within both. Nil when
+    /// they agree.
+    private func compareTree(stored: MerkleFrontier, computed: MerkleFrontier, kept: MerkleFrontier?, wholeLog: Bool,
+                             nodes: [[UInt8]: MerkleHash], in txn: ReadTransaction) throws -> String? {
         let covered = min(stored.size, computed.size)
-        if stored.size == computed.size && stored != computed {
-            return "the stored Merkle frontier differs from the one the \(computed.size) events give"
+        if stored.size > computed.size {
+            if wholeLog { return "the stored Merkle frontier claims \(stored.size) events; the log has \(computed.size)" }
+        } else if stored != (stored.size == computed.size ? computed : kept) {
+            return "the stored Merkle frontier differs from the one the first \(stored.size) events give"
         }
         var matched = 0
         var problem: String?
@@ -317,8 +336,9 @@ extension Ledger {
                         problem = "the merkle database holds a node at level \(level), which is never stored"
                         return false
                     }
-                    let end = (index + 1).multipliedReportingOverflow(by: UInt64(1) << level)
-                    guard !end.overflow, end.partialValue <= stored.size else {
+                    let next = index.addingReportingOverflow(1)
+                    let end = next.partialValue.multipliedReportingOverflow(by: UInt64(1) << level)
+                    guard !next.overflow, !end.overflow, end.partialValue <= stored.size else {
                         problem = "the merkle database holds a node (level \(level), index \(index)) beyond the tree's \(stored.size) leaves"
                         return false
                     }

@@ -1,5 +1,7 @@
 import EventStore
 import Foundation
+import LMDBKit
+import LedgerCore
 import Proofs
 import Testing
 
@@ -142,6 +144,27 @@ struct ProofCommandTests {
                 $0["event"] = event
             }, "event", []),
             (try altered("size.json") { $0["treeSize"] = 241 }, "size", []),
+            (try altered("huge-index.json") { $0["leafIndex"] = UInt64.max }, "size", []),
+            (try altered("leaf-hash.json") { $0["leafHash"] = try flip($0["leafHash"]) }, "leaf bytes", []),
+            (try altered("root.json") { $0["rootHash"] = try flip($0["rootHash"]) }, "root", []),
+            (try altered("from-size.json") {
+                var consistency = try #require($0["consistency"] as? [String: Any])
+                consistency["fromSize"] = 99
+                $0["consistency"] = consistency
+            }, "consistency", ["--checkpoint", "old.txt"]),
+            (try altered("from-root.json") {
+                var consistency = try #require($0["consistency"] as? [String: Any])
+                consistency["fromRootHash"] = try flip(consistency["fromRootHash"])
+                $0["consistency"] = consistency
+            }, "consistency", ["--checkpoint", "old.txt"]),
+            (try altered("consistency-path.json") {
+                var consistency = try #require($0["consistency"] as? [String: Any])
+                var path = try #require(consistency["path"] as? [String])
+                path[0] = try flip(path[0])
+                consistency["path"] = path
+                $0["consistency"] = consistency
+            }, "root", []),
+            ("b.json", "origin", ["--origin", "other.example/ledger"]),
             (try altered("signature.json") {
                 let note = try #require($0["checkpoint"] as? String)
                 let last = try #require(note.split(separator: " ").last)
@@ -150,12 +173,32 @@ struct ProofCommandTests {
             ("b.json", "signature", ["--key", "someone.else.pub"]),
         ]
         for (file, what, extra) in cases {
-            let result = try run(["check-proof", file, "--key", extra.isEmpty ? pub : extra[1]], in: dir.path)
+            let options = extra.first == "--key" ? extra : ["--key", pub] + extra
+            let result = try run(["check-proof", file] + options, in: dir.path)
             #expect(result.status == 1, "\(file): \(result.stdout)\(result.stderr)")
             #expect(result.stderr.hasPrefix("invalid: \(what):"), "\(file): \(result.stderr)")
-            if let status = try pythonCheck([file, "--key", extra.isEmpty ? pub : extra[1]], in: dir.path) {
+            if let status = try pythonCheck([file] + options, in: dir.path) {
                 #expect(status == 1, "the independent checker accepted \(file)")
             }
+        }
+        // A repeated key could show a reader one event and the checker another.
+        let twice = bundleText.replacingOccurrences(of: "\"event\":{", with: "\"event\":{\"seq\":1},\"event\":{")
+        try Data(twice.utf8).write(to: URL(fileURLWithPath: dir.path + "/twice.json"))
+        #expect(try run(["check-proof", "twice.json", "--key", pub], in: dir.path).status == 2)
+        if let status = try pythonCheck(["twice.json", "--key", pub], in: dir.path) { #expect(status == 2) }
+        // Held checkpoints: the same tree is fine; another origin, or a larger tree, is not.
+        #expect(try run(["checkpoint", "--sign", key, "--output", "same.txt"], in: dir.path).status == 0)
+        #expect(try run(["check-proof", "b.json", "--key", pub, "--checkpoint", "same.txt"], in: dir.path).status == 0)
+        let signer = try NoteSignerKey(parsing: try String(contentsOfFile: dir.path + "/" + key, encoding: .utf8))
+        let oldText = try String(contentsOfFile: dir.path + "/old.txt", encoding: .utf8)
+        let oldRoot = oldText.split(separator: "\n")[2]
+        for (name, body, what) in [("other-origin.txt", "other.example/ledger\n100\n\(oldRoot)\n", "origin"),
+                                   ("larger.txt", "\(origin)\n300\n\(oldRoot)\n", "consistency")] {
+            let note = try SignedNote.sign(text: body, with: [signer]).serialized
+            try Data(note.utf8).write(to: URL(fileURLWithPath: dir.path + "/" + name))
+            let result = try run(["check-proof", "b.json", "--key", pub, "--checkpoint", name], in: dir.path)
+            #expect(result.status == 1 && result.stderr.hasPrefix("invalid: \(what):"), "\(name): \(result.stderr)")
+            if let status = try pythonCheck(["b.json", "--key", pub, "--checkpoint", name], in: dir.path) { #expect(status == 1) }
         }
         // A checkpoint of another ledger under the same origin (a fork).
         let fork = WorkDirectory()
@@ -239,5 +282,40 @@ struct ProofCommandTests {
 
         try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: dir.path + "/junk.txt"))
         #expect(try run(["verify", "--against", "junk.txt"], in: dir.path).status == 2)
+    }
+
+    @Test("a changed byte of an event: verify, the recomputed tree, proofs through it, signing and verify --against all refuse")
+    func changedEvent() throws {
+        let dir = try signedLedger()
+        let key = "jilin.example_finance.key"
+        let pub = "jilin.example_finance.pub"
+        #expect(try run(["checkpoint", "--sign", key, "--output", "kept.txt"], in: dir.path).status == 0)
+        // A voucher number changed in place, as someone with write access to the file could.
+        let ledgerPath = dir.path + "/ledger"
+        let env = try Environment(path: ledgerPath)
+        let events = try env.openDatabase(named: "events", create: false)
+        try env.write { txn in
+            var record = try #require(try txn.get(events, key: sequenceKey(57)))
+            let voucher = Array("V2015-000021".utf8)
+            let at = try #require((0...(record.count - voucher.count)).first { Array(record[$0..<$0 + voucher.count]) == voucher })
+            record[at + voucher.count - 1] = UInt8(ascii: "9")
+            try txn.put(events, key: sequenceKey(57), value: record)
+        }
+        let verify = try run(["verify"], in: dir.path)
+        #expect(verify.status == 1 && verify.stdout.contains("FAILED at seq 57"), "\(verify.stdout)")
+        let proved = try run(["prove", "e-0057"], in: dir.path)
+        #expect(proved.status == 1 && proved.stderr.contains("damaged") && proved.stderr.contains("nothing was proved"), "\(proved.stderr)")
+        let signed = try run(["checkpoint", "--sign", key], in: dir.path)
+        #expect(signed.status == 1 && signed.stderr.contains("nothing was signed") && signed.stdout.isEmpty, "\(signed.stderr)")
+        let against = try run(["verify", "--against", "kept.txt", "--key", pub], in: dir.path)
+        #expect(against.status == 1 && against.stdout.contains("NOT EXTENDING"), "\(against.stdout)")
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        reader.arguments = [packageRoot + "/Tools/read-ledger.py", ledgerPath, "tree"]
+        reader.standardOutput = FileHandle.nullDevice
+        reader.standardError = FileHandle.nullDevice
+        try reader.run()
+        reader.waitUntilExit()
+        #expect(reader.terminationStatus != 0, "the independent reader's tree still matched the stored one")
     }
 }

@@ -131,6 +131,64 @@ struct MerkleStoreTests {
         }
     }
 
+    @Test("a stored frontier of the wrong size or content, behind or ahead of the log, is found by verify and refused by import and proofs")
+    func damagedFrontierOfAnotherSize() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/ledger"
+        do {
+            let ledger = try makeLedger(dir)
+            _ = try ledger.importFiles([dir.file("a.jsonl", Self.people(1...600))]).get()
+        }
+        func frontier(size: UInt64, fill: UInt8) -> [UInt8] {
+            withUnsafeBytes(of: size.bigEndian) { Array($0) } + [UInt8](repeating: fill, count: 32 * size.nonzeroBitCount)
+        }
+        let env = try Environment(path: path)
+        let metaDatabase = try env.openDatabase(named: "meta", create: false)
+        let original = try #require(try env.read { txn in try txn.get(metaDatabase, key: Array("merkle-frontier".utf8)) })
+        for (damage, expected) in [(frontier(size: 599, fill: 9), "differs from the one the first 599 events"),
+                                   (frontier(size: 601, fill: 9), "claims 601 events; the log has 600"),
+                                   (Array(original.dropLast()), "not 8 plus a multiple of 32")] {
+            try tamper(path) { txn, _, meta in try txn.put(meta, key: Array("merkle-frontier".utf8), value: damage) }
+            let ledger = try Ledger.open(at: path)
+            let report = try ledger.verify()
+            #expect(!report.ok && report.treeProblem?.contains(expected) == true, "\(report.treeProblem ?? "no problem")")
+            #expect(throws: LedgerError.self) { try ledger.treeHead(size: 500) }
+            #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-5") }
+            #expect(throws: LedgerError.self) { try ledger.importFiles([dir.file("more.jsonl", Self.people(601...602))]) }
+            #expect(try ledger.head().seq == 600)
+            try tamper(path) { txn, _, meta in try txn.put(meta, key: Array("merkle-frontier".utf8), value: original) }
+        }
+        #expect(try Ledger.open(at: path).verify().ok)
+    }
+
+    @Test("a changed byte of an event is refused by a proof through it, and the tree recomputed from the events no longer has the kept root")
+    func changedEventIsNeverProved() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/ledger"
+        let kept: MerkleHash
+        do {
+            let ledger = try makeLedger(dir)
+            _ = try ledger.importFiles([dir.file("a.jsonl", Self.people(1...300))]).get()
+            kept = try ledger.treeHead(size: 300).rootHash
+        }
+        let env = try Environment(path: path)
+        let events = try env.openDatabase(named: "events", create: false)
+        try env.write { txn in
+            var record = try #require(try txn.get(events, key: sequenceKey(77)))
+            record[record.count - 3] ^= 0x20
+            try txn.put(events, key: sequenceKey(77), value: record)
+        }
+        let ledger = try Ledger.open(at: path)
+        #expect(try ledger.verify().firstBadSeq == 77)
+        #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-77") }
+        #expect(Self.root(try Self.leafHashes(ledger)[...]) != kept)
+        // A proof whose path is computed from the changed event's bytes is
+        // refused as well; one whose path lies elsewhere still holds.
+        #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-200") }
+        let other = try ledger.inclusionProof(eventID: "m-290")
+        try Merkle.verifyInclusion(leafIndex: 289, treeSize: 300, leafHash: other.leafHash, path: other.path, root: kept)
+    }
+
     @Test("a ledger written before the tree existed gets the same tree before its next import")
     func treeIsExtendedOverOlderEvents() throws {
         let dir = TemporaryDirectory()

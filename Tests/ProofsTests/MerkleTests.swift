@@ -158,4 +158,63 @@ import Testing
         }
         #expect(completed.count == hashes.count - hashes.count.nonzeroBitCount)
     }
+
+    /// For a random n, every M ≤ N ≤ n: a flip of any one bit of any byte of
+    /// any hash the verifier takes (leaf, path, roots) makes the proof fail.
+    /// (A different tree size alone may lead to the same root with the same
+    /// path; sizes are bound to the signed checkpoint, which check-proof
+    /// compares.)
+    @Test func anyChangedByteFails() throws {
+        var random = SystemRandomNumberGenerator()
+        let n = Int.random(in: 17...33, using: &random)
+        let hashes = (0..<n).map { Merkle.leafHash([UInt8(truncatingIfNeeded: $0), 0xA5]) }
+        func flipped(_ hash: MerkleHash, _ byte: Int) -> MerkleHash {
+            var bytes = hash.bytes
+            bytes[byte] ^= UInt8(1) << (byte % 8)
+            return MerkleHash(bytes: bytes)
+        }
+        for size in 1...n {
+            let prefix = Array(hashes[..<size])
+            let subtree = Self.subtrees(prefix)
+            let root = Self.plainRoot(prefix[...])
+            for index in [0, size / 2, size - 1] {
+                let path = Merkle.inclusionPath(leafIndex: UInt64(index), treeSize: UInt64(size), subtree: subtree)
+                for byte in 0..<32 {
+                    #expect(throws: ProofFailure.self) {
+                        try Merkle.verifyInclusion(leafIndex: UInt64(index), treeSize: UInt64(size), leafHash: flipped(prefix[index], byte), path: path, root: root)
+                    }
+                    #expect(throws: ProofFailure.self) {
+                        try Merkle.verifyInclusion(leafIndex: UInt64(index), treeSize: UInt64(size), leafHash: prefix[index], path: path, root: flipped(root, byte))
+                    }
+                    for position in path.indices {
+                        var altered = path
+                        altered[position] = flipped(path[position], byte)
+                        #expect(throws: ProofFailure.self) {
+                            try Merkle.verifyInclusion(leafIndex: UInt64(index), treeSize: UInt64(size), leafHash: prefix[index], path: altered, root: root)
+                        }
+                    }
+                }
+            }
+            for old in 1..<size {
+                let oldRoot = Self.plainRoot(prefix[..<old])
+                let path = Merkle.consistencyPath(from: UInt64(old), to: UInt64(size), subtree: subtree)
+                try Merkle.verifyConsistency(from: UInt64(old), to: UInt64(size), oldRoot: oldRoot, root: root, path: path)
+                for byte in stride(from: 0, to: 32, by: 3) {
+                    #expect(throws: ProofFailure.self) {
+                        try Merkle.verifyConsistency(from: UInt64(old), to: UInt64(size), oldRoot: flipped(oldRoot, byte), root: root, path: path)
+                    }
+                    #expect(throws: ProofFailure.self) {
+                        try Merkle.verifyConsistency(from: UInt64(old), to: UInt64(size), oldRoot: oldRoot, root: flipped(root, byte), path: path)
+                    }
+                    for position in path.indices {
+                        var altered = path
+                        altered[position] = flipped(path[position], byte)
+                        #expect(throws: ProofFailure.self) {
+                            try Merkle.verifyConsistency(from: UInt64(old), to: UInt64(size), oldRoot: oldRoot, root: root, path: altered)
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

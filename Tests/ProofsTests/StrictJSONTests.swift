@@ -1,0 +1,33 @@
+import Testing
+@testable import Proofs
+
+/// Bundles are read strictly: what a person sees in the file is what is checked.
+@Suite struct StrictJSONTests {
+    @Test func readsWhatItIsGiven() throws {
+        let value = try StrictJSON.parse(#" {"a": [1, 2.50, -0, 1e3, true, false, null], "b": {"c": "\u00e9\ud83d\ude00\n"}} "#)
+        #expect(value["a"]?.array == [.number("1"), .number("2.50"), .number("-0"), .number("1e3"), .bool(true), .bool(false), .null])
+        #expect(value["b"]?["c"]?.string == "é😀\n")
+        #expect(value["a"]?.array?.first?.count == 1)
+        #expect(value["a"]?.array?[1].count == nil)
+        #expect(value["a"]?.array?[4].count == nil)
+        #expect(try StrictJSON.parse("18446744073709551615").count == UInt64.max)
+        #expect(try StrictJSON.parse("18446744073709551616").count == nil)
+    }
+
+    @Test("refused", arguments: [
+        #"{"a": 1, "a": 2}"#, #"{"a": 1, "\u0061": 2}"#, #"{"a": 1} x"#, "[1,]", "{,}", "01", "1.", "-", ".5", "1e",
+        "\"tab\tinside\"", #""\x""#, #""\ud800""#, "[" + String(repeating: "[", count: 70) + String(repeating: "]", count: 71),
+        "", "tru", "{\"a\" 1}", "[1 2]",
+    ])
+    func refused(text: String) {
+        #expect(throws: JSONFormatError.self) { try StrictJSON.parse(text) }
+    }
+
+    @Test func sameDataIgnoresMemberOrderOnly() throws {
+        let a = try StrictJSON.parse(#"{"x": 1, "y": [1, {"p": "q", "r": 2}]}"#)
+        #expect(a.sameData(as: try StrictJSON.parse(#"{"y": [1, {"r": 2, "p": "q"}], "x": 1}"#)))
+        #expect(!a.sameData(as: try StrictJSON.parse(#"{"x": 1.0, "y": [1, {"p": "q", "r": 2}]}"#)))
+        #expect(!a.sameData(as: try StrictJSON.parse(#"{"x": 1, "y": [{"p": "q", "r": 2}, 1]}"#)))
+        #expect(!a.sameData(as: try StrictJSON.parse(#"{"x": 1, "y": [1, {"p": "q", "r": 2}], "z": null}"#)))
+    }
+}
