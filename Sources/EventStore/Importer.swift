@@ -63,7 +63,7 @@ extension Ledger {
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportReport {
         try prepareProjections(notice: notice)
-        let added = try catchUpMerkleTree()
+        let added = options.keepsMerkleTree ? try catchUpMerkleTree() : 0
         if added > 0 { notice?("extended the Merkle tree over \(added) event(s) appended before it was kept") }
         // Grow ahead of time so a large import rarely has to start over.
         if options.anticipateGrowth {
@@ -176,8 +176,9 @@ struct BatchWriter {
     var nextSeq: UInt64
     var previousHash: [UInt8]
     let state: TransactionState
-    /// The Merkle tree over the log, extended with each appended event.
-    var tree: MerkleAppender
+    /// The Merkle tree over the log, extended with each appended event
+    /// (nil only when the import benchmark measures the log without it).
+    var tree: MerkleAppender?
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -189,6 +190,10 @@ struct BatchWriter {
         // Recorded time never decreases along the sequence, whatever the clock does.
         recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
         state = TransactionState(ledger: ledger, txn: txn)
+        guard ledger.options.keepsMerkleTree else {
+            tree = nil
+            return
+        }
         guard let frontier = try ledger.checkedFrontier(in: txn), frontier.size == head.seq else {
             throw LedgerError.corrupt("the Merkle tree does not cover the \(head.seq) events of the log")
         }
@@ -197,7 +202,7 @@ struct BatchWriter {
 
     /// Stores what the batch changed beyond the events and their indexes.
     func finish() throws {
-        try tree.save(txn: txn, meta: ledger.meta)
+        try tree?.save(txn: txn, meta: ledger.meta)
     }
 
     mutating func append(_ event: Event) throws -> Outcome {
@@ -232,7 +237,7 @@ struct BatchWriter {
         }
         record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
         try record.withUnsafeBytes { bytes in
-            try tree.append(canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]), txn: txn)
+            try tree?.append(canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]), txn: txn)
         }
 
         let seqKey = sequenceKey(seq)

@@ -90,6 +90,10 @@ public final class Ledger {
         /// events after its snapshot (a fold runs at a few hundred thousand
         /// events a second), at the price of one copy of the state each time.
         public var snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents
+        /// Imports extend the Merkle tree. Only the import benchmark turns it
+        /// off, to measure what the tree costs; a ledger imported without it
+        /// has its tree extended by the next import that keeps it.
+        package var keepsMerkleTree = true
         public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true,
                     snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents) {
             self.readOnly = readOnly

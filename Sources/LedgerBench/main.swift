@@ -4,11 +4,13 @@ import Glibc
 import LMDBKit
 import LedgerCore
 import Projections
+import Proofs
 
 // LedgerBench: one measurement per process, so each reports its own peak
 // memory. Prints one JSON object. Tools/bench-import runs the phases.
 //
-//   LedgerBench import FILE LEDGER_DIR
+//   LedgerBench import FILE LEDGER_DIR [--no-tree]
+//   LedgerBench proofs LEDGER_DIR [COUNT]
 //   LedgerBench raw-append SOURCE_LEDGER DEST_DIR [--batch N] [--chain]
 //   LedgerBench scan LEDGER_DIR
 //   LedgerBench record-scan LEDGER_DIR
@@ -40,20 +42,70 @@ func report(_ fields: [(String, String)]) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else { fail("usage: LedgerBench import|raw-append|scan|record-scan|raw-scan|rebuild|as-of|sha256-chain …") }
+guard let command = arguments.first else { fail("usage: LedgerBench import|proofs|raw-append|scan|record-scan|raw-scan|rebuild|as-of|sha256-chain …") }
 arguments.removeFirst()
 
 switch command {
 case "import":
-    guard arguments.count == 2 else { fail("usage: LedgerBench import FILE LEDGER_DIR") }
-    let ledger = try Ledger.create(at: arguments[1])
+    guard arguments.count == 2 || (arguments.count == 3 && arguments[2] == "--no-tree") else {
+        fail("usage: LedgerBench import FILE LEDGER_DIR [--no-tree]")
+    }
+    var options = Ledger.OpenOptions()
+    options.keepsMerkleTree = arguments.count == 2
+    let ledger = try Ledger.create(at: arguments[1], options: options)
     let input = try InputFile(path: arguments[0])
     let start = seconds()
     let result = try ledger.importEvents(from: [input])
     let elapsed = seconds() - start
-    report([("phase", "\"import\""), ("events", String(result.appended)), ("seconds", String(elapsed)),
+    report([("phase", options.keepsMerkleTree ? "\"import\"" : "\"import-without-tree\""),
+            ("events", String(result.appended)), ("seconds", String(elapsed)),
             ("eventsPerSecond", String(Int(Double(result.appended) / elapsed))),
             ("inputBytes", String(input.bytes.count)), ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "proofs":
+    // Inclusion proofs of events spread over the log and consistency proofs
+    // from sizes spread over it, each timed alone, with the ledger open.
+    guard arguments.count >= 1 else { fail("usage: LedgerBench proofs LEDGER_DIR [COUNT]") }
+    let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+    let ledger = try Ledger.open(at: arguments[0], options: Ledger.OpenOptions(readOnly: true))
+    let head = try ledger.head().seq
+    guard head > 0 else { fail("the ledger is empty") }
+    var generator = SystemRandomNumberGenerator()
+    var ids: [String] = []
+    for _ in 0..<count {
+        try ledger.forEachEvent(from: UInt64.random(in: 1...head, using: &generator)) { ids.append($0.event.id); return false }
+    }
+    var inclusionSeconds: [Double] = []
+    var longestPath = 0
+    for id in ids {
+        let start = seconds()
+        let proof = try ledger.inclusionProof(eventID: id)
+        inclusionSeconds.append(seconds() - start)
+        try Merkle.verifyInclusion(leafIndex: proof.leafIndex, treeSize: proof.treeSize, leafHash: proof.leafHash,
+                                   path: proof.path, root: proof.rootHash)
+        longestPath = max(longestPath, proof.path.count)
+    }
+    var consistencySeconds: [Double] = []
+    var longestConsistency = 0
+    for _ in 0..<count {
+        let from = UInt64.random(in: 1...head, using: &generator)
+        let start = seconds()
+        let proof = try ledger.consistencyProof(from: from)
+        consistencySeconds.append(seconds() - start)
+        try Merkle.verifyConsistency(from: from, to: head, oldRoot: proof.fromRootHash, root: proof.rootHash, path: proof.path)
+        longestConsistency = max(longestConsistency, proof.path.count)
+    }
+    let start = seconds()
+    _ = try ledger.treeHead(size: head)
+    let headSeconds = seconds() - start
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+    report([("phase", "\"proofs\""), ("events", String(head)), ("proofs", String(count)),
+            ("inclusionMeanMs", String(mean(inclusionSeconds) * 1000)), ("inclusionMaxMs", String(inclusionSeconds.max()! * 1000)),
+            ("inclusionLongestPath", String(longestPath)),
+            ("consistencyMeanMs", String(mean(consistencySeconds) * 1000)), ("consistencyMaxMs", String(consistencySeconds.max()! * 1000)),
+            ("consistencyLongestPath", String(longestConsistency)),
+            ("ceilLog2Events", String(64 - (head - 1).leadingZeroBitCount)),
+            ("treeHeadMs", String(headSeconds * 1000)), ("peakResidentKiB", String(peakResidentKiB()))])
 
 case "raw-append":
     guard arguments.count >= 2 else { fail("usage: LedgerBench raw-append SOURCE_LEDGER DEST_DIR [--batch N] [--chain]") }
