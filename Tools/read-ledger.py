@@ -602,7 +602,7 @@ def tree(env):
             level, h = 0, leaf(value[HASH_LEN:])
             while stack and stack[-1][0] == level:
                 h, level = node(stack.pop()[1], h), level + 1
-                if level % 8 == 0:
+                if level % 4 == 0:
                     stored_levels[(level, (size + 1) // (1 << level) - 1)] = h
             stack.append((level, h))
             size += 1
@@ -619,7 +619,7 @@ def tree(env):
     with env.begin(db=open_db(env, b"merkle")) as txn:
         stored = {(k[0], struct.unpack(">Q", k[1:])[0]): v for k, v in txn.cursor()}
     if stored != stored_levels:
-        raise Corrupt("the merkle database differs from the complete subtrees at levels 8, 16, ...")
+        raise Corrupt("the merkle database differs from the complete subtrees at levels 4, 8, 12, ...")
     root = hashlib.sha256(b"").digest() if not stack else stack[-1][1]
     for _, h in reversed(stack[:-1]):
         root = node(h, root)

@@ -9,17 +9,17 @@ import Proofs
 ///   complete subtree its binary form gives, largest first (32 bytes each);
 /// - `merkle`: level (u8) ‖ index (u64 BE) → the hash of the complete subtree
 ///   of 2^level leaves from index·2^level on, for every level that is a
-///   non-zero multiple of 8 (256 leaves, 65,536 leaves, …).
+///   non-zero multiple of 4 (16 leaves, 256 leaves, 4,096 leaves, …).
 ///
-/// Any other complete subtree is computed on demand: below level 8 from the
-/// events' canonical bytes (at most 128 leaves), above it from at most 128
-/// stored nodes. A proof therefore costs a few hundred hashes, and the
-/// stored tree takes about 1/8 of a hash per event.
+/// Any other complete subtree is computed on demand: below level 4 from the
+/// events' canonical bytes (at most 8 leaves), above it from at most 8
+/// stored nodes. A proof therefore costs about a hundred hashes, and the
+/// stored tree takes 1/15 of a node (under 3 bytes) per event.
 enum MerkleLayout {
     static let frontierKey = Array("merkle-frontier".utf8)
     static let originKey = Array("origin".utf8)
     /// Stored levels are the multiples of this.
-    static let storedLevelStep = 8
+    static let storedLevelStep = 4
 
     static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
         var writer = ByteWriter(capacity: 9)

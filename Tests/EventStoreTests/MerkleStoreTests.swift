@@ -103,7 +103,7 @@ struct MerkleStoreTests {
                 changed[5] ^= 0x40
                 try txn.put(merkle, key: node, value: changed)
             }),
-            ("missing 1 of the 2", { txn, merkle, _ in
+            ("missing 1 of the \(600 / 16 + 600 / 256)", { txn, merkle, _ in
                 let deleted = try txn.delete(merkle, key: node)
                 #expect(deleted)
             }),
@@ -182,11 +182,14 @@ struct MerkleStoreTests {
         #expect(try ledger.verify().firstBadSeq == 77)
         #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-77") }
         #expect(Self.root(try Self.leafHashes(ledger)[...]) != kept)
-        // A proof whose path is computed from the changed event's bytes is
-        // refused as well; one whose path lies elsewhere still holds.
-        #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-200") }
-        let other = try ledger.inclusionProof(eventID: "m-290")
-        try Merkle.verifyInclusion(leafIndex: 289, treeSize: 300, leafHash: other.leafHash, path: other.path, root: kept)
+        // A proof whose path is computed from the changed event's bytes (a
+        // neighbour in its 16-event subtree) is refused as well; one whose
+        // path uses only stored nodes and other events still holds.
+        #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-70") }
+        for (id, index) in [("m-200", UInt64(199)), ("m-290", 289)] {
+            let other = try ledger.inclusionProof(eventID: id)
+            try Merkle.verifyInclusion(leafIndex: index, treeSize: 300, leafHash: other.leafHash, path: other.path, root: kept)
+        }
     }
 
     @Test("a ledger written before the tree existed gets the same tree before its next import")
