@@ -369,34 +369,13 @@ extension Ledger {
     /// kept: reading it through costs a fraction of writing it again. One
     /// that differs anywhere is written anew, in key order, with appends
     /// (far cheaper than inserting in log order).
-    private func rewriteEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws {
-        let order = Self.dateOrder(days)
-        var position = 0
-        var same = true
-        try txn.withCursor(index) { cursor in
-            try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                guard position < order.count, value.count == 0, key.count == 12 else {
-                    same = false
-                    return false
-                }
-                let seq = order[position]
-                let expected = UInt32(bitPattern: days[seq - 1]) ^ 0x8000_0000
-                guard UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)) == expected,
-                      UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 4, as: UInt64.self)) == UInt64(seq)
-                else {
-                    same = false
-                    return false
-                }
-                position += 1
-                if position & Int(Self.releaseMask) == 0 { env.releaseMappedPages() }
-                return true
-            }
-        }
-        if same && position == order.count { return }
+    private func rewriteEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws -> String? {
+        guard let difference = try effectiveIndexDifference(index, days: days, in: txn) else { return nil }
         try txn.clear(index)
-        for seq in order {
+        for seq in Self.dateOrder(days) {
             try txn.append(index, key: Self.effectiveKey(CalendarDate(dayNumber: days[seq - 1]), seq: UInt64(seq)), value: [UInt8]())
         }
+        return difference
     }
 
     /// The seqs of `days` (seq − 1 → day) in (day, seq) order, by counting

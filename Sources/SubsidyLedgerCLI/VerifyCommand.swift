@@ -61,8 +61,16 @@ struct VerifyCommand: ParsableCommand {
         let last = try ledger.lastSeq(of: view.ledgerView)
         // A long chain shows its progress on a terminal.
         let showProgress = isTerminal(2) && last >= 1_000_000
-        let report = try ledger.verify(expect: expected, upTo: last) { seq in
+        var report = try ledger.verify(expect: expected, upTo: last) { seq in
             if showProgress { printError("verified through seq \(seq) of \(last)") }
+        }
+        // The derived databases describe the whole log: they are compared
+        // when the whole chain is intact.
+        let head = try ledger.head().seq
+        if report.firstBadSeq == nil && report.headSeq == head {
+            report.derived = try ledger.checkDerivedData { message in
+                if showProgress { printError(message) }
+            }
         }
         let extends = try held.map { try HeldCheckpointCheck(held: $0, key: trusted, ledger: ledger, report: report) }
         var out = Output()
@@ -78,6 +86,13 @@ struct VerifyCommand: ParsableCommand {
                     + (expectation.actual.map { ",\"actual\":\"\(HashChain.hex($0))\"" } ?? "") + "}"
             }
             if let problem = report.treeProblem { object += ",\"treeProblem\":\(jsonString(problem))" }
+            if let derived = report.derived {
+                object += ",\"derived\":{\"ok\":\(derived.ok),\"checked\":[\(derived.checked.map(jsonString).joined(separator: ","))],"
+                    + "\"problemCount\":\(derived.problemCount),\"problems\":["
+                    + derived.problems.map { "{\"database\":\(jsonString($0.database)),\"problem\":\(jsonString($0.message))}" }.joined(separator: ",")
+                    + "],\"notes\":[\(derived.notes.map(jsonString).joined(separator: ","))]}"
+            }
+            if let broken = report.expectationBrokenAt { object += ",\"expectBrokenAt\":\(broken)" }
             if let extends {
                 object += ",\"against\":{\"origin\":\(jsonString(extends.held.checkpoint.origin)),\"size\":\(extends.held.checkpoint.size),"
                     + "\"consistent\":\(extends.failure == nil),\"signature\":\"\(extends.signature)\""
@@ -94,16 +109,25 @@ struct VerifyCommand: ParsableCommand {
             } else if let problem = report.treeProblem {
                 out.line("FAILED: \(problem)")
                 out.line("the chain is intact up to seq \(report.headSeq) \(hash)")
+            } else if let derived = report.derived, !derived.ok {
+                out.line("FAILED: the derived data differs from what the log implies "
+                    + "(\(derived.problemCount) difference\(derived.problemCount == 1 ? "" : "s")\(derived.problemCount > derived.problems.count ? ", the first of each database shown" : "")):")
+                for problem in derived.problems { out.line("  \(problem)") }
+                out.line("the chain is intact up to seq \(report.headSeq) \(hash); `rebuild` rewrites the derived data from it")
             } else {
                 out.line("ok: \(report.headSeq) events, chain intact")
                 out.line("head \(report.headSeq):\(hash)")
+                if let derived = report.derived { out.line("derived data matches the log: \(derived.checked.joined(separator: ", ")), merkle") }
             }
+            for note in report.derived?.notes ?? [] { out.line("note: \(note)") }
             if let extends {
                 out.line(extends.summary)
             }
             if let expectation = report.expectation {
                 if expectation.matches {
                     out.line("expected digest at seq \(expectation.seq) matches")
+                } else if let broken = report.expectationBrokenAt {
+                    out.line("MISMATCH: the digest at seq \(expectation.seq) cannot be confirmed: the chain breaks at seq \(broken), the first bad record")
                 } else if let actual = expectation.actual {
                     out.line("MISMATCH: expected digest at seq \(expectation.seq) differs; the ledger has \(HashChain.hex(actual))")
                 } else {
