@@ -274,7 +274,7 @@ struct DerivedCheck {
     static func firstDifference(stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])],
                                 expected: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])]) -> String? {
         func name(_ entry: (table: StateCodec.Table, key: [UInt8], value: [UInt8])) -> String {
-            "\(entry.table) entry \(printable(entry.key))"
+            entryName(entry.table, entry.key)
         }
         func before(_ a: (table: StateCodec.Table, key: [UInt8], value: [UInt8]),
                     _ b: (table: StateCodec.Table, key: [UInt8], value: [UInt8])) -> Bool {
@@ -296,6 +296,26 @@ struct DerivedCheck {
             }
         }
         return nil
+    }
+}
+
+/// A projection entry in words: the budget line, person, enterprise or
+/// loan it is about (its raw key bytes when they do not decode).
+func entryName(_ table: StateCodec.Table, _ key: [UInt8]) -> String {
+    key.withUnsafeBytes { bytes in
+        switch table {
+        case .lines:
+            if let line = try? StateCodec.lineKey(bytes) { return "entry of budget line \(line.fund)/\(line.region)/\(line.fiscalYear)" }
+        case .people:
+            if let person = try? StateCodec.personKey(bytes) { return "entry of person \(person.person) under \(person.programme)" }
+        case .enterprises:
+            if let enterprise = try? StateCodec.enterpriseKey(bytes) {
+                return "entry of enterprise \(enterprise.enterprise) under \(enterprise.programme)"
+            }
+        case .loans:
+            return "entry of loan \(printable(key))"
+        }
+        return "\(table) entry \(printable(key))"
     }
 }
 

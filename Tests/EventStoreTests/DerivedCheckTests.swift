@@ -102,7 +102,7 @@ struct DerivedCheckTests {
         let report = try Ledger.open(at: path).checkDerivedData()
         let problem = try #require(report.problems.first)
         #expect(problem.database == "projection-entries")
-        #expect(problem.message.contains("lines entry"), "\(problem.message)")
+        #expect(problem.message.contains("entry of budget line"), "\(problem.message)")
     }
 
     @Test("a missing and an extra entry are both named", arguments: ["ids", "streams", "stream-events", "reversals", "effective-index"])
