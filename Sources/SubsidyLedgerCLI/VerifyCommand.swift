@@ -6,11 +6,13 @@ import Proofs
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the hash chain and the Merkle tree; print the head sequence number and hash.",
+        abstract: "Recompute the hash chain, the Merkle tree and every derived database; print the head sequence number and hash.",
         discussion: """
             Exit 0 when every record is intact; exit 1 naming the first bad sequence number, when the \
-            stored Merkle tree differs from the one the events give, or when --expect or --against does \
-            not hold. Write down the printed SEQ:HASH: a later `verify --expect SEQ:HASH` proves that \
+            stored Merkle tree differs from the one the events give, when a derived database (the \
+            indexes, the stored balances, their snapshots, the date index) holds anything the log does \
+            not imply (each difference named; `rebuild` rewrites them from the log), or when --expect \
+            or --against does not hold. The derived databases are compared for the whole log only. Write down the printed SEQ:HASH: a later `verify --expect SEQ:HASH` proves that \
             nothing up to SEQ has changed since. A signed checkpoint (`checkpoint --sign`) does the same \
             for someone who does not trust this program: `verify --against FILE --key NAME.pub` proves \
             the ledger only grew since it was taken.
