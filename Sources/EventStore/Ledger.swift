@@ -201,17 +201,46 @@ public final class Ledger {
         }
     }
 
-    /// The stored records from `from` through `to` with their keys, checking
-    /// that no sequence number is missing, until `body` returns false.
+    /// The stored records from `from` through `to` with their keys, until
+    /// `body` returns false, checking that no sequence number is missing and
+    /// that each record's stored hash is the link of its bytes after the
+    /// record before it. A changed byte in any record a read passes over is
+    /// reported at that record, never served. (Only `verify` can tell a
+    /// record whose hash was recomputed from the one after it: such a change
+    /// breaks the next link, which a read reaching it reports.)
     private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64,
                                      _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let first = max(from, 1)
+        // The link before the first record read: the stored hash of the one before it.
+        var previous = HashChain.genesis
+        if first > 1 {
+            let found = try txn.withValue(events, key: sequenceKey(first - 1)) { record -> Bool in
+                guard let record, let split = try? EventCodec.split(record: record) else { return false }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
+                return true
+            }
+            // A start past the head reads nothing; one inside it needs its predecessor.
+            if !found, try txn.withValue(events, key: sequenceKey(first), { $0 != nil }) {
+                throw LedgerError.corrupt("event \(first - 1) is missing from the log or shorter than a record's header")
+            }
+        }
         try txn.withCursor(events) { cursor in
-            var expected = max(from, 1)
-            try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
+            var expected = first
+            try cursor.forEach(from: sequenceKey(first)) { key, value in
                 guard let seq = readSequence(key), seq <= to else { return false }
                 guard seq == expected else {
                     throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                 }
+                guard let split = try? EventCodec.split(record: value) else {
+                    throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
+                }
+                let linked = previous.withUnsafeBytes {
+                    HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash)
+                }
+                guard linked else {
+                    throw LedgerError.corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
+                }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
                 expected += 1
                 if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
                 return try body(seq, value)

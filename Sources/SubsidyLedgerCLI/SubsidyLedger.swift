@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventStore
 import Glibc
 
 /// The `subsidy-ledger` command.
@@ -30,6 +31,16 @@ enum Main {
             exit(failure.code)
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
+        } catch let error as LedgerError {
+            // A damaged ledger found while reading is a failed check (1),
+            // never an input error; a question the ledger cannot answer is
+            // one (2); storage that fails is a ledger that cannot be used (4).
+            printError("error: \(error)")
+            switch error {
+            case .corrupt: exit(1)
+            case .invalidRequest: exit(2)
+            default: exit(4)
+            }
         } catch {
             let code = SubsidyLedger.exitCode(for: error)
             if code == .success {
