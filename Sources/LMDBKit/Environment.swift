@@ -53,9 +53,10 @@ public final class Environment {
     ///
     /// An existing `data.mdb` is checked first (``DataFile/inspect(directory:)``):
     /// a file that is empty, truncated or not LMDB's throws ``DataFileDamage``
-    /// and is left as it was. Otherwise failures throw ``LMDBError``.
+    /// and is left as it was. Otherwise failures throw ``LMDBError`` (one this
+    /// process may not read is left to LMDB to refuse).
     public init(path: String, options: Options = Options()) throws {
-        if !options.create || access(path + "/data.mdb", F_OK) == 0 {
+        if access(path + "/data.mdb", R_OK) == 0 {
             _ = try DataFile.inspect(directory: path)
         }
         var env: OpaquePointer?
