@@ -37,12 +37,25 @@ struct LedgerLocation: ParsableArguments {
     }
 
     func open(readOnly: Bool) throws -> Ledger {
+        let ledger: Ledger
         do {
-            return try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
+            ledger = try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
         } catch let error as LedgerError {
             throw CLIFailure.unopenable("error: \(error)")
         }
+        if ledger.isOpenWithoutLockFile && !LockFileNote.shown {
+            LockFileNote.shown = true
+            printError("note: \(path) cannot be written by this user, so it is read without its lock file: "
+                       + "right for an archived copy; a writer working on it meanwhile would not see this reader and could reuse pages it reads")
+        }
+        return ledger
     }
+}
+
+/// The note about a read without a lock file is printed once per run
+/// (a command may open the ledger twice). The tool is single-threaded.
+enum LockFileNote {
+    nonisolated(unsafe) static var shown = false
 }
 
 /// The view of the log a reading command works on (SPEC §6).
