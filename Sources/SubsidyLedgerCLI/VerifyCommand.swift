@@ -119,9 +119,15 @@ struct VerifyCommand: ParsableCommand {
             } else {
                 out.line("ok: \(report.headSeq) events, chain intact")
                 out.line("head \(report.headSeq):\(hash)")
-                if let derived = report.derived { out.line("derived data matches the log: \(derived.checked.joined(separator: ", ")), merkle") }
+                if let derived = report.derived {
+                    let checked = derived.checked + (report.storedTreeSize == nil ? [] : ["merkle"])
+                    out.line("derived data matches the log: \(checked.joined(separator: ", "))")
+                }
             }
             for note in report.derived?.notes ?? [] { out.line("note: \(note)") }
+            if report.derived != nil && report.storedTreeSize == nil {
+                out.line("note: no stored Merkle tree (the ledger predates it; the next import builds it)")
+            }
             if let extends {
                 out.line(extends.summary)
             }
