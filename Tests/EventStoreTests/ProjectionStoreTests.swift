@@ -23,7 +23,7 @@ struct ProjectionStoreTests {
             let event = try EventParser().parse(String(line))
             guard lookup.byID[event.id] == nil else { continue }
             lookup.byID[event.id] = event
-            if event.type == .subsidyGranted { lookup.grants[event.data.string(.grant)!] = event }
+            if event.type == .subsidyGranted { lookup.grants[try #require(event.data.string(.grant))] = event }
             try balances.apply(event, view: view, lookup: lookup)
             count += 1
         }
@@ -45,7 +45,7 @@ struct ProjectionStoreTests {
             _ = try ledger.importFiles([part]).get()
         }
         #expect(try ledger.allEvents().contains { $0.event.type == .entryReversed }, "the sample must exercise reversals")
-        let dates = ["2015-06-30", "2016-03-15", "2016-12-31", "2017-06-30"].map { CalendarDate.parse($0)! }
+        let dates = try ["2015-06-30", "2016-03-15", "2016-12-31", "2017-06-30"].map { try #require(CalendarDate.parse($0)) }
         for prefix in 1...lines.count {
             let view = LedgerView(asOfSeq: UInt64(prefix))
             #expect(digest(try ledger.balances(view: view).balances) == digest(try folded(sample, prefix: prefix)), "prefix \(prefix)")
