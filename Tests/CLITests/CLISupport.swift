@@ -155,28 +155,34 @@ func generateHistory(_ arguments: [String], to file: String, sourceLocation: Sou
 enum ExternalTool {
     static let required = ProcessInfo.processInfo.environment["SUBSIDY_LEDGER_REQUIRE_TOOLS"] == "1"
 
-    /// The absolute path of the program `name` on PATH (or in /usr/bin,
-    /// /usr/local/bin), or nil.
-    static func find(_ name: String) -> String? {
+    /// Every executable `name` on PATH, then in /usr/bin and /usr/local/bin.
+    static func candidates(_ name: String) -> [String] {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/local/bin", "/usr/bin", "/bin"]
-        return directories.lazy.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        var seen = Set<String>()
+        return (path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"])
+            .map { $0 + "/" + name }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) && seen.insert($0).inserted }
     }
 
-    static let hledger: String? = find("hledger")
-    static let python3: String? = find("python3")
+    /// The absolute path of the program `name`, or nil.
+    static func find(_ name: String) -> String? { candidates(name).first }
 
-    /// Whether python3 is here and imports every module named.
-    static func pythonImports(_ modules: [String]) -> Bool {
-        guard let python3 else { return false }
-        let probe = try? runProcess(python3, ["-c", modules.map { "import " + $0 }.joined(separator: "; ")], timeout: 60)
-        return probe?.status == 0
+    static let hledger: String? = find("hledger")
+
+    /// A python3 that imports every module named: the system's first (where
+    /// Tools/setup installs the Debian packages), then any on PATH (a
+    /// pyenv or venv python3 may lack them).
+    static func python(importing modules: [String]) -> String? {
+        let pythons = ["/usr/bin/python3"].filter { FileManager.default.isExecutableFile(atPath: $0) } + candidates("python3")
+        let script = modules.map { "import " + $0 }.joined(separator: "; ")
+        return pythons.first { (try? runProcess($0, ["-c", script], timeout: 60))?.status == 0 }
     }
 
     /// python3 with the `lmdb` module, for Tools/read-ledger.py.
-    static let pythonLMDB: Bool = pythonImports(["lmdb"])
+    static let pythonWithLMDB: String? = python(importing: ["lmdb"])
     /// python3 with `cryptography`'s Ed25519, for Tools/check-proof.py.
-    static let pythonCryptography: Bool = pythonImports(["cryptography.hazmat.primitives.asymmetric.ed25519"])
+    static let pythonWithCryptography: String? = python(importing: ["cryptography.hazmat.primitives.asymmetric.ed25519"])
+    static var pythonLMDB: Bool { pythonWithLMDB != nil }
 
     /// For a condition trait: run when the tool is here, or when tools are required.
     static func runs(if present: Bool) -> Bool { present || required }
@@ -189,8 +195,7 @@ enum ExternalTool {
 /// Runs the independent reader Tools/read-ledger.py with `arguments`;
 /// requires python3 with `lmdb` (the test stops, naming it, otherwise).
 func readLedger(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
-    let python3 = try #require(ExternalTool.python3, ExternalTool.readerMissing, sourceLocation: sourceLocation)
-    try #require(ExternalTool.pythonLMDB, ExternalTool.readerMissing, sourceLocation: sourceLocation)
+    let python3 = try #require(ExternalTool.pythonWithLMDB, ExternalTool.readerMissing, sourceLocation: sourceLocation)
     return try runProcess(python3, [packageRoot + "/Tools/read-ledger.py"] + arguments)
 }
 

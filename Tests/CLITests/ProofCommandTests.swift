@@ -31,7 +31,7 @@ struct ProofCommandTests {
     /// unless tools are required (Tools/test, CI): then that is a failure.
     func pythonCheck(_ arguments: [String], in directory: String,
                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Int32? {
-        guard let python3 = ExternalTool.python3, ExternalTool.pythonCryptography else {
+        guard let python3 = ExternalTool.pythonWithCryptography else {
             if ExternalTool.required { Issue.record(ExternalTool.checkerMissing, sourceLocation: sourceLocation) }
             return nil
         }
