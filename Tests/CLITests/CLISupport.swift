@@ -68,7 +68,7 @@ struct ChildProcessTimedOut: Error, CustomStringConvertible {
     var seconds: TimeInterval
     var stderr: String
     var description: String {
-        "\(command) did not finish within \(Int(seconds)) s (SUBSIDY_LEDGER_TEST_TIMEOUT) and was killed; its standard error so far: \(stderr.suffix(2000))"
+        "\(command) did not finish within \(seconds) s (SUBSIDY_LEDGER_TEST_TIMEOUT) and was killed; its standard error so far: \(stderr.suffix(2000))"
     }
 }
 
