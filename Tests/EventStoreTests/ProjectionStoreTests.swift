@@ -32,7 +32,8 @@ struct ProjectionStoreTests {
 
     func digest(_ balances: Balances) -> String { Ledger.digest(of: StateCodec.canonicalBytes(balances)) }
 
-    @Test("reads through the compact fold equal a plain fold from the first event, at every prefix and on several business dates")
+    @Test("reads through the compact fold equal a plain fold from the first event, at every prefix and on several business dates",
+          .tags(.slow), .notInFastRuns)
     func compactFoldEqualsPlainFold() throws {
         let dir = TemporaryDirectory()
         // Snapshots every 40 events: reads start from a snapshot, the stored
@@ -113,7 +114,7 @@ struct ProjectionStoreTests {
     }
 
     @Test("as-of reads start from the nearest snapshot and give what a fold of the prefix gives",
-          arguments: [UInt64(7), 50])
+          .tags(.slow), .notInFastRuns, arguments: [UInt64(7), 50])
     func snapshots(interval: UInt64) throws {
         let dir = TemporaryDirectory()
         let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: interval))
