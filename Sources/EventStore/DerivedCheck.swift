@@ -180,6 +180,13 @@ struct DerivedCheck {
             problem("projection-meta", "the checkpoint is seq \(checkpoint); every import keeps it at the head, \(head)")
         }
         // The snapshots' keys, in order.
+        // Every snapshot digest names a snapshot.
+        for key in try ledger.snapshotDigestKeys(meta, in: txn) {
+            let seq = Array(key[Ledger.snapshotDigestPrefix.count...]).withUnsafeBytes { readSequence($0) }
+            if seq == nil || (try txn.get(snapshots, key: sequenceKey(seq!))) == nil {
+                problem("projection-meta", "holds a snapshot digest \(printable(key)) with no snapshot")
+            }
+        }
         var snapshotSeqs: [UInt64] = []
         try txn.withCursor(snapshots) { cursor in
             try cursor.forEach(from: nil as [UInt8]?) { key, _ in
@@ -215,6 +222,11 @@ struct DerivedCheck {
                             problem("projection-snapshots", "the first snapshot, at seq \(seq), is a delta with nothing before it")
                         }
                         try StateCodec.apply(snapshot: bytes, to: &storedState)
+                        if let digestProblem = try ledger.snapshotProblem(seq: seq, value: bytes, meta: meta, in: txn) {
+                            problem("projection-snapshots", digestProblem)
+                        }
+                    } catch let error as LedgerError {
+                        throw error
                     } catch {
                         problem("projection-snapshots", "the snapshot at seq \(seq) cannot be decoded (\(error))")
                     }

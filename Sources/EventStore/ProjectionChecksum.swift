@@ -148,3 +148,80 @@ extension Ledger {
         return nil
     }
 }
+
+/// `projection-meta` → `snapshot` ‖ seq: SHA-256 of the stored hash of
+/// event seq followed by the snapshot's stored value. Written with every
+/// snapshot; a read that starts from a snapshot checks it first.
+extension Ledger {
+    static let snapshotDigestPrefix = Array("snapshot".utf8)
+
+    static func snapshotDigestKey(_ seq: UInt64) -> [UInt8] { snapshotDigestPrefix + sequenceKey(seq) }
+
+    func snapshotDigest(seq: UInt64, value: UnsafeRawBufferPointer, in txn: ReadTransaction) throws -> [UInt8] {
+        guard let chainHash = try storedChainHash(at: seq, in: txn) else {
+            throw LedgerError.corrupt("event \(seq), which a snapshot is taken at, is missing")
+        }
+        var hasher = SHA256()
+        hasher.update(data: chainHash)
+        hasher.update(bufferPointer: value)
+        return Array(hasher.finalize())
+    }
+
+    /// Stores a snapshot and its digest.
+    func putSnapshot(seq: UInt64, value: [UInt8], snapshots: Database, meta: Database, in txn: WriteTransaction) throws {
+        try txn.put(snapshots, key: sequenceKey(seq), value: value)
+        let digest = try value.withUnsafeBytes { try snapshotDigest(seq: seq, value: $0, in: txn) }
+        try txn.put(meta, key: Self.snapshotDigestKey(seq), value: digest)
+    }
+
+    /// Removes every snapshot and its digest.
+    func clearSnapshots(_ snapshots: Database, meta: Database, in txn: WriteTransaction) throws {
+        try txn.clear(snapshots)
+        for key in try snapshotDigestKeys(meta, in: txn) { try txn.delete(meta, key: key) }
+    }
+
+    func snapshotDigestKeys(_ meta: Database, in txn: ReadTransaction) throws -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        try txn.withCursor(meta) { cursor in
+            try cursor.forEach(from: Self.snapshotDigestPrefix) { key, _ in
+                guard key.starts(with: Self.snapshotDigestPrefix) else { return false }
+                keys.append(Array(key))
+                return true
+            }
+        }
+        return keys
+    }
+
+    /// Why the stored snapshot at `seq` cannot be served, or nil when its digest holds.
+    func snapshotProblem(seq: UInt64, value: UnsafeRawBufferPointer, meta: Database, in txn: ReadTransaction) throws -> String? {
+        guard let stored = try txn.get(meta, key: Self.snapshotDigestKey(seq)) else {
+            return "the snapshot at seq \(seq) has no digest"
+        }
+        return try snapshotDigest(seq: seq, value: value, in: txn) == stored ? nil : "the snapshot at seq \(seq) does not match its digest"
+    }
+
+    /// Adds the digest of every snapshot that lacks one (a ledger written
+    /// before snapshots carried them). Returns how many were added.
+    func addMissingSnapshotDigests() throws -> Int {
+        guard !options.readOnly, let meta = projectionMeta, let snapshots = projectionSnapshots else { return 0 }
+        let missing = try env.read { txn in
+            var seqs: [UInt64] = []
+            try txn.withCursor(snapshots) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, _ in
+                    if let seq = readSequence(key), try txn.get(meta, key: Self.snapshotDigestKey(seq)) == nil { seqs.append(seq) }
+                    return true
+                }
+            }
+            return seqs
+        }
+        guard !missing.isEmpty else { return 0 }
+        try env.write { txn in
+            for seq in missing {
+                guard let value = try txn.get(snapshots, key: sequenceKey(seq)) else { continue }
+                let digest = try value.withUnsafeBytes { try snapshotDigest(seq: seq, value: $0, in: txn) }
+                try txn.put(meta, key: Self.snapshotDigestKey(seq), value: digest)
+            }
+        }
+        return missing.count
+    }
+}

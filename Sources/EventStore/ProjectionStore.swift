@@ -104,7 +104,7 @@ extension Ledger {
             if version != Ledger.projectionVersion {
                 // Another version's projections: start again from the first event.
                 try txn.clear(entries)
-                try txn.clear(snapshots)
+                try ledger.clearSnapshots(snapshots, meta: meta, in: txn)
                 try txn.clear(effectiveIndex)
                 checkpoint = 0
                 sum = EntrySum()
@@ -165,7 +165,8 @@ extension Ledger {
 
             let lastSnapshot = try txn.withCursor(snapshots) { cursor in try cursor.last { key, _ in readSequence(key) } } ?? nil
             if checkpoint - (lastSnapshot ?? 0) >= ledger.options.snapshotIntervalEvents {
-                try txn.put(snapshots, key: sequenceKey(checkpoint), value: StateCodec.fullSnapshot(try ledger.storedStateBytes(in: txn, entries)))
+                try ledger.putSnapshot(seq: checkpoint, value: StateCodec.fullSnapshot(try ledger.storedStateBytes(in: txn, entries)),
+                                       snapshots: snapshots, meta: meta, in: txn)
             }
         }
 
@@ -209,6 +210,10 @@ extension Ledger {
             notice?("upgraded the stored projections from version 1 to \(Self.projectionVersion) (\(count) snapshot(s) marked whole; the entries and the date index are unchanged)")
             return
         }
+        if version == Self.projectionVersion {
+            let added = try addMissingSnapshotDigests()
+            if added > 0 { notice?("added the digest of \(added) snapshot(s) written before snapshots carried one") }
+        }
         guard head > 0, version != Self.projectionVersion || checkpoint != head else { return }
         let what = version.map { $0 == Self.projectionVersion ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
         notice?("the stored projections are \(what); rebuilding them from the \(head) events of the log (projection version \(Self.projectionVersion)) before importing")
@@ -232,7 +237,8 @@ extension Ledger {
                 }
             }
             for snapshot in old {
-                try txn.put(projectionSnapshots, key: snapshot.key, value: StateCodec.fullSnapshot(snapshot.value))
+                guard let seq = readSequence(snapshot.key) else { throw LedgerError.corrupt("a snapshot key is not a sequence number") }
+                try putSnapshot(seq: seq, value: StateCodec.fullSnapshot(snapshot.value), snapshots: projectionSnapshots, meta: projectionMeta, in: txn)
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)
@@ -322,15 +328,16 @@ extension Ledger {
             if var compact = compactFold {
                 try catchUp(&compact, in: txn)
                 try txn.clear(entries)
-                try txn.clear(meta)
+                // The new snapshots' digests stay; version, checkpoint and
+                // checksum are written below.
                 env.releaseMappedPages()
                 folded = compact
             } else {
                 try txn.clear(entries)
-                try txn.clear(snapshots)
+                try clearSnapshots(snapshots, meta: meta, in: txn)
                 try txn.clear(meta)
                 folded = try foldReference(txn: txn, lookup: IndexLookup(ledger: self, txn: txn), reversed: try reversalMap(in: txn),
-                                           snapshots: snapshots, progress: progress)
+                                           snapshots: snapshots, meta: meta, progress: progress)
             }
             try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
             folded.days = []
@@ -430,7 +437,8 @@ extension Ledger {
     private func foldCompactInSteps(snapshots: Database, progress: ((UInt64) -> Void)?) throws -> FoldedLog {
         let (head, reversed) = try env.read { txn in (try self.head(in: txn).seq, try reversalMap(in: txn)) }
         // The snapshots of before go first, so a read never mixes old and new.
-        try env.write { txn in try txn.clear(snapshots) }
+        guard let meta = projectionMeta else { preconditionFailure("a ledger opened for writing has its projection databases") }
+        try env.write { txn in try clearSnapshots(snapshots, meta: meta, in: txn) }
         var compact = CompactBalances()
         var days: [Int32] = []
         days.reserveCapacity(Int(head))
@@ -471,7 +479,7 @@ extension Ledger {
                 } else {
                     deltaBytes += value.count
                 }
-                try env.write { txn in try txn.put(snapshots, key: sequenceKey(to), value: value) }
+                try env.write { txn in try putSnapshot(seq: to, value: value, snapshots: snapshots, meta: meta, in: txn) }
             }
             from = to + 1
         }
@@ -503,7 +511,7 @@ extension Ledger {
     /// Folds the whole log with ``Balances`` and ``ChartOfAccounts``: the
     /// plain fold, for what the compact one does not handle.
     private func foldReference(txn: WriteTransaction, lookup: IndexLookup, reversed: [UInt64: UInt64], snapshots: Database,
-                               progress: ((UInt64) -> Void)?) throws -> FoldedLog {
+                               meta: Database, progress: ((UInt64) -> Void)?) throws -> FoldedLog {
         var balances = Balances()
         var head: UInt64 = 0
         var days: [Int32] = []
@@ -524,7 +532,8 @@ extension Ledger {
             }
             days.append(stored.event.type == .entryReversed ? Self.noDay : stored.event.effective.dayNumber)
             if head % options.snapshotIntervalEvents == 0 {
-                try txn.put(snapshots, key: sequenceKey(head), value: StateCodec.fullSnapshot(StateCodec.canonicalBytes(balances)))
+                try putSnapshot(seq: head, value: StateCodec.fullSnapshot(StateCodec.canonicalBytes(balances)), snapshots: snapshots,
+                                meta: meta, in: txn)
             }
             if let progress, head % 100_000 == 0 { progress(head) }
             return true

@@ -208,10 +208,16 @@ extension Ledger {
             }
         }
         guard let best = chain.last else { return nil }
+        // Snapshots written before they carried a digest are not used (the
+        // next import adds the digests).
+        for seq in chain where try txn.get(meta, key: Self.snapshotDigestKey(seq)) == nil { return nil }
         var balances = Balances()
         for seq in chain {
             try txn.withValue(snapshots, key: sequenceKey(seq)) { bytes in
                 guard let bytes else { throw LedgerError.corrupt("snapshot \(seq) vanished") }
+                if let problem = try snapshotProblem(seq: seq, value: bytes, meta: meta, in: txn) {
+                    throw LedgerError.corrupt("\(problem); `subsidy-ledger rebuild` rewrites the snapshots from the log")
+                }
                 do {
                     try StateCodec.apply(snapshot: bytes, to: &balances)
                 } catch {
