@@ -48,11 +48,13 @@ struct ImportCommand: ParsableCommand {
             reporter.finish()
         } catch let rejected as ImportRejected {
             reporter.finish()
-            for error in rejected.report.errors { printError(error.description) }
-            if rejected.report.stoppedEarly {
-                printError("stopped after \(Ledger.maxReportedErrors) errors")
+            let report = rejected.report
+            for error in report.errors { printError(error.description) }
+            if report.unlistedErrors > 0 {
+                printError("rejected: \(report.rejected) line(s) refused, the first \(report.errors.count) listed above; nothing was appended")
+            } else {
+                printError("rejected: \(report.rejected) line(s) refused; nothing was appended")
             }
-            printError("rejected: \(rejected.report.rejected) line(s) refused; nothing was appended")
             if format == "json" {
                 var unchanged = rejected.report
                 (unchanged.headSeq, unchanged.headHash, _) = try ledger.head()
@@ -69,8 +71,11 @@ struct ImportCommand: ParsableCommand {
             let errors = report.errors.map {
                 "{\"file\":\(jsonString($0.source)),\"line\":\($0.line),\"field\":\(jsonString($0.error.field)),\"message\":\(jsonString($0.error.message))}"
             }
+            // `rejected` counts every refused line; `errors` lists the first
+            // of them and `unlistedErrors` says how many more there were.
             out.line("{\"appended\":\(rejected ? 0 : report.appended),\"duplicates\":\(report.duplicates),\"rejected\":\(report.rejected),"
-                + "\"head\":\(report.headSeq),\"hash\":\"\(HashChain.hex(report.headHash))\",\"errors\":[\(errors.joined(separator: ","))]}")
+                + "\"head\":\(report.headSeq),\"hash\":\"\(HashChain.hex(report.headHash))\",\"errors\":[\(errors.joined(separator: ","))],"
+                + "\"unlistedErrors\":\(report.unlistedErrors)}")
         } else {
             out.line("appended \(report.appended), duplicates \(report.duplicates), rejected \(report.rejected)")
             out.line("head \(report.headSeq) \(HashChain.hex(report.headHash))")
@@ -87,7 +92,7 @@ struct ProgressLine {
     mutating func update(_ progress: ImportProgress) {
         guard enabled else { return }
         let percent = progress.bytesTotal == 0 ? 100 : progress.bytesDone * 100 / progress.bytesTotal
-        var text = "\r\(progress.source): \(percent)% (\(progress.lines) lines)"
+        var text = "\r\(TerminalText.escaped(progress.source)): \(percent)% (\(progress.lines) lines)"
         text += "\u{1B}[K"
         _ = text.withUTF8 { write(2, $0.baseAddress, $0.count) }
         shown = true

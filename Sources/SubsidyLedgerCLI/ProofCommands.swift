@@ -31,11 +31,11 @@ struct OriginCommand: ParsableCommand {
             } catch let error as LedgerError {
                 throw CLIFailure.input("error: \(error)")
             }
-            print("origin \(name)")
+            print(TerminalText.escaped("origin \(name)"))
             return
         }
         let origin = try ledger.origin()
-        print(origin.name)
+        print(TerminalText.escaped(origin.name))
         if origin.isDefault {
             printError("note: this is the default origin; name the ledger once with `subsidy-ledger origin NAME`")
         }
@@ -85,8 +85,8 @@ struct KeyGenerateCommand: ParsableCommand {
         }
         try writeNewFile(privatePath, key.text + "\n", mode: 0o600)
         try writeNewFile(publicPath, key.verifierKey.text + "\n", mode: 0o644)
-        print("wrote \(privatePath) (private, mode 0600: keep it secret) and \(publicPath)")
-        print("verifier key: \(key.verifierKey.text)")
+        print(TerminalText.escaped("wrote \(privatePath) (private, mode 0600: keep it secret) and \(publicPath)"))
+        print(TerminalText.escaped("verifier key: \(key.verifierKey.text)"))
     }
 }
 
