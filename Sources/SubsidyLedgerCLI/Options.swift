@@ -102,10 +102,7 @@ struct ViewSelection: ParsableArguments {
     /// ledger does not have would silently be the whole ledger.
     func checkAsOfSeq(in ledger: Ledger) throws {
         guard let asOfSeq else { return }
-        let head = try ledger.head()
-        guard asOfSeq > head.seq else { return }
-        throw CLIFailure.input("error: --as-of-seq \(asOfSeq) is past the head: the ledger has \(head.seq) event\(head.seq == 1 ? "" : "s"), "
-            + "head \(head.seq):\(HashChain.hex(head.hash))")
+        try checkNotPastHead(asOfSeq, option: "--as-of-seq", in: ledger)
     }
 
     /// Whether a stored event is inside the view.
@@ -124,6 +121,16 @@ struct ViewSelection: ParsableArguments {
     /// No event after this sequence number can be inside the view: the log
     /// is a prefix by seq, and recorded times never decrease along it.
     var lastPossibleSeq: UInt64 { asOfSeq ?? .max }
+}
+
+/// Refuses (exit 2) a count of events past the ledger's head, naming the
+/// head, so that a view of events the ledger does not have is never
+/// silently the whole ledger.
+func checkNotPastHead(_ size: UInt64, option: String, in ledger: Ledger) throws {
+    let head = try ledger.head()
+    guard size > head.seq else { return }
+    throw CLIFailure.input("error: \(option) \(size) is past the head: the ledger has \(head.seq) event\(head.seq == 1 ? "" : "s"), "
+        + "head \(head.seq):\(HashChain.hex(head.hash))")
 }
 
 /// The policy of `--policy DIR` (DIR/policy.json), or the seed's built in.

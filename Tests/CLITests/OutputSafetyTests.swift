@@ -199,11 +199,14 @@ struct OutputSafetyTests {
             #expect(past.status == 2, "\(command): \(past.stdout)")
             #expect(past.stdout.isEmpty, "\(command)")
             #expect(past.stderr.contains("--as-of-seq 20 is past the head"), "\(command): \(past.stderr)")
-            #expect(past.stderr.contains("19:" + hash) || command == ["checkpoint"], "\(command): \(past.stderr)")
+            #expect(past.stderr.contains("the ledger has 19 events, head 19:" + hash), "\(command): \(past.stderr)")
             // The head itself is the whole ledger, as before.
             let atHead = try run(command + ["--as-of-seq", "19"], in: dir.path)
             #expect(atHead.status == 0 || (command.first == "reconcile" && atHead.status == 3), "\(command): \(atHead.stderr)")
         }
+        let prove = try run(["prove", "t-01", "--size", "20"], in: dir.path)
+        #expect(prove.status == 2)
+        #expect(prove.stderr.contains("--size 20 is past the head: the ledger has 19 events, head 19:" + hash), "\(prove.stderr)")
     }
 
     @Test("export hledger refuses --format instead of ignoring it; its view options are still checked")
