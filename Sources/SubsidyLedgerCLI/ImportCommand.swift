@@ -8,9 +8,10 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Validate JSON Lines events and append them atomically.",
         discussion: """
-            All files of one import are one atomic batch: if any line is refused, each refused line \
-            is reported as FILE:LINE: field: what is wrong, nothing at all is appended, and the exit \
-            code is 2. A line whose id is already in the ledger with identical content is a duplicate \
+            All files of one import are one atomic batch: if any line is refused, the refused lines \
+            are reported as FILE:LINE: field: what is wrong (the first 100; validation goes on to the \
+            end and the summary counts them all), nothing at all is appended, and the exit code is 2. \
+            A line whose id is already in the ledger with identical content is a duplicate \
             and is skipped; the same id with other content is refused.
             """)
 
