@@ -8,19 +8,25 @@ public struct LineError: Error, Sendable, CustomStringConvertible {
     public var source: String
     public var line: Int
     public var error: FieldError
-    /// `FILE:LINE: field: what is wrong`.
-    public var description: String { "\(source):\(line): \(error.field): \(error.message)" }
+    /// `FILE:LINE: field: what is wrong`, control characters of the file
+    /// name escaped as in every message (``TerminalText``).
+    public var description: String { "\(TerminalText.escaped(source)):\(line): \(error.field): \(error.message)" }
 }
 
 /// What an import did (or, when rejected, would have had to refuse).
 public struct ImportReport: Sendable {
     public var appended = 0
     public var duplicates = 0
-    /// Lines refused; when non-zero nothing was appended.
-    public var rejected: Int { errors.count }
+    /// Every line refused, counted to the end of the input; when non-zero
+    /// nothing was appended.
+    public var rejected = 0
+    /// The first refused lines with their reasons, at most
+    /// ``Ledger/maxReportedErrors`` of them.
     public var errors: [LineError] = []
-    /// Validation stopped after this many errors.
-    public var stoppedEarly = false
+    /// Refused lines beyond those listed in ``errors``.
+    public var unlistedErrors: Int { rejected - errors.count }
+    /// Whether more lines were refused than ``errors`` lists.
+    public var stoppedEarly: Bool { unlistedErrors > 0 }
     /// Head after the import (unchanged when rejected).
     public var headSeq: UInt64 = 0
     public var headHash: [UInt8] = HashChain.genesis
@@ -42,7 +48,8 @@ public struct ImportProgress: Sendable {
 }
 
 extension Ledger {
-    /// At most this many errors are collected before validation stops.
+    /// At most this many refused lines are listed with their reasons;
+    /// validation goes on to the end to count every refused line.
     public static let maxReportedErrors = 100
     /// Longest accepted line, so one runaway line cannot exhaust memory.
     public static let maxLineBytes = 64 * 1024
@@ -51,8 +58,9 @@ extension Ledger {
     /// all their new events, or, if any line is refused, nothing at all.
     ///
     /// Lines whose id is already stored with identical content are skipped
-    /// and counted as duplicates. Throws ``ImportRejected`` carrying every
-    /// refused line (up to ``maxReportedErrors``).
+    /// and counted as duplicates. Throws ``ImportRejected`` carrying the
+    /// count of every refused line and the first ``maxReportedErrors`` of
+    /// them with their reasons.
     ///
     /// Stored projections of another version are rebuilt first, in a step
     /// of their own that `notice` reports, never inside the import.
@@ -82,7 +90,7 @@ extension Ledger {
             // stops before the sources can be unmapped.
             defer { pipeline.finish() }
             var lastProgressBytes = 0
-            outer: while let chunk = pipeline.take() {
+            while let chunk = pipeline.take() {
                 let name = sources[chunk.source].name
                 for line in chunk.lines {
                     do {
@@ -91,14 +99,15 @@ extension Ledger {
                         case .appended:
                             report.appended += 1
                             // Once a line is refused the batch is lost; stop folding.
-                            if report.errors.isEmpty { try projections.apply(event, seq: batch.nextSeq - 1) }
+                            if report.rejected == 0 { try projections.apply(event, seq: batch.nextSeq - 1) }
                         case .duplicate: report.duplicates += 1
                         }
                     } catch let error as FieldError {
-                        report.errors.append(LineError(source: name, line: line.number, error: error))
-                        if report.errors.count >= Self.maxReportedErrors {
-                            report.stoppedEarly = true
-                            break outer
+                        // Every refused line is counted (the count is the
+                        // truth a user acts on); only the first are kept.
+                        report.rejected += 1
+                        if report.errors.count < Self.maxReportedErrors {
+                            report.errors.append(LineError(source: name, line: line.number, error: error))
                         }
                     }
                 }
@@ -108,7 +117,7 @@ extension Ledger {
                     progress(ImportProgress(source: name, bytesDone: chunk.bytesDone, bytesTotal: total, lines: chunk.linesDone))
                 }
             }
-            if !report.errors.isEmpty { throw ImportRejected(report: report) }
+            if report.rejected > 0 { throw ImportRejected(report: report) }
             try projections.flush()
             try batch.finish()
             report.headSeq = batch.nextSeq - 1

@@ -74,7 +74,7 @@ public struct EventParser: Sendable {
                 sawExpect = true
                 expect = try Self.readExpect(&s)
             } else {
-                throw FieldError(key.string, "unknown field; a line has id, type, effective, data and optionally expect")
+                throw FieldError(TerminalText.escaped(key.string), "unknown field; a line has id, type, effective, data and optionally expect")
             }
         }
         scanner.skipWhitespace()
@@ -124,7 +124,7 @@ public struct EventParser: Sendable {
         var seen: UInt64 = 0
         try s.readObject { (s: inout JSONScanner, key: JSONText) throws(FieldError) in
             guard let field = Field(bytes: key) else {
-                throw FieldError("data.\(key.string)", "unknown field")
+                throw FieldError("data.\(TerminalText.escaped(key.string))", "unknown field")
             }
             guard let kind = type.kind(of: field) else {
                 throw FieldError("data.\(field.name)", "is not a field of \(type.name); its fields are \(fieldList(type))")
@@ -225,7 +225,7 @@ public struct EventParser: Sendable {
                 }
                 version = UInt64(number)
             default:
-                throw FieldError("expect.\(key)", "unknown field; expect has stream and version")
+                throw FieldError("expect.\(TerminalText.escaped(key))", "unknown field; expect has stream and version")
             }
         }
         guard let stream else { throw FieldError("expect.stream", "missing") }
@@ -349,8 +349,9 @@ public struct EventParser: Sendable {
     }
 }
 
-/// A value quoted for an error message, shortened if long.
+/// A value quoted for an error message, shortened if long, its control
+/// characters escaped (``TerminalText``).
 func quoted(_ text: String) -> String {
     let shown = text.count > 80 ? String(text.prefix(77)) + "…" : text
-    return "\"" + shown + "\""
+    return "\"" + TerminalText.escaped(shown) + "\""
 }

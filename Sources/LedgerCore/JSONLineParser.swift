@@ -281,14 +281,14 @@ struct JSONScanner {
         while true {
             skipWhitespace()
             let key = try readText()
-            try expect(0x3A, "':' after \"\(key.string)\"")
+            try expect(0x3A, "':' after \"\(TerminalText.escaped(key.string))\"")
             skipWhitespace()
             try body(&self, key)
             skipWhitespace()
             guard let byte = peek() else { throw syntax("unterminated object") }
             position += 1
             if byte == 0x7D { return }
-            guard byte == 0x2C else { throw syntax("expected ',' or '}' after \"\(key.string)\"") }
+            guard byte == 0x2C else { throw syntax("expected ',' or '}' after \"\(TerminalText.escaped(key.string))\"") }
         }
     }
 }

@@ -99,14 +99,15 @@ public struct ReportTable: Sendable {
         return out
     }
 
+    /// Cells show their control characters escaped (``TerminalText``).
     public func renderTable() -> String {
         let visible = columns.indices.filter { !columns[$0].jsonOnly }
-        var body = rows.map { row in visible.map { row[$0] } }
+        var body = rows.map { row in visible.map { TerminalText.escaped(row[$0].plain) } }
         let headers = visible.map { columns[$0].header }
-        if let totals { body.append(visible.map { totals[$0] }) }
+        if let totals { body.append(visible.map { TerminalText.escaped(totals[$0].plain) }) }
         var widths = headers.map(Text.width)
         for row in body {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Text.width(cell.plain)) }
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Text.width(cell)) }
         }
         let numeric = visible.indices.map { index in rows.first.map { $0[visible[index]].isNumeric } ?? false }
         func line(_ cells: [String]) -> String {
@@ -120,7 +121,7 @@ public struct ReportTable: Sendable {
             if totals != nil && index == body.count - 1 {
                 lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
             }
-            lines.append(line(row.map(\.plain)))
+            lines.append(line(row))
         }
         if rows.isEmpty { lines.append("(no rows)") }
         return lines.joined(separator: "\n") + "\n"
@@ -150,13 +151,50 @@ public enum CSV {
     /// Excel and WPS take UTF-8 only with this mark at the start of a file.
     public static let byteOrderMark = "\u{FEFF}"
 
-    /// A field quoted per RFC 4180 when it holds a comma, quote or line break.
+    /// A field quoted per RFC 4180 when it holds a comma, quote or line
+    /// break, after ``neutralised(_:)``: every CSV the tool writes goes
+    /// through here.
     public static func field(_ text: String) -> String {
+        let text = neutralised(text)
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
         var out = "\""
         for character in text {
             out += character == "\"" ? "\"\"" : String(character)
         }
         return out + "\""
+    }
+}
+
+extension CSV {
+    /// `text` safe to open in a spreadsheet (the OWASP advice on CSV
+    /// injection): a cell that begins with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return would be run as a formula by Excel, WPS or
+    /// LibreOffice, so it gets a leading `'`. A plain number (`-12.34`,
+    /// `-5`) stays as it is, so that amounts remain numbers. docs/OUTPUT.md
+    /// describes it.
+    public static func neutralised(_ text: String) -> String {
+        guard let first = text.utf8.first,
+              first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
+                || first == 0x09 || first == 0x0D
+        else { return text }
+        if first == UInt8(ascii: "-") && isPlainNumber(text.utf8.dropFirst()) { return text }
+        return "'" + text
+    }
+
+    /// Digits, optionally a point and more digits: `12`, `12.34`.
+    static func isPlainNumber(_ bytes: Substring.UTF8View) -> Bool {
+        var digitsBefore = 0
+        var digitsAfter = 0
+        var sawPoint = false
+        for byte in bytes {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                if sawPoint { digitsAfter += 1 } else { digitsBefore += 1 }
+            } else if byte == UInt8(ascii: ".") && !sawPoint {
+                sawPoint = true
+            } else {
+                return false
+            }
+        }
+        return digitsBefore > 0 && (!sawPoint || digitsAfter > 0)
     }
 }

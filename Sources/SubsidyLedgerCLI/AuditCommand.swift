@@ -56,6 +56,7 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
         let input = try Self.read(ledger, view: view.ledgerView)
 
         let result: AuditResult
@@ -103,7 +104,7 @@ struct AuditCommand: ParsableCommand {
         switch view.outputFormat {
         case .json: return FindingsJSON.render(findings)
         case .csv: return (output == nil ? "" : CSV.byteOrderMark) + csv(findings)
-        case .table: return table(findings, policy: policy)
+        case .table: return terminalSafe(table(findings, policy: policy))
         }
     }
 
@@ -179,7 +180,7 @@ struct AuditCommand: ParsableCommand {
                 for step in try result.explain(finding) { out += "  " + step + "\n" }
                 out += "\n"
             }
-            return out
+            return terminalSafe(out)
         }
     }
 

@@ -34,6 +34,7 @@ struct BalancesCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
         let (balances, _) = try ledger.balances(view: view.ledgerView)
         let table = try BalanceReports.table(balances, by: BalanceReports.Grouping(rawValue: by)!)
         try emit(table, format: view.outputFormat, to: output)
@@ -45,7 +46,7 @@ func emit(_ table: ReportTable, format: OutputFormat, to path: String?) throws {
     switch format {
     case .json: try write(table.renderJSON(), to: path)
     case .csv: try write((path == nil ? "" : CSV.byteOrderMark) + table.renderCSV(), to: path)
-    case .table: try write(table.renderTable(), to: path)
+    case .table: try write(terminalSafe(table.renderTable()), to: path)
     }
 }
 

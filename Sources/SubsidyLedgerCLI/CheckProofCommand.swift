@@ -43,7 +43,7 @@ struct CheckProofCommand: ParsableCommand {
         do {
             let summary = try bundle.check(with: trusted, origin: origin, old: old)
             let signer = "\(trusted.name)+\(hex8(trusted.keyHash))"
-            print("ok: " + summary + (key == nil ? ", signed by \(signer), the bundle's own key (not one you gave)" : ", signed by \(signer)"))
+            print(TerminalText.escaped("ok: " + summary + (key == nil ? ", signed by \(signer), the bundle's own key (not one you gave)" : ", signed by \(signer)")))
         } catch let failure as ProofFailure {
             printError("invalid: \(failure.check): \(failure.message)")
             throw ExitCode(1)

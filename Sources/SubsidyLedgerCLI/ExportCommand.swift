@@ -23,13 +23,15 @@ struct ExportHledgerCommand: ParsableCommand {
             """)
 
     @OptionGroup var location: LedgerLocation
-    @OptionGroup var view: ViewOptions
+    /// The view only: the journal has one format, so --format is refused.
+    @OptionGroup var view: ViewSelection
 
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var output: String?
 
     func run() throws {
         let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
         let head = try ledger.head()
         let live = try ledger.liveEvents(view: view.ledgerView)
         var header = ["subsidy-ledger export hledger", "ledger head \(head.seq):\(HashChain.hex(head.hash))"]

@@ -8,9 +8,10 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Validate JSON Lines events and append them atomically.",
         discussion: """
-            All files of one import are one atomic batch: if any line is refused, each refused line \
-            is reported as FILE:LINE: field: what is wrong, nothing at all is appended, and the exit \
-            code is 2. A line whose id is already in the ledger with identical content is a duplicate \
+            All files of one import are one atomic batch: if any line is refused, the refused lines \
+            are reported as FILE:LINE: field: what is wrong (the first 100; validation goes on to the \
+            end and the summary counts them all), nothing at all is appended, and the exit code is 2. \
+            A line whose id is already in the ledger with identical content is a duplicate \
             and is skipped; the same id with other content is refused.
             """)
 
@@ -52,11 +53,13 @@ struct ImportCommand: ParsableCommand {
                 + "Run `subsidy-ledger verify`; a damaged log is restored from a copy that verifies, damaged derived data is rewritten by `rebuild`")
         } catch let rejected as ImportRejected {
             reporter.finish()
-            for error in rejected.report.errors { printError(error.description) }
-            if rejected.report.stoppedEarly {
-                printError("stopped after \(Ledger.maxReportedErrors) errors")
+            let report = rejected.report
+            for error in report.errors { printError(error.description) }
+            if report.unlistedErrors > 0 {
+                printError("rejected: \(report.rejected) line(s) refused, the first \(report.errors.count) listed above; nothing was appended")
+            } else {
+                printError("rejected: \(report.rejected) line(s) refused; nothing was appended")
             }
-            printError("rejected: \(rejected.report.rejected) line(s) refused; nothing was appended")
             if format == "json" {
                 var unchanged = rejected.report
                 (unchanged.headSeq, unchanged.headHash, _) = try ledger.head()
@@ -73,8 +76,11 @@ struct ImportCommand: ParsableCommand {
             let errors = report.errors.map {
                 "{\"file\":\(jsonString($0.source)),\"line\":\($0.line),\"field\":\(jsonString($0.error.field)),\"message\":\(jsonString($0.error.message))}"
             }
+            // `rejected` counts every refused line; `errors` lists the first
+            // of them and `unlistedErrors` says how many more there were.
             out.line("{\"appended\":\(rejected ? 0 : report.appended),\"duplicates\":\(report.duplicates),\"rejected\":\(report.rejected),"
-                + "\"head\":\(report.headSeq),\"hash\":\"\(HashChain.hex(report.headHash))\",\"errors\":[\(errors.joined(separator: ","))]}")
+                + "\"head\":\(report.headSeq),\"hash\":\"\(HashChain.hex(report.headHash))\",\"errors\":[\(errors.joined(separator: ","))],"
+                + "\"unlistedErrors\":\(report.unlistedErrors)}")
         } else {
             out.line("appended \(report.appended), duplicates \(report.duplicates), rejected \(report.rejected)")
             out.line("head \(report.headSeq) \(HashChain.hex(report.headHash))")
@@ -91,7 +97,7 @@ struct ProgressLine {
     mutating func update(_ progress: ImportProgress) {
         guard enabled else { return }
         let percent = progress.bytesTotal == 0 ? 100 : progress.bytesDone * 100 / progress.bytesTotal
-        var text = "\r\(progress.source): \(percent)% (\(progress.lines) lines)"
+        var text = "\r\(TerminalText.escaped(progress.source)): \(percent)% (\(progress.lines) lines)"
         text += "\u{1B}[K"
         _ = text.withUTF8 { write(2, $0.baseAddress, $0.count) }
         shown = true

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventStore
+import LedgerCore
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,6 @@ struct InitCommand: ParsableCommand {
             }
             throw CLIFailure.unopenable("error: \(error)")
         }
-        print("created an empty ledger at \(location.path)")
+        print("created an empty ledger at \(TerminalText.escaped(location.path))")
     }
 }

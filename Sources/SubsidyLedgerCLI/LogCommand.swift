@@ -31,12 +31,24 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
         let types = Set(type.compactMap(EventType.init(name:)))
         let last = min(to ?? .max, view.lastPossibleSeq)
         var printer = EventPrinter(format: view.outputFormat, lastSeq: min(last, try ledger.head().seq))
         // Mark events reversed within the view's log prefix.
         let prefixEnd = view.lastPossibleSeq
-        printer.reversedBy = try ledger.reversalMap().filter { $0.value <= prefixEnd }
+        let reversals = try ledger.reversalMap()
+        printer.reversedBy = reversals.filter { $0.value <= prefixEnd }
+        if view.outputFormat == .csv {
+            // A reversal belongs to its target's stream: read the targets of
+            // the reversals that can be printed (reversals are rare).
+            for (target, reversal) in reversals where reversal >= from && reversal <= last {
+                try ledger.forEachEvent(from: target, to: target) { stored in
+                    printer.reversalStreams[reversal] = stored.event.ownStream
+                    return false
+                }
+            }
+        }
         printer.begin()
         let accept: (StoredEvent) -> Bool = { stored in
             view.includes(stored) && (types.isEmpty || types.contains(stored.event.type))
@@ -61,7 +73,17 @@ struct LogCommand: ParsableCommand {
 }
 
 /// Writes events as a table, a JSON object `{"events":[…]}` or CSV, streaming.
+///
+/// CSV has one record an event and one column a value (docs/OUTPUT.md):
+/// ``csvColumns``, then one column for each field of `data` (``Field``, in
+/// tag order), empty where the event has no such field. `data` keeps the
+/// fields as one readable `name=value …` text, as before.
 struct EventPrinter {
+    /// The columns before the data fields: added to, never renamed.
+    static let csvColumns = ["seq", "recorded", "hash", "id", "type", "effective", "data", "reversedBy", "stream",
+                             "expectStream", "expectVersion"]
+    static let csvHeader = (csvColumns + Field.allCases.map(\.name)).joined(separator: ",")
+
     let format: OutputFormat
     /// Width of the SEQ column: the digits of the largest seq that can appear.
     let seqWidth: Int
@@ -69,6 +91,8 @@ struct EventPrinter {
     var count = 0
     /// Reversed seq → the seq of its reversal.
     var reversedBy: [UInt64: UInt64] = [:]
+    /// Seq of an `entry.reversed` → its target's stream (CSV only).
+    var reversalStreams: [UInt64: String] = [:]
 
     init(format: OutputFormat, lastSeq: UInt64) {
         self.format = format
@@ -83,7 +107,7 @@ struct EventPrinter {
     mutating func begin() {
         switch format {
         case .json: out.write("{\"events\":[")
-        case .csv: out.line("seq,recorded,hash,id,type,effective,data,reversedBy")
+        case .csv: out.line(Self.csvHeader)
         case .table:
             out.line(pad("SEQ", seqWidth, right: true) + "  " + pad("RECORDED (UTC)", 27) + "  " + pad("EFFECTIVE", 10) + "  "
                 + pad("TYPE", 23) + "  " + pad("HASH", 16) + "  " + pad("ID", 10) + "  DATA")
@@ -100,12 +124,18 @@ struct EventPrinter {
             if let reversal = reversedBy[stored.seq] { object += ",\"reversedBy\":\(reversal)" }
             out.write((count == 0 ? "\n" : ",\n") + object + "}")
         case .csv:
-            out.line([String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event),
-                      reversedBy[stored.seq].map(String.init) ?? ""]
-                .map(csvField).joined(separator: ","))
+            var fields = [String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event),
+                          reversedBy[stored.seq].map(String.init) ?? "", event.ownStream ?? reversalStreams[stored.seq] ?? "",
+                          event.expect?.stream ?? "", event.expect.map { String($0.version) } ?? ""]
+            var values = [String](repeating: "", count: Field.allCases.count)
+            for (field, value) in event.data.entries {
+                if let index = Self.fieldColumn[field] { values[index] = ValueText.text(value, field: field) }
+            }
+            fields += values
+            out.line(fields.map(csvField).joined(separator: ","))
         case .table:
             out.line(pad(String(stored.seq), seqWidth, right: true) + "  " + recorded + "  " + event.effective.description + "  "
-                + pad(event.type.name, 23) + "  " + hash.prefix(16) + "  " + pad(event.id, 10) + "  " + summary(event)
+                + pad(event.type.name, 23) + "  " + hash.prefix(16) + "  " + pad(event.id, 10) + "  " + TerminalText.escaped(summary(event))
                 + (reversedBy[stored.seq].map { "  [reversed by seq \($0)]" } ?? ""))
         }
         count += 1
@@ -119,6 +149,9 @@ struct EventPrinter {
         }
         out.flush()
     }
+
+    /// A data field → its place among the data columns.
+    private static let fieldColumn: [Field: Int] = Dictionary(uniqueKeysWithValues: Field.allCases.enumerated().map { ($1, $0) })
 
     private func summary(_ event: Event) -> String {
         event.data.entries.map { "\($0.field.name)=\(ValueText.text($0.value, field: $0.field))" }.joined(separator: " ")

@@ -58,8 +58,36 @@ enum LockFileNote {
     nonisolated(unsafe) static var shown = false
 }
 
-/// The view of the log a reading command works on (SPEC §6).
+/// The view of the log a reading command works on (SPEC §6), and its
+/// output format.
 struct ViewOptions: ParsableArguments {
+    @OptionGroup var selection: ViewSelection
+
+    @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
+    var format: String = "table"
+
+    func validate() throws {
+        if OutputFormat(rawValue: format) == nil {
+            throw ValidationError("--format: \"\(format)\" is not one of table, json, csv")
+        }
+    }
+
+    var outputFormat: OutputFormat { OutputFormat(rawValue: format) ?? .table }
+
+    var asOfSeq: UInt64? { selection.asOfSeq }
+    var knownAt: String? { selection.knownAt }
+    var effectiveOn: String? { selection.effectiveOn }
+    var knownAtMicros: Int64? { selection.knownAtMicros }
+    var effectiveDate: CalendarDate? { selection.effectiveDate }
+    func includes(_ stored: StoredEvent) -> Bool { selection.includes(stored) }
+    var ledgerView: LedgerView { selection.ledgerView }
+    var lastPossibleSeq: UInt64 { selection.lastPossibleSeq }
+    func checkAsOfSeq(in ledger: Ledger) throws { try selection.checkAsOfSeq(in: ledger) }
+}
+
+/// `--as-of-seq`, `--known-at` and `--effective-on`: the view of the log,
+/// without an output format (for `export hledger`, whose format is fixed).
+struct ViewSelection: ParsableArguments {
     @Option(name: .customLong("as-of-seq"), help: ArgumentHelp("Only the first N events of the log.", valueName: "n"))
     var asOfSeq: UInt64?
 
@@ -71,9 +99,6 @@ struct ViewOptions: ParsableArguments {
     @Option(name: .customLong("effective-on"), help: ArgumentHelp("Only events effective on or before this business date (YYYY-MM-DD).", valueName: "date"))
     var effectiveOn: String?
 
-    @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
-    var format: String = "table"
-
     func validate() throws {
         if knownAt != nil && knownAtMicros == nil {
             throw ValidationError("--known-at: \"\(knownAt!)\" is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff]Z")
@@ -81,14 +106,17 @@ struct ViewOptions: ParsableArguments {
         if effectiveOn != nil && effectiveDate == nil {
             throw ValidationError("--effective-on: \"\(effectiveOn!)\" is not a calendar date YYYY-MM-DD")
         }
-        if OutputFormat(rawValue: format) == nil {
-            throw ValidationError("--format: \"\(format)\" is not one of table, json, csv")
-        }
     }
 
     var knownAtMicros: Int64? { knownAt.flatMap(Clock.parse) }
     var effectiveDate: CalendarDate? { effectiveOn.flatMap(CalendarDate.parse) }
-    var outputFormat: OutputFormat { OutputFormat(rawValue: format) ?? .table }
+
+    /// `--as-of-seq` past the head is refused (exit 2): a view of events the
+    /// ledger does not have would silently be the whole ledger.
+    func checkAsOfSeq(in ledger: Ledger) throws {
+        guard let asOfSeq else { return }
+        try checkNotPastHead(asOfSeq, option: "--as-of-seq", in: ledger)
+    }
 
     /// Whether a stored event is inside the view.
     func includes(_ stored: StoredEvent) -> Bool {
@@ -106,6 +134,16 @@ struct ViewOptions: ParsableArguments {
     /// No event after this sequence number can be inside the view: the log
     /// is a prefix by seq, and recorded times never decrease along it.
     var lastPossibleSeq: UInt64 { asOfSeq ?? .max }
+}
+
+/// Refuses (exit 2) a count of events past the ledger's head, naming the
+/// head, so that a view of events the ledger does not have is never
+/// silently the whole ledger.
+func checkNotPastHead(_ size: UInt64, option: String, in ledger: Ledger) throws {
+    let head = try ledger.head()
+    guard size > head.seq else { return }
+    throw CLIFailure.input("error: \(option) \(size) is past the head: the ledger has \(head.seq) event\(head.seq == 1 ? "" : "s"), "
+        + "head \(head.seq):\(HashChain.hex(head.hash))")
 }
 
 /// The policy of `--policy DIR` (DIR/policy.json), or the seed's built in.

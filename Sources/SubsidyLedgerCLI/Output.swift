@@ -42,9 +42,12 @@ struct Output {
     }
 }
 
-/// Writes to standard error at once.
+/// Writes to standard error at once. Control characters that reached the
+/// message from the input (a file name, an argument, a value) are escaped
+/// (``TerminalText``): a message never moves the cursor, rings the bell or
+/// changes the terminal. Its own line breaks stay.
 func printError(_ text: String) {
-    var line = text
+    var line = TerminalText.escaped(text, keepingNewlines: true)
     line.append("\n")
     _ = line.withUTF8 { Glibc.write(2, $0.baseAddress, $0.count) }
 }
@@ -72,20 +75,26 @@ func eventJSONFields(seq: UInt64, recordedMicros: Int64, event: Event, hash: Str
     return object
 }
 
-/// A CSV field, quoted per RFC 4180 when it needs to be.
+/// Text of a table for a terminal: control characters from the input
+/// escaped (``TerminalText``), line breaks kept.
+func terminalSafe(_ text: String) -> String { TerminalText.escaped(text, keepingNewlines: true) }
+
+/// A CSV field, quoted per RFC 4180 when it needs to be, neutralised for
+/// spreadsheets (``CSV/field(_:)``).
 func csvField(_ text: String) -> String { CSV.field(text) }
 
 /// Display width on a terminal (CJK characters count two).
 func displayWidth(_ text: String) -> Int { Text.width(text) }
 
 /// A table for a terminal: columns aligned by display width (CJK characters
-/// count two), numbers right-aligned.
+/// count two), numbers right-aligned, control characters escaped.
 struct TextTable {
     var headers: [String]
     var rightAligned: Set<Int> = []
     var rows: [[String]] = []
 
     func render() -> String {
+        let rows = self.rows.map { $0.map { TerminalText.escaped($0) } }
         var widths = headers.map(displayWidth)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {

@@ -31,11 +31,11 @@ struct OriginCommand: ParsableCommand {
             } catch let error as LedgerError {
                 throw CLIFailure.input("error: \(error)")
             }
-            print("origin \(name)")
+            print(TerminalText.escaped("origin \(name)"))
             return
         }
         let origin = try ledger.origin()
-        print(origin.name)
+        print(TerminalText.escaped(origin.name))
         if origin.isDefault {
             printError("note: this is the default origin; name the ledger once with `subsidy-ledger origin NAME`")
         }
@@ -85,8 +85,8 @@ struct KeyGenerateCommand: ParsableCommand {
         }
         try writeNewFile(privatePath, key.text + "\n", mode: 0o600)
         try writeNewFile(publicPath, key.verifierKey.text + "\n", mode: 0o644)
-        print("wrote \(privatePath) (private, mode 0600: keep it secret) and \(publicPath)")
-        print("verifier key: \(key.verifierKey.text)")
+        print(TerminalText.escaped("wrote \(privatePath) (private, mode 0600: keep it secret) and \(publicPath)"))
+        print(TerminalText.escaped("verifier key: \(key.verifierKey.text)"))
     }
 }
 
@@ -117,11 +117,8 @@ struct CheckpointCommand: ParsableCommand {
     func run() throws {
         let signer = try sign.map(loadSignerKey)
         let ledger = try openWithTree(location)
-        let head = try ledger.head().seq
-        let size = asOfSeq ?? head
-        guard size <= head else {
-            throw CLIFailure.input("error: --as-of-seq \(size) is past the head; the ledger has \(head) events")
-        }
+        if let asOfSeq { try checkNotPastHead(asOfSeq, option: "--as-of-seq", in: ledger) }
+        let size = try asOfSeq ?? ledger.head().seq
         let text: String
         do {
             text = try checkpointText(try treeHead(ledger, size: size, verified: signer != nil), signer: signer)
@@ -188,9 +185,8 @@ struct ProveCommand: ParsableCommand {
     func run() throws {
         let signer = try sign.map(loadSignerKey)
         let ledger = try openWithTree(location)
-        let head = try ledger.head().seq
-        let size = self.size ?? head
-        guard size <= head else { throw CLIFailure.input("error: --size \(size) is past the head; the ledger has \(head) events") }
+        if let size { try checkNotPastHead(size, option: "--size", in: ledger) }
+        let size = try self.size ?? ledger.head().seq
         let inclusion: Ledger.InclusionProof?
         let consistency: Ledger.ConsistencyProof?
         let checkpoint: String

@@ -62,6 +62,7 @@ struct ReconcileCommand: ParsableCommand {
         // is an input error whatever the ledger holds.
         let treasury = try statement.map { try readStatement($0) }
         let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
         let (balances, last) = try ledger.balances(view: view.ledgerView)
         let scope = RegionScope(region)
         guard let treasury else {
@@ -83,7 +84,7 @@ struct ReconcileCommand: ParsableCommand {
         switch view.outputFormat {
         case .json: return json()
         case .csv: return (output == nil ? "" : CSV.byteOrderMark) + csv()
-        case .table: return table()
+        case .table: return terminalSafe(table())
         }
     }
 

@@ -74,6 +74,7 @@ struct PerformanceCommand: ParsableCommand {
     func run() throws {
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
         let (balances, last) = try ledger.balances(view: view.ledgerView)
         // Pinned to the balances' last event, so both reads see the same log.
         var pinned = view.ledgerView
@@ -94,7 +95,7 @@ struct PerformanceCommand: ParsableCommand {
         switch view.outputFormat {
         case .json: text = report.renderJSON()
         case .csv: text = (output == nil ? "" : CSV.byteOrderMark) + report.renderCSV()
-        case .table: text = report.renderTable()
+        case .table: text = terminalSafe(report.renderTable())
         }
         try write(text, to: output)
     }

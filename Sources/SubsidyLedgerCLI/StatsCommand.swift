@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventStore
+import LedgerCore
 import Proofs
 
 struct StatsCommand: ParsableCommand {
@@ -39,10 +40,15 @@ struct StatsCommand: ParsableCommand {
                 + "\"origin\":\(jsonString(origin)),\"tree\":{\"size\":\(coverage.treeSize),"
                 + "\"rootHash\":\(tree.map { "\"\(Base64.encode($0.rootHash.bytes))\"" } ?? "null")}}")
         case .csv:
-            out.line("database,entries,bytes")
-            for db in stats.databases { out.line("\(db.name),\(db.entries),\(db.bytes)") }
+            // One record a database; every record also carries the head, so
+            // that a spreadsheet of sizes says which ledger state it shows.
+            out.line("database,entries,bytes,head,hash")
+            for db in stats.databases {
+                out.line([db.name, String(db.entries), String(db.bytes), String(stats.events), HashChain.hex(stats.headHash)]
+                    .map(csvField).joined(separator: ","))
+            }
         case .table:
-            out.line("ledger          \(ledger.path) (format \(stats.formatVersion))")
+            out.line("ledger          \(TerminalText.escaped(ledger.path)) (format \(stats.formatVersion))")
             out.line("events          \(stats.events)")
             out.line("head            \(stats.events):\(HashChain.hex(stats.headHash))")
             out.line("recorded        \(first ?? "-") … \(last ?? "-")")
@@ -56,7 +62,7 @@ struct StatsCommand: ParsableCommand {
             } else {
                 out.line("projections     none stored (run `subsidy-ledger rebuild`)")
             }
-            out.line("origin          \(origin)")
+            out.line("origin          \(TerminalText.escaped(origin))")
             if let tree {
                 out.line("merkle tree     \(tree.size) events, root \(Base64.encode(tree.rootHash.bytes))"
                     + (coverage.treeSize < coverage.head ? " (\(coverage.head - coverage.treeSize) behind; extended by the next import or `checkpoint`)" : ""))

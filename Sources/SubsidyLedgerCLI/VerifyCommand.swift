@@ -56,10 +56,15 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
+    /// The columns of `--format csv`: added to, never renamed.
+    static let csvColumns = ["head", "hash", "ok", "firstBadSeq", "problem", "expectSeq", "expectMatches", "expectActual",
+                             "treeProblem", "againstOrigin", "againstSize", "againstConsistent", "againstSignature", "againstProblem"]
+
     func run() throws {
         let held = try against.map { try parseCheckpoint(readSmallFile($0, what: "checkpoint"), what: $0) }
         let trusted = try key.map(loadVerifierKey)
         let ledger = try held == nil ? location.open(readOnly: true) : openWithTree(location)
+        try view.checkAsOfSeq(in: ledger)
         let last = try ledger.lastSeq(of: view.ledgerView)
         // A long chain shows its progress on a terminal.
         let showProgress = isTerminal(2) && last >= 1_000_000
@@ -102,14 +107,24 @@ struct VerifyCommand: ParsableCommand {
             }
             out.line(object + "}")
         case .csv:
-            out.line("head,hash,ok,firstBadSeq,problem")
-            out.line("\(report.headSeq),\(hash),\(report.ok),\(report.firstBadSeq.map(String.init) ?? ""),\(csvField(report.problem ?? ""))")
+            // One record with every member of the JSON object; a member the
+            // JSON leaves out is an empty field.
+            out.line(Self.csvColumns.joined(separator: ","))
+            let expectation = report.expectation
+            let fields: [String] = [
+                String(report.headSeq), hash, String(report.ok), report.firstBadSeq.map(String.init) ?? "", report.problem ?? "",
+                expectation.map { String($0.seq) } ?? "", expectation.map { String($0.matches) } ?? "",
+                expectation?.actual.map(HashChain.hex) ?? "", report.treeProblem ?? "",
+                extends?.held.checkpoint.origin ?? "", extends.map { String($0.held.checkpoint.size) } ?? "",
+                extends.map { String($0.failure == nil) } ?? "", extends?.signature ?? "", extends?.failure ?? "",
+            ]
+            out.line(fields.map(csvField).joined(separator: ","))
         case .table:
             if let bad = report.firstBadSeq {
-                out.line("FAILED at seq \(bad): \(report.problem ?? "")")
+                out.line("FAILED at seq \(bad): \(TerminalText.escaped(report.problem ?? ""))")
                 out.line("intact up to seq \(report.headSeq) \(hash)")
             } else if let problem = report.treeProblem {
-                out.line("FAILED: \(problem)")
+                out.line("FAILED: \(TerminalText.escaped(problem))")
                 out.line("the chain is intact up to seq \(report.headSeq) \(hash)")
             } else if let derived = report.derived, !derived.ok {
                 out.line("FAILED: the derived data differs from what the log implies "
@@ -129,7 +144,7 @@ struct VerifyCommand: ParsableCommand {
                 out.line("note: no stored Merkle tree (the ledger predates it; the next import builds it)")
             }
             if let extends {
-                out.line(extends.summary)
+                out.line(TerminalText.escaped(extends.summary))
             }
             if let expectation = report.expectation {
                 if expectation.matches {
