@@ -183,7 +183,8 @@ struct DerivedCheck {
         // Every snapshot digest names a snapshot.
         for key in try ledger.snapshotDigestKeys(meta, in: txn) {
             let seq = Array(key[Ledger.snapshotDigestPrefix.count...]).withUnsafeBytes { readSequence($0) }
-            if seq == nil || (try txn.get(snapshots, key: sequenceKey(seq!))) == nil {
+            let snapshot = try seq.map { try txn.get(snapshots, key: sequenceKey($0)) }
+            if snapshot == nil || snapshot! == nil {
                 problem("projection-meta", "holds a snapshot digest \(printable(key)) with no snapshot")
             }
         }

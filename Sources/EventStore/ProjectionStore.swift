@@ -237,7 +237,7 @@ extension Ledger {
                 }
             }
             for snapshot in old {
-                guard let seq = readSequence(snapshot.key) else { throw LedgerError.corrupt("a snapshot key is not a sequence number") }
+                guard let seq = snapshot.key.withUnsafeBytes({ readSequence($0) }) else { throw LedgerError.corrupt("a snapshot key is not a sequence number") }
                 try putSnapshot(seq: seq, value: StateCodec.fullSnapshot(snapshot.value), snapshots: projectionSnapshots, meta: projectionMeta, in: txn)
             }
             var version = ByteWriter()
@@ -339,7 +339,7 @@ extension Ledger {
                 folded = try foldReference(txn: txn, lookup: IndexLookup(ledger: self, txn: txn), reversed: try reversalMap(in: txn),
                                            snapshots: snapshots, meta: meta, progress: progress)
             }
-            try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
+            _ = try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
             folded.days = []
             // The entries in key order, with appends; the digest over their
             // canonical bytes as they go.
