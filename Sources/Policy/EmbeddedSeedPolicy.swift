@@ -27,6 +27,10 @@ public enum EmbeddedSeedPolicy {
     "三十一": {"zh": "加大就业资金投入", "en": "Increasing and managing employment funds"}
   },
   "parameters": {
+    "max-event-amount": [
+      {"from": "2015-01-01", "value": "10000000000", "unit": "yuan", "clause": "三十一", "basis": "local-standard",
+       "note": "Not a number of the seed: the largest amount one event (an appropriation, transfer, grant, recovery, loan, repayment, discount, compensation or write-off) may carry, 10,000,000,000 yuan (10^12 fen), far above any real one. Import refuses a larger amount as one that cannot be true (a typing or unit slip), which keeps every sum the reports take far inside 64-bit fen."}
+    ],
     "loan-cap-individual": [
       {"from": "2015-01-01", "value": "100000", "unit": "yuan", "clause": "十一", "basis": "seed",
        "text": "对个体创业者的贷款额度上限统一调整为10万元"}

@@ -10,7 +10,7 @@ struct ExportCommand: ParsableCommand {
         subcommands: [ExportHledgerCommand.self])
 }
 
-struct ExportHledgerCommand: ParsableCommand {
+struct ExportHledgerCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "hledger",
         abstract: "The money movements as an hledger journal (commodity CNY).",
@@ -24,6 +24,7 @@ struct ExportHledgerCommand: ParsableCommand {
 
     @OptionGroup var location: LedgerLocation
     @OptionGroup var view: ViewOptions
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var output: String?
@@ -37,8 +38,8 @@ struct ExportHledgerCommand: ParsableCommand {
         if let known = view.knownAt { header.append("known at \(known)") }
         if let date = view.effectiveOn { header.append("effective on or before \(date)") }
         let journal = try ledger.withLookup { lookup in
-            try HledgerJournal.render(live.map { HledgerJournal.Entry(seq: $0.seq, event: $0.event) }, header: header, lookup: lookup)
+            try HledgerJournal.render(live.map { HledgerJournal.Entry(seq: $0.seq, event: $0.event) }, header: header, lookup: lookup, masking: privacy.masking)
         }
-        try write(journal, to: output)
+        try write(journal, to: output, masking: privacy.masking)
     }
 }

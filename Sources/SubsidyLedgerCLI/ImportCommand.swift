@@ -3,7 +3,7 @@ import EventStore
 import Glibc
 import LedgerCore
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Validate JSON Lines events and append them atomically.",
@@ -15,6 +15,7 @@ struct ImportCommand: ParsableCommand {
             """)
 
     @OptionGroup var location: LedgerLocation
+    @OptionGroup var privacy: PrivacyOptions
 
     @Argument(help: ArgumentHelp("JSON Lines files to import; - reads standard input.", valueName: "file"))
     var files: [String]
@@ -48,7 +49,8 @@ struct ImportCommand: ParsableCommand {
             reporter.finish()
         } catch let rejected as ImportRejected {
             reporter.finish()
-            for error in rejected.report.errors { printError(error.description) }
+            // A refused line's message may echo an identity number.
+            for error in rejected.report.errors { printError(error.description, masking: privacy.masking) }
             if rejected.report.stoppedEarly {
                 printError("stopped after \(Ledger.maxReportedErrors) errors")
             }
@@ -64,7 +66,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     private func emit(_ report: ImportReport, rejected: Bool) {
-        var out = Output()
+        var out = Output(masking: privacy.masking)
         if format == "json" {
             let errors = report.errors.map {
                 "{\"file\":\(jsonString($0.source)),\"line\":\($0.line),\"field\":\(jsonString($0.error.field)),\"message\":\(jsonString($0.error.message))}"
