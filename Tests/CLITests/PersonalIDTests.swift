@@ -131,7 +131,7 @@ struct PersonalIDTests {
     func hledgerAccountsStayApart() throws {
         let dir = try ledger()
         // A second loan whose id masks like the first one's.
-        let lookalike = "LN-220202195107304569"
+        let lookalike = "LN-220202195004104569"
         let more = """
             {"id":"x-1","type":"loan.issued","effective":"2016-03-16","data":{"loan":"\(lookalike)","person":"\(Self.first)","category":"individual","principal":"50000","rateBp":435,"benchmarkBp":435,"maturity":"2018-03-14","bank":"b","region":"220102"}}
             {"id":"x-2","type":"loan.defaulted","effective":"2016-12-01","data":{"loan":"\(lookalike)"}}
