@@ -115,8 +115,9 @@ public struct PersonalIDMasking: Sendable, Hashable {
     /// that is one of those person ids (a sentence that names a person).
     public func text(_ text: String, people: Set<String> = []) -> String {
         guard !showsPersonalIDs else { return text }
+        // Most text holds no identity number: find that out without copying it.
+        if people.isEmpty && !Self.holdsIdentityNumber(text) { return text }
         let bytes = Array(text.utf8)
-        // Most text holds no identity number and no long person id: return it as it is.
         var replacements: [(range: Range<Int>, with: String)] = []
         var index = 0
         while index < bytes.count {
@@ -140,6 +141,26 @@ public struct PersonalIDMasking: Sendable, Hashable {
         }
         out += bytes[position...]
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether some run of exactly 18 letters and digits in `text` is a
+    /// resident identity number.
+    static func holdsIdentityNumber(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                guard isAlphanumeric(bytes[start]) else {
+                    start += 1
+                    continue
+                }
+                var end = start
+                while end < bytes.count && isAlphanumeric(bytes[end]) { end += 1 }
+                if end - start == 18 && ResidentIDNumber.isValid(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return true }
+                start = end
+            }
+            return false
+        }
     }
 
     /// Bytes of an identifier: `A–Z a–z 0–9 . _ : -`.
