@@ -84,6 +84,14 @@ public struct AuditResult: Sendable {
         findings.filter { $0.trigger == id }
     }
 
+    /// The person ids of the view that masking changes but that do not look
+    /// like identity numbers (those are found by their check character): a
+    /// message naming such a person is masked by this list
+    /// (``Finding/masked(_:people:)``).
+    public var peopleToMask: Set<String> {
+        Set(context.people.filter { $0.utf8.count > 2 * PersonalIDMasking.keptAtEachEnd && !ResidentIDNumber.isValid($0) })
+    }
+
     /// Whether an event with this id is among the audited (live) events.
     public func viewContains(eventID id: String) -> Bool {
         context.ids.indices.contains { context.ids[$0] == id && context.rank[$0] >= 0 }

@@ -75,6 +75,23 @@ public struct Finding: Hashable, Sendable {
     }
 }
 
+extension Finding {
+    /// The finding as output shows it: the person of its subject, and every
+    /// person of `people` (and every identity number) named in its message,
+    /// masked as `masking` says. Sorting and counting use the finding itself.
+    public func masked(_ masking: PersonalIDMasking, people: Set<String>) -> Finding {
+        guard !masking.showsPersonalIDs else { return self }
+        var shown = self
+        shown.subject = masking.subject(subject)
+        shown.trigger = masking.text(trigger)
+        shown.events = events.map { masking.text($0) }
+        var named = people
+        if subject.hasPrefix("person:") { named.insert(String(subject.dropFirst("person:".count))) }
+        shown.message = masking.text(message, people: named)
+        return shown
+    }
+}
+
 /// Why an audit could not be completed.
 public enum AuditError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A figure beyond 64-bit fen (or an interest sum beyond 64 bits).

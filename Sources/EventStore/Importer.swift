@@ -1,6 +1,7 @@
 import Glibc
 import LMDBKit
 import LedgerCore
+import Projections
 import Proofs
 
 /// One rejected input line.
@@ -99,7 +100,7 @@ extension Ledger {
                         case .appended:
                             report.appended += 1
                             // Once a line is refused the batch is lost; stop folding.
-                            if report.rejected == 0 { try projections.apply(event, seq: batch.nextSeq - 1) }
+                            if report.rejected == 0 { try Self.fold(event, seq: batch.nextSeq - 1, into: projections) }
                         case .duplicate: report.duplicates += 1
                         }
                     } catch let error as FieldError {
@@ -126,6 +127,22 @@ extension Ledger {
             return report
         }
         return report
+    }
+}
+
+extension Ledger {
+    /// Folds an appended event into the stored projections; a figure that
+    /// would leave 64-bit fen is the line's fault, reported as
+    /// `FILE:LINE: data.amount: …` with the amount, like any refused line.
+    static func fold(_ event: Event, seq: UInt64, into projections: ProjectionWriter) throws {
+        do {
+            try projections.apply(event, seq: seq)
+        } catch let overflow as OverflowError {
+            let field = event.data.money(.amount) != nil ? Field.amount : .principal
+            let amount = event.data.money(field).map { "\($0.yuan) yuan" } ?? "this event"
+            throw FieldError("data.\(field.name)", "\(amount) would take \(overflow.what) past \(Money(fen: .max).yuan) yuan, "
+                + "the most a 64-bit count of fen holds")
+        }
     }
 }
 

@@ -4,9 +4,12 @@
 /// line's own fields. Checks that need the log are in ``AppendRules``.
 public struct EventParser: Sendable {
     public let programmes: ProgrammeCatalogue
+    /// The largest amount one event may carry (policy `max-event-amount`).
+    public let amountBound: AmountBound
 
-    public init(programmes: ProgrammeCatalogue = .seed) {
+    public init(programmes: ProgrammeCatalogue = .seed, amountBound: AmountBound = .seed) {
         self.programmes = programmes
+        self.amountBound = amountBound
     }
 
     public static let minFiscalYear: Int64 = 1990
@@ -273,11 +276,21 @@ public struct EventParser: Sendable {
     static let monthRange: ClosedRange<Int32> =
         YearMonth(year: CalendarDate.minYear, month: 1).index...YearMonth(year: CalendarDate.maxYear, month: 12).index
 
-    /// The grant's programme must be one the policy knows, and the grant
-    /// must name the subjects that programme needs.
+    /// No amount may pass the policy's bound; the grant's programme must be
+    /// one the policy knows, and the grant must name the subjects that
+    /// programme needs.
     func checkPolicy(_ event: Event) throws(FieldError) {
-        guard event.type == .subsidyGranted else { return }
         let data = event.data
+        for field in [Field.amount, .principal] {
+            guard let money = data.money(field) else { continue }
+            let bound = amountBound.entry(on: event.effective)
+            guard money <= bound.max else {
+                throw FieldError("data.\(field.name)", "\(money.yuan) yuan is more than one event may carry: the bound on "
+                    + "\(event.effective) is \(bound.max.yuan) yuan (policy parameter \(AmountBound.parameter), from \(bound.from)); "
+                    + "\(money.subtracting(bound.max)?.yuan ?? "") yuan over. Check the amount (yuan, not fen), or amend the policy")
+            }
+        }
+        guard event.type == .subsidyGranted else { return }
         let code = data.string(.program) ?? ""
         guard let programme = programmes.programme(code) else {
             throw FieldError("data.program", "\(quoted(code)) is not a programme of the policy; known: \(programmes.codes.joined(separator: ", "))")

@@ -16,6 +16,13 @@ public enum ValueText {
         }
     }
 
+    /// The value as output shows it: a personal field's value masked as
+    /// `masking` says (``PersonalIDMasking``).
+    public static func text(_ value: FieldValue, field: Field, masking: PersonalIDMasking) -> String {
+        if case .string(let text) = value { return masking.value(text, field: field) }
+        return self.text(value, field: field)
+    }
+
     /// Whether JSON writes the value as a number rather than a string.
     public static func isNumber(_ value: FieldValue) -> Bool {
         if case .integer = value { return true }

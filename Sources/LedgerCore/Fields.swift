@@ -73,6 +73,17 @@ public enum Field: UInt8, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the field identifies a natural person: its values are personal
+    /// data (often a resident identity number), which every output masks
+    /// unless `--show-personal-ids` is given (``PersonalIDMasking``;
+    /// docs/EVENTS.md, "Personal data"). Aggregates key on the real value.
+    public var isPersonal: Bool {
+        switch self {
+        case .person: true
+        default: false
+        }
+    }
+
     private static let byName: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
 
     /// The field with this JSON key, or nil.

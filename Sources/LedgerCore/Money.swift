@@ -36,6 +36,16 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String { yuan }
 
+    /// Yuan with two decimals of a count of fen taken in 128 bits: a sum of
+    /// many amounts that may pass Int64 (figures that cite the same money
+    /// more than once).
+    public static func yuan(fen: Int128) -> String {
+        let magnitude = fen.magnitude
+        let whole = magnitude / 100
+        let cents = magnitude % 100
+        return (fen < 0 ? "-" : "") + String(whole) + (cents < 10 ? ".0" : ".") + String(cents)
+    }
+
     /// Why a yuan string was refused.
     public enum ParseError: Error, Equatable, Sendable {
         case empty
@@ -110,4 +120,30 @@ extension Money.ParseError: CustomStringConvertible {
         case .notPositive: return "must be greater than zero"
         }
     }
+}
+
+/// A sum of many amounts taken in 128 bits: totals over budget lines (a
+/// region, a programme, a whole table) that a report must always be able to
+/// give. Adding Int64 amounts to it cannot overflow (it would take 2^64 of
+/// them).
+public struct Total: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var fen: Int128
+
+    public init(fen: Int128 = 0) { self.fen = fen }
+    public init(_ money: Money) { fen = Int128(money.fen) }
+
+    public static let zero = Total()
+
+    public static func < (lhs: Total, rhs: Total) -> Bool { lhs.fen < rhs.fen }
+
+    /// Adds `money` (`sign` -1 to subtract).
+    public mutating func add(_ money: Money, sign: Int128 = 1) { fen += sign * Int128(money.fen) }
+    public mutating func add(_ other: Total, sign: Int128 = 1) { fen += sign * other.fen }
+
+    /// The total as ``Money`` when it fits in 64-bit fen.
+    public var money: Money? { Int64(exactly: fen).map(Money.init(fen:)) }
+
+    /// Yuan with two decimals, as ``Money/yuan``.
+    public var yuan: String { Money.yuan(fen: fen) }
+    public var description: String { yuan }
 }

@@ -80,6 +80,10 @@ public enum EmbeddedSeedPolicy {
       {"from": "2015-01-01", "value": "1000", "unit": "yuan-per-person", "clause": "十六", "basis": "local-standard",
        "text": "将求职补贴调整为求职创业补贴，对象范围扩展到已获得国家助学贷款的毕业年度高校毕业生",
        "note": "The seed sets no amount; each city sets its own. The figure here is the one the sample history uses. No audit rule checks it."}
+    ],
+    "max-event-amount": [
+      {"from": "2015-01-01", "value": "10000000000", "unit": "yuan", "clause": "三十一", "basis": "local-standard",
+       "note": "Not a number of the seed: the largest amount one event (an appropriation, transfer, grant, recovery, loan, repayment, discount, compensation or write-off) may carry, 10,000,000,000 yuan (10^12 fen), far above any real one. Import refuses a larger amount as one that cannot be true (a typing or unit slip), which keeps every sum the reports take far inside 64-bit fen."}
     ]
   },
   "programmes": [

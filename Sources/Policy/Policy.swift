@@ -67,6 +67,14 @@ public struct Policy: Sendable {
         ProgrammeCatalogue(programmes.map { ProgrammeCatalogue.Programme(code: $0.code, subjects: $0.subjects) })
     }
 
+    /// The bound on one event's amount that append-time validation uses
+    /// (`max-event-amount`, required of every policy file).
+    public var amountBound: AmountBound {
+        let entries = parameters[.maxEventAmount] ?? []
+        precondition(!entries.isEmpty, "the loader requires \(ParameterName.maxEventAmount)")
+        return AmountBound(entries.map { AmountBound.Entry(from: $0.from, max: $0.money) })
+    }
+
     /// The heading of a clause, `(十一) 支持创业担保贷款发展 · Supporting start-up guarantee loans`,
     /// or just `(十一)` when the file does not name it.
     public func clauseHeading(_ clause: String) -> String {
@@ -105,13 +113,16 @@ public struct ParameterName: RawRepresentable, Hashable, Comparable, Sendable, C
     /// How far above the benchmark a person's loan rate may be and still get
     /// an interest discount (十一), basis points.
     public static let discountRateMargin = ParameterName("discount-rate-margin")
+    /// The largest amount one event may carry, yuan: a plausibility bound
+    /// import enforces (``AmountBound``), not a number of the seed.
+    public static let maxEventAmount = ParameterName(AmountBound.parameter)
 
     /// The parameters rules look up by name, with the unit each must have.
     /// Parameters named by programmes (terms, retirement extensions) and by
     /// the retirement ages are checked where they are named.
     public static let required: [(ParameterName, ParameterUnit)] = [
         (.loanCapIndividual, .yuan), (.loanCapGraduate, .yuan), (.loanCapEnterprise, .yuan),
-        (.graduateLoanWindow, .years), (.discountRateMargin, .basisPoints),
+        (.graduateLoanWindow, .years), (.discountRateMargin, .basisPoints), (.maxEventAmount, .yuan),
     ]
 }
 

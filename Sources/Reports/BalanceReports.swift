@@ -7,12 +7,15 @@ public enum BalanceReports {
         case fund, person, enterprise, loan, program, region
     }
 
-    public static func table(_ balances: Balances, by grouping: Grouping) throws -> ReportTable {
+    /// The table of one grouping. Rows are grouped and sorted by the real
+    /// ids; `masking` applies only to the person ids shown (two people whose
+    /// masked ids look alike stay two rows).
+    public static func table(_ balances: Balances, by grouping: Grouping, masking: PersonalIDMasking) throws -> ReportTable {
         switch grouping {
         case .fund: return funds(balances)
-        case .person: return people(balances)
+        case .person: return people(balances, masking: masking)
         case .enterprise: return enterprises(balances)
-        case .loan: return loans(balances)
+        case .loan: return loans(balances, masking: masking)
         case .program: return try programmes(balances)
         case .region: return try regions(balances)
         }
@@ -22,14 +25,11 @@ public enum BalanceReports {
         .object(pairs.keys.sorted().map { ($0, .money(pairs[$0]!)) })
     }
 
-    /// A column total; a total beyond Int64 fen is reported, never wrapped.
+    /// A column total, taken in 128 bits: it never overflows.
     static func sum(_ values: [Money]) -> Cell {
-        var total = Money.zero
-        for value in values {
-            guard let next = total.adding(value) else { return .text("overflow") }
-            total = next
-        }
-        return .money(total)
+        var total = Total.zero
+        for value in values { total.add(value) }
+        return .amount(total)
     }
 
     public static func funds(_ b: Balances) -> ReportTable {
@@ -52,7 +52,7 @@ public enum BalanceReports {
         return table
     }
 
-    public static func people(_ b: Balances) -> ReportTable {
+    public static func people(_ b: Balances, masking: PersonalIDMasking) -> ReportTable {
         var table = ReportTable(name: "people", columns: [
             .init("person"), .init("program"), .init("granted"), .init("recovered"), .init("net"), .init("months"),
             .init("firstApproval", "FIRST APPROVAL"), .init("grants"),
@@ -60,7 +60,7 @@ public enum BalanceReports {
         let keys = b.people.keys.sorted()
         for key in keys {
             let entry = b.people[key]!
-            table.rows.append([.text(key.person), .text(key.programme), .money(entry.granted), .money(entry.recovered),
+            table.rows.append([.text(masking.personal(key.person)), .text(key.programme), .money(entry.granted), .money(entry.recovered),
                                .money(entry.net), .integer(entry.months), entry.firstApproval.map { .text($0.description) } ?? .null,
                                .integer(entry.grants)])
         }
@@ -86,7 +86,7 @@ public enum BalanceReports {
         return table
     }
 
-    public static func loans(_ b: Balances) -> ReportTable {
+    public static func loans(_ b: Balances, masking: PersonalIDMasking) -> ReportTable {
         var table = ReportTable(name: "loans", columns: [
             .init("loan"), .init("borrower"), .init("category"), .init("principal"), .init("repaid"), .init("outstanding"),
             .init("discounted"), .init("compensated"), .init("recovered"), .init("writtenOff", "WRITTEN OFF"), .init("status"),
@@ -95,7 +95,7 @@ public enum BalanceReports {
         let keys = b.loans.keys.sorted()
         for key in keys {
             let loan = b.loans[key]!
-            table.rows.append([.text(key), .text(loan.borrower), .text(loan.category), .money(loan.principal), .money(loan.repaid),
+            table.rows.append([.text(key), .text(masking.subject(loan.borrower)), .text(loan.category), .money(loan.principal), .money(loan.repaid),
                                .money(loan.outstanding), .money(loan.discounted), .money(loan.compensated), .money(loan.recovered),
                                .money(loan.writtenOff), .text(loan.status), .text(loan.region), .text(loan.issued.description)])
         }
@@ -107,13 +107,12 @@ public enum BalanceReports {
     }
 
     public static func programmes(_ b: Balances) throws -> ReportTable {
-        var paid: [String: Money] = [:]
-        var recovered: [String: Money] = [:]
+        // Sums over every budget line, in 128 bits: no ledger makes them overflow.
+        var paid: [String: Total] = [:]
+        var recovered: [String: Total] = [:]
         for line in b.lines.values {
-            for (programme, amount) in line.paidByProgramme { try paid[programme, default: .zero].add(amount, "paid for \(programme)") }
-            for (programme, amount) in line.recoveredByProgramme {
-                try recovered[programme, default: .zero].add(amount, "recovered for \(programme)")
-            }
+            for (programme, amount) in line.paidByProgramme { paid[programme, default: .zero].add(amount) }
+            for (programme, amount) in line.recoveredByProgramme { recovered[programme, default: .zero].add(amount) }
         }
         var people: [String: Int] = [:]
         for key in b.people.keys where b.people[key]!.grants > 0 { people[key.programme, default: 0] += 1 }
@@ -126,24 +125,30 @@ public enum BalanceReports {
         for code in codes {
             let p = paid[code] ?? .zero, r = recovered[code] ?? .zero
             var net = p
-            try net.add(r, sign: -1, "net of \(code)")
-            table.rows.append([.text(code), .money(p), .money(r), .money(net),
+            net.add(r, sign: -1)
+            table.rows.append([.text(code), .amount(p), .amount(r), .amount(net),
                                .integer(people[code] ?? 0), .integer(enterprises[code] ?? 0)])
         }
-        table.totals = [.text("TOTAL"), sum(Array(paid.values)), sum(Array(recovered.values)),
-                        sum(Array(paid.values) + recovered.values.map { Money(fen: -$0.fen) }), .text(""), .text("")]
+        var totalPaid = Total.zero, totalRecovered = Total.zero
+        for value in paid.values { totalPaid.add(value) }
+        for value in recovered.values { totalRecovered.add(value) }
+        var totalNet = totalPaid
+        totalNet.add(totalRecovered, sign: -1)
+        table.totals = [.text("TOTAL"), .amount(totalPaid), .amount(totalRecovered), .amount(totalNet), .text(""), .text("")]
         return table
     }
 
     public static func regions(_ b: Balances) throws -> ReportTable {
-        struct Totals { var received = Money.zero, paid = Money.zero, recovered = Money.zero }
+        // Counties roll up into prefectures and provinces: the sums are taken
+        // in 128 bits, so no set of valid budget lines can make them fail.
+        struct Totals { var received = Total.zero, paid = Total.zero, recovered = Total.zero }
         var byRegion: [String: (RegionLevel, Totals)] = [:]
         for (key, line) in b.lines {
             for (code, level) in RegionLevel.rollUp(key.region) {
                 var entry = byRegion[code] ?? (level, Totals())
-                try entry.1.received.add(line.received, "received in \(code)")
-                try entry.1.paid.add(line.paid, "paid in \(code)")
-                try entry.1.recovered.add(line.recovered, "recovered in \(code)")
+                entry.1.received.add(line.received)
+                entry.1.paid.add(line.paid)
+                entry.1.recovered.add(line.recovered)
                 byRegion[code] = entry
             }
         }
@@ -153,9 +158,10 @@ public enum BalanceReports {
         for code in byRegion.keys.sorted() {
             let (level, t) = byRegion[code]!
             var available = t.received
-            try available.add(t.paid, sign: -1, "available in \(code)")
-            try available.add(t.recovered, "available in \(code)")
-            table.rows.append([.text(code), .text(level.rawValue), .money(t.received), .money(t.paid), .money(t.recovered), .money(available)])
+            available.add(t.paid, sign: -1)
+            available.add(t.recovered)
+            table.rows.append([.text(code), .text(level.rawValue), .amount(t.received), .amount(t.paid), .amount(t.recovered),
+                               .amount(available)])
         }
         return table
     }

@@ -22,6 +22,12 @@ public enum Cell: Sendable, Equatable {
         }
     }
 
+    /// A total taken in 128 bits: a money cell while it fits in 64-bit fen,
+    /// else the same yuan text (JSON and CSV cannot tell the two apart).
+    public static func amount(_ total: Total) -> Cell {
+        total.money.map(Cell.money) ?? .text(total.yuan)
+    }
+
     var isNumeric: Bool {
         switch self {
         case .money, .integer, .rate: true

@@ -8,7 +8,7 @@ import Projections
 import Reports
 
 /// `audit`: findings of SPEC §5 against the effective-dated policy.
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the history against the effective-dated policy and list where it breaks a rule.",
@@ -27,6 +27,7 @@ struct AuditCommand: ParsableCommand {
 
     @OptionGroup var location: LedgerLocation
     @OptionGroup var view: ViewOptions
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(help: ArgumentHelp("Audit against the policy in DIR/policy.json instead of the seed's.", valueName: "dir"))
     var policy: String?
@@ -63,13 +64,18 @@ struct AuditCommand: ParsableCommand {
         do {
             result = try Auditor(policy: chosenPolicy, rules: selectedRules).audit(input)
         } catch let error as AuditError {
+            // An overflow is the ledger's problem (exit 4, in main), not the input's.
+            if case .overflow = error { throw error }
             throw CLIFailure.input("error: \(error)")
         }
 
+        // Findings are sorted and counted as they are; only what is printed is masked.
+        let people = privacy.showPersonalIDs ? [] : result.peopleToMask
         if let explain {
-            try write(try explanation(of: explain, in: result), to: output)
+            try write(try explanation(of: explain, in: result, people: people), to: output, masking: privacy.masking)
         } else {
-            try write(render(result.findings, policy: chosenPolicy), to: output)
+            let shown = result.findings.map { $0.masked(privacy.masking, people: people) }
+            try write(render(shown, policy: chosenPolicy), to: output, masking: privacy.masking)
         }
         if failOnFindings && !result.findings.isEmpty { throw ExitCode(3) }
     }
@@ -139,17 +145,26 @@ struct AuditCommand: ParsableCommand {
         for rule in RuleCode.allCases.sorted() {
             let ofRule = findings.filter { $0.rule == rule }
             guard !ofRule.isEmpty else { continue }
-            let total = ofRule.compactMap(\.amount).reduce(Int64(0)) { $0 &+ $1.fen }
+            // Findings of one rule may cite the same money more than once
+            // (each LOAN-CAP finding counts the borrower's whole outstanding
+            // principal): their sum is taken in 128 bits, never wrapped.
+            let total = ofRule.compactMap(\.amount).reduce(Int128(0)) { $0 + Int128($1.fen) }
             let anyAmount = ofRule.contains { $0.amount != nil }
-            summary.rows.append([rule.rawValue, String(ofRule.count), anyAmount ? Money(fen: total).yuan : "—"])
+            summary.rows.append([rule.rawValue, String(ofRule.count), anyAmount ? Money.yuan(fen: total) : "—"])
         }
         out += summary.render() + "\n"
         out += "\(findings.count) finding\(findings.count == 1 ? "" : "s") against policy \(policy.name) (\(policy.source)).\n"
         return out
     }
 
-    func explanation(of id: String, in result: AuditResult) throws -> String {
+    func explanation(of id: String, in result: AuditResult, people: Set<String>) throws -> String {
         let findings = result.findings(triggeredBy: id)
+        let masking = privacy.masking
+        func steps(_ finding: Finding) throws -> [String] {
+            var named = people
+            if finding.subject.hasPrefix("person:") { named.insert(String(finding.subject.dropFirst("person:".count))) }
+            return try result.explain(finding).map { masking.text($0, people: named) }
+        }
         guard !findings.isEmpty else {
             let known = result.viewContains(eventID: id)
             throw CLIFailure.input("error: --explain: " + (known
@@ -160,24 +175,27 @@ struct AuditCommand: ParsableCommand {
         case .json:
             var out = "{\"findings\":["
             for (index, finding) in findings.enumerated() {
-                let steps = try result.explain(finding).map(FindingsJSON.quote).joined(separator: ",")
-                out += (index == 0 ? "\n" : ",\n") + String(FindingsJSON.object(finding).dropLast()) + ",\"explanation\":[" + steps + "]}"
+                let explained = try steps(finding).map(FindingsJSON.quote).joined(separator: ",")
+                let shown = finding.masked(masking, people: people)
+                out += (index == 0 ? "\n" : ",\n") + String(FindingsJSON.object(shown).dropLast()) + ",\"explanation\":[" + explained + "]}"
             }
             return out + "\n]}\n"
         case .csv:
             var out = "rule,subject,trigger,step\r\n"
             for finding in findings {
-                for step in try result.explain(finding) {
-                    out += [finding.rule.rawValue, finding.subject, finding.trigger, step].map(CSV.field).joined(separator: ",") + "\r\n"
+                let shown = finding.masked(masking, people: people)
+                for step in try steps(finding) {
+                    out += [shown.rule.rawValue, shown.subject, shown.trigger, step].map(CSV.field).joined(separator: ",") + "\r\n"
                 }
             }
             return out
         case .table:
             var out = ""
             for finding in findings {
-                out += "\(finding.rule.rawValue)  \(finding.subject)  trigger \(finding.trigger)"
+                let shown = finding.masked(masking, people: people)
+                out += "\(shown.rule.rawValue)  \(shown.subject)  trigger \(shown.trigger)"
                     + (finding.amount.map { "  \($0.yuan) over" } ?? "") + "\n"
-                for step in try result.explain(finding) { out += "  " + step + "\n" }
+                for step in try steps(finding) { out += "  " + step + "\n" }
                 out += "\n"
             }
             return terminalSafe(out)

@@ -1,10 +1,11 @@
 import ArgumentParser
 import EventStore
 import Glibc
+import LedgerCore
 import Projections
 import Reports
 
-struct BalancesCommand: ParsableCommand {
+struct BalancesCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "balances",
         abstract: "Balances rebuilt from the log, as of any point in it and any business date.",
@@ -19,6 +20,7 @@ struct BalancesCommand: ParsableCommand {
 
     @OptionGroup var location: LedgerLocation
     @OptionGroup var view: ViewOptions
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(help: ArgumentHelp("fund, person, enterprise, loan, program or region.", valueName: "grouping"))
     var by: String = "fund"
@@ -36,23 +38,25 @@ struct BalancesCommand: ParsableCommand {
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
         let (balances, _) = try ledger.balances(view: view.ledgerView)
-        let table = try BalanceReports.table(balances, by: BalanceReports.Grouping(rawValue: by)!)
-        try emit(table, format: view.outputFormat, to: output)
+        let table = try BalanceReports.table(balances, by: BalanceReports.Grouping(rawValue: by)!, masking: privacy.masking)
+        try emit(table, format: view.outputFormat, to: output, masking: privacy.masking)
     }
 }
 
 /// Writes a report in the chosen format to standard output or a file.
-func emit(_ table: ReportTable, format: OutputFormat, to path: String?) throws {
+func emit(_ table: ReportTable, format: OutputFormat, to path: String?, masking: PersonalIDMasking) throws {
     switch format {
-    case .json: try write(table.renderJSON(), to: path)
-    case .csv: try write((path == nil ? "" : CSV.byteOrderMark) + table.renderCSV(), to: path)
-    case .table: try write(terminalSafe(table.renderTable()), to: path)
+    case .json: try write(table.renderJSON(), to: path, masking: masking)
+    case .csv: try write((path == nil ? "" : CSV.byteOrderMark) + table.renderCSV(), to: path, masking: masking)
+    case .table: try write(terminalSafe(table.renderTable()), to: path, masking: masking)
     }
 }
 
-/// Writes text to standard output, or to a file when a path is given.
-func write(_ text: String, to path: String?) throws {
-    var text = text
+/// Writes text to standard output, or to a file when a path is given, with
+/// every identity number in it masked as `masking` says (nil: text that
+/// holds no ledger content).
+func write(_ text: String, to path: String?, masking: PersonalIDMasking?) throws {
+    var text = masking?.text(text) ?? text
     guard let path else {
         var out = Output()
         out.write(text)

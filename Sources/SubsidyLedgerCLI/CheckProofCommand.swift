@@ -3,7 +3,7 @@ import EventStore
 import LedgerCore
 import Proofs
 
-struct CheckProofCommand: ParsableCommand {
+struct CheckProofCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "check-proof",
         abstract: "Check a proof bundle offline, without any ledger.",
@@ -28,6 +28,8 @@ struct CheckProofCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The origin (ledger name) the checkpoint must carry.", valueName: "name"))
     var origin: String?
 
+    @OptionGroup var privacy: PrivacyOptions
+
     func run() throws {
         let bundle = try ProofBundle(text: readSmallFile(file, what: "bundle"), file: file)
         let trusted: NoteVerifierKey
@@ -43,9 +45,10 @@ struct CheckProofCommand: ParsableCommand {
         do {
             let summary = try bundle.check(with: trusted, origin: origin, old: old)
             let signer = "\(trusted.name)+\(hex8(trusted.keyHash))"
-            print(TerminalText.escaped("ok: " + summary + (key == nil ? ", signed by \(signer), the bundle's own key (not one you gave)" : ", signed by \(signer)")))
+            print(TerminalText.escaped(privacy.masking.text("ok: " + summary
+                + (key == nil ? ", signed by \(signer), the bundle's own key (not one you gave)" : ", signed by \(signer)"))))
         } catch let failure as ProofFailure {
-            printError("invalid: \(failure.check): \(failure.message)")
+            printError("invalid: \(failure.check): \(failure.message)", masking: privacy.masking)
             throw ExitCode(1)
         }
     }
@@ -206,7 +209,8 @@ struct ProofBundle {
         guard stored.seq >= 1, stored.seq - 1 == leafIndex else {
             throw ProofFailure("leaf bytes", "the leaf is event seq \(stored.seq), not seq \(leafIndex + 1) as leaf index \(leafIndex) requires")
         }
-        let decoded = eventJSONFields(seq: stored.seq, recordedMicros: stored.recordedMicros, event: stored.event, hash: nil) + "}"
+        let decoded = eventJSONFields(seq: stored.seq, recordedMicros: stored.recordedMicros, event: stored.event, hash: nil,
+                                     masking: .shown) + "}"
         guard let expected = try? StrictJSON.parse(decoded), expected.sameData(as: shown) else {
             throw ProofFailure("event", "the event shown is not the one the leaf bytes hold")
         }

@@ -10,7 +10,7 @@ struct ExportCommand: ParsableCommand {
         subcommands: [ExportHledgerCommand.self])
 }
 
-struct ExportHledgerCommand: ParsableCommand {
+struct ExportHledgerCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "hledger",
         abstract: "The money movements as an hledger journal (commodity CNY).",
@@ -25,6 +25,7 @@ struct ExportHledgerCommand: ParsableCommand {
     @OptionGroup var location: LedgerLocation
     /// The view only: the journal has one format, so --format is refused.
     @OptionGroup var view: ViewSelection
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var output: String?
@@ -39,8 +40,8 @@ struct ExportHledgerCommand: ParsableCommand {
         if let known = view.knownAt { header.append("known at \(known)") }
         if let date = view.effectiveOn { header.append("effective on or before \(date)") }
         let journal = try ledger.withLookup { lookup in
-            try HledgerJournal.render(live.map { HledgerJournal.Entry(seq: $0.seq, event: $0.event) }, header: header, lookup: lookup)
+            try HledgerJournal.render(live.map { HledgerJournal.Entry(seq: $0.seq, event: $0.event) }, header: header, lookup: lookup, masking: privacy.masking)
         }
-        try write(journal, to: output)
+        try write(journal, to: output, masking: privacy.masking)
     }
 }

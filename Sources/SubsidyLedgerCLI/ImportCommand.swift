@@ -3,7 +3,7 @@ import EventStore
 import Glibc
 import LedgerCore
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Validate JSON Lines events and append them atomically.",
@@ -16,6 +16,7 @@ struct ImportCommand: ParsableCommand {
             """)
 
     @OptionGroup var location: LedgerLocation
+    @OptionGroup var privacy: PrivacyOptions
 
     @Argument(help: ArgumentHelp("JSON Lines files to import; - reads standard input.", valueName: "file"))
     var files: [String]
@@ -54,7 +55,8 @@ struct ImportCommand: ParsableCommand {
         } catch let rejected as ImportRejected {
             reporter.finish()
             let report = rejected.report
-            for error in report.errors { printError(error.description) }
+            // A refused line's message may echo an identity number.
+            for error in report.errors { printError(error.description, masking: privacy.masking) }
             if report.unlistedErrors > 0 {
                 printError("rejected: \(report.rejected) line(s) refused, the first \(report.errors.count) listed above; nothing was appended")
             } else {
@@ -71,7 +73,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     private func emit(_ report: ImportReport, rejected: Bool) {
-        var out = Output()
+        var out = Output(masking: privacy.masking)
         if format == "json" {
             let errors = report.errors.map {
                 "{\"file\":\(jsonString($0.source)),\"line\":\($0.line),\"field\":\(jsonString($0.error.field)),\"message\":\(jsonString($0.error.message))}"

@@ -2,13 +2,14 @@ import ArgumentParser
 import EventStore
 import LedgerCore
 
-struct LogCommand: ParsableCommand {
+struct LogCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Print stored events with their sequence number, recorded time and hash.")
 
     @OptionGroup var location: LedgerLocation
     @OptionGroup var view: ViewOptions
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(help: ArgumentHelp("First sequence number to print.", valueName: "seq"))
     var from: UInt64 = 1
@@ -34,7 +35,7 @@ struct LogCommand: ParsableCommand {
         try view.checkAsOfSeq(in: ledger)
         let types = Set(type.compactMap(EventType.init(name:)))
         let last = min(to ?? .max, view.lastPossibleSeq)
-        var printer = EventPrinter(format: view.outputFormat, lastSeq: min(last, try ledger.head().seq))
+        var printer = EventPrinter(format: view.outputFormat, lastSeq: min(last, try ledger.head().seq), masking: privacy.masking)
         // Mark events reversed within the view's log prefix.
         let prefixEnd = view.lastPossibleSeq
         let reversals = try ledger.reversalMap()
@@ -87,15 +88,20 @@ struct EventPrinter {
     let format: OutputFormat
     /// Width of the SEQ column: the digits of the largest seq that can appear.
     let seqWidth: Int
-    var out = Output()
+    let masking: PersonalIDMasking
+    var out: Output
     var count = 0
     /// Reversed seq → the seq of its reversal.
     var reversedBy: [UInt64: UInt64] = [:]
     /// Seq of an `entry.reversed` → its target's stream (CSV only).
     var reversalStreams: [UInt64: String] = [:]
 
-    init(format: OutputFormat, lastSeq: UInt64) {
+    init(format: OutputFormat, lastSeq: UInt64, masking: PersonalIDMasking) {
         self.format = format
+        self.masking = masking
+        // Personal fields are masked field by field; the rest (ids, references,
+        // reasons) as it is written.
+        out = Output(masking: masking)
         seqWidth = max(3, String(lastSeq).count)
     }
 
@@ -120,7 +126,7 @@ struct EventPrinter {
         let hash = HashChain.hex(stored.hash)
         switch format {
         case .json:
-            var object = eventJSONFields(seq: stored.seq, recordedMicros: stored.recordedMicros, event: event, hash: hash)
+            var object = eventJSONFields(seq: stored.seq, recordedMicros: stored.recordedMicros, event: event, hash: hash, masking: masking)
             if let reversal = reversedBy[stored.seq] { object += ",\"reversedBy\":\(reversal)" }
             out.write((count == 0 ? "\n" : ",\n") + object + "}")
         case .csv:
@@ -154,6 +160,6 @@ struct EventPrinter {
     private static let fieldColumn: [Field: Int] = Dictionary(uniqueKeysWithValues: Field.allCases.enumerated().map { ($1, $0) })
 
     private func summary(_ event: Event) -> String {
-        event.data.entries.map { "\($0.field.name)=\(ValueText.text($0.value, field: $0.field))" }.joined(separator: " ")
+        event.data.entries.map { "\($0.field.name)=\(ValueText.text($0.value, field: $0.field, masking: masking))" }.joined(separator: " ")
     }
 }

@@ -14,6 +14,8 @@ struct CLIFailure: Error {
     static func input(_ message: String) -> CLIFailure { CLIFailure(message: message, code: 2) }
     /// 4: the ledger cannot be opened.
     static func unopenable(_ message: String) -> CLIFailure { CLIFailure(message: message, code: 4) }
+    /// 4: the ledger cannot be read or its figures cannot be computed.
+    static func ledger(_ message: String) -> CLIFailure { CLIFailure(message: message, code: 4) }
 }
 
 /// `--ledger DIR`, shared by every command.
@@ -153,4 +155,21 @@ func loadPolicy(_ directory: String?) throws -> Policy {
     } catch let error as PolicyError {
         throw CLIFailure.input("error: --policy: \(error)")
     }
+}
+
+/// `--show-personal-ids`, on every command that prints what the ledger
+/// holds. Without it personal identity numbers are masked in everything the
+/// command writes, its error messages included (``PersonalIDMasking``).
+struct PrivacyOptions: ParsableArguments {
+    @Flag(name: .customLong("show-personal-ids"), help: ArgumentHelp(
+        "Show personal identity numbers in full (by default they are masked, as in 2201**********1234)."))
+    var showPersonalIDs = false
+
+    var masking: PersonalIDMasking { PersonalIDMasking(showsPersonalIDs: showPersonalIDs) }
+}
+
+/// A command whose output or error messages may show personal ids: `main`
+/// masks its error messages as the command's own output is masked.
+protocol ShowsPersonalData {
+    var privacy: PrivacyOptions { get }
 }

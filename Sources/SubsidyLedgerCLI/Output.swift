@@ -12,11 +12,18 @@ enum OutputFormat: String, CaseIterable, Sendable {
 /// Buffered standard output; large listings stream through it.
 struct Output {
     private var buffer: [UInt8] = []
+    /// Applied to each text written (whole lines or objects, so that no id
+    /// is split): identity numbers masked unless shown. Nil for output that
+    /// holds no ledger content (hashes, checkpoints, keys).
+    let masking: PersonalIDMasking?
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init(masking: PersonalIDMasking? = nil) {
+        self.masking = masking
+        buffer.reserveCapacity(1 << 16)
+    }
 
     mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
+        buffer.append(contentsOf: (masking?.text(text) ?? text).utf8)
         if buffer.count >= 1 << 16 { flush() }
     }
 
@@ -42,6 +49,11 @@ struct Output {
     }
 }
 
+/// Writes to standard error at once, with identity numbers masked as `masking` says.
+func printError(_ text: String, masking: PersonalIDMasking) {
+    printError(masking.text(text))
+}
+
 /// Writes to standard error at once. Control characters that reached the
 /// message from the input (a file name, an argument, a value) are escaped
 /// (``TerminalText``): a message never moves the cursor, rings the bell or
@@ -60,17 +72,20 @@ func jsonString(_ text: String) -> String { JSONText.quote(text) }
 /// A stored event as `log --format json` prints it, without the closing
 /// brace so that callers can add members: seq, recorded, the chain hash
 /// (when given), id, type, effective, data and expect.
-func eventJSONFields(seq: UInt64, recordedMicros: Int64, event: Event, hash: String?) -> String {
+///
+/// Personal fields are shown as `masking` says; a proof bundle passes
+/// `.shown`, since its event must equal its leaf bytes.
+func eventJSONFields(seq: UInt64, recordedMicros: Int64, event: Event, hash: String?, masking: PersonalIDMasking) -> String {
     var fields: [String] = []
     for (field, value) in event.data.entries {
-        let text = ValueText.text(value, field: field)
+        let text = ValueText.text(value, field: field, masking: masking)
         fields.append(jsonString(field.name) + ":" + (ValueText.isNumber(value) ? text : jsonString(text)))
     }
     var object = "{\"seq\":\(seq),\"recorded\":\"\(Clock.iso8601(micros: recordedMicros))\","
         + (hash.map { "\"hash\":\"\($0)\"," } ?? "") + "\"id\":\(jsonString(event.id)),"
         + "\"type\":\"\(event.type.name)\",\"effective\":\"\(event.effective)\",\"data\":{\(fields.joined(separator: ","))}"
     if let expect = event.expect {
-        object += ",\"expect\":{\"stream\":\(jsonString(expect.stream)),\"version\":\(expect.version)}"
+        object += ",\"expect\":{\"stream\":\(jsonString(masking.subject(expect.stream))),\"version\":\(expect.version)}"
     }
     return object
 }

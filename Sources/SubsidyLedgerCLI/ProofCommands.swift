@@ -136,7 +136,7 @@ struct CheckpointCommand: ParsableCommand {
     }
 }
 
-struct ProveCommand: ParsableCommand {
+struct ProveCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "prove",
         abstract: "Prove that an event is in the ledger, or that an earlier ledger is a prefix of this one.",
@@ -148,9 +148,15 @@ struct ProveCommand: ParsableCommand {
             --bundle FILE writes one JSON file with everything `check-proof` (or any independent \
             checker) needs offline, the public key included; it needs --sign, and, like \
             `checkpoint --sign`, verifies the events up to the checkpoint before signing.
+
+            A proof carries the event's exact canonical bytes, which anyone can decode, so it cannot \
+            mask a personal identity number: the proof of an event that holds one (in a personal field \
+            such as person, or anywhere as an 18-digit resident identity number) is refused unless \
+            --show-personal-ids is given (exit 2). Consistency proofs hold no event and need no flag.
             """)
 
     @OptionGroup var location: LedgerLocation
+    @OptionGroup var privacy: PrivacyOptions
 
     @Argument(help: ArgumentHelp("The id of the event to prove.", valueName: "event-id"))
     var eventID: String?
@@ -200,6 +206,13 @@ struct ProveCommand: ParsableCommand {
             case .corrupt: throw CLIFailure(message: "error: \(error); nothing was proved", code: 1)
             default: throw error
             }
+        }
+        // The leaf is the exact bytes (they are hashed): an event holding a
+        // personal id is proved only when the caller asks to show it.
+        if let event = inclusion?.event.event, let part = privacy.masking.firstMaskedPart(of: event) {
+            throw CLIFailure.input("error: event \(privacy.masking.text(event.id)) holds a personal identity number "
+                + "(\(part.place) \(part.shown)); a proof carries the event's exact bytes, which anyone can decode, so it "
+                + "cannot be masked. Give --show-personal-ids to prove it, and hand the proof only to those who may see it")
         }
         let json = proofJSON(inclusion: inclusion, consistency: consistency, checkpoint: checkpoint,
                              publicKey: bundle == nil ? nil : signer?.verifierKey.text)
@@ -288,7 +301,8 @@ func proofJSON(inclusion: Ledger.InclusionProof?, consistency: Ledger.Consistenc
     var members: [String] = []
     if publicKey != nil { members.append("\"bundle\":1") }
     if let inclusion {
-        let event = eventJSONFields(seq: inclusion.seq, recordedMicros: inclusion.event.recordedMicros, event: inclusion.event.event, hash: nil) + "}"
+        let event = eventJSONFields(seq: inclusion.seq, recordedMicros: inclusion.event.recordedMicros, event: inclusion.event.event, hash: nil,
+                                   masking: .shown) + "}"
         members.append("\"leafIndex\":\(inclusion.leafIndex),\"treeSize\":\(inclusion.treeSize),"
             + "\"leaf\":\"\(Base64.encode(inclusion.leaf))\",\"leafHash\":\"\(Base64.encode(inclusion.leafHash.bytes))\","
             + "\"event\":\(event),\"path\":\(hashes(inclusion.path)),\"rootHash\":\"\(Base64.encode(inclusion.rootHash.bytes))\"")

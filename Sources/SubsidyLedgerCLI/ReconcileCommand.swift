@@ -7,7 +7,7 @@ import Reports
 
 /// `reconcile`: budget lines of a fiscal year, or a treasury statement
 /// matched against the ledger's payments (SPEC §6).
-struct ReconcileCommand: ParsableCommand {
+struct ReconcileCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Reconcile a fiscal year's budget lines, or match a treasury statement against the ledger's payments.",
@@ -38,6 +38,7 @@ struct ReconcileCommand: ParsableCommand {
 
     @OptionGroup var location: LedgerLocation
     @OptionGroup var view: ViewOptions
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(name: .customLong("fiscal-year"), help: ArgumentHelp("The fiscal year of the budget lines.", valueName: "year"))
     var fiscalYear: Int64
@@ -67,7 +68,7 @@ struct ReconcileCommand: ParsableCommand {
         let scope = RegionScope(region)
         guard let treasury else {
             let report = try BudgetLineReconciliation(balances: balances, fiscalYear: fiscalYear, scope: scope, asOfSeq: last)
-            try write(render(json: report.renderJSON, csv: report.renderCSV, table: report.renderTable), to: output)
+            try write(render(json: report.renderJSON, csv: report.renderCSV, table: report.renderTable), to: output, masking: privacy.masking)
             return
         }
         var matcher = StatementMatcher(statement: treasury, fiscalYear: fiscalYear, scope: scope)
@@ -76,7 +77,7 @@ struct ReconcileCommand: ParsableCommand {
         pinned.asOfSeq = last
         try ledger.forEachLiveEvent(view: pinned) { matcher.add($0.event) }
         let result = try matcher.finish(asOfSeq: last)
-        try write(render(json: result.renderJSON, csv: result.renderCSV, table: result.renderTable), to: output)
+        try write(render(json: result.renderJSON, csv: result.renderCSV, table: result.renderTable), to: output, masking: privacy.masking)
         if !result.reconciles { throw ExitCode(3) }
     }
 

@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
 }
 
 /// `report performance`: per region, how the year's money was used (SPEC §6).
-struct PerformanceCommand: ParsableCommand {
+struct PerformanceCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "performance",
         abstract: "Per region: budget execution, people and enterprises supported, guarantee loans, findings by rule.",
@@ -47,6 +47,7 @@ struct PerformanceCommand: ParsableCommand {
 
     @OptionGroup var location: LedgerLocation
     @OptionGroup var view: ViewOptions
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(name: .customLong("fiscal-year"), help: ArgumentHelp("The fiscal year (and calendar year for loans).", valueName: "year"))
     var fiscalYear: Int64
@@ -97,7 +98,7 @@ struct PerformanceCommand: ParsableCommand {
         case .csv: text = (output == nil ? "" : CSV.byteOrderMark) + report.renderCSV()
         case .table: text = terminalSafe(report.renderTable())
         }
-        try write(text, to: output)
+        try write(text, to: output, masking: privacy.masking)
     }
 
     /// The audit's findings of the same live events, as the report takes them.
@@ -105,6 +106,8 @@ struct PerformanceCommand: ParsableCommand {
         do {
             return performanceInputs(try Auditor(policy: policy).audit(input).findings)
         } catch let error as AuditError {
+            // An overflow is the ledger's problem (exit 4, in main), not the input's.
+            if case .overflow = error { throw error }
             throw CLIFailure.input("error: the audit behind the findings column failed: \(error)")
         }
     }

@@ -3,12 +3,13 @@ import EventStore
 import LedgerCore
 import Proofs
 
-struct StatsCommand: ParsableCommand {
+struct StatsCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Show event count, head, recorded times and storage sizes.")
 
     @OptionGroup var location: LedgerLocation
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(name: .long, help: ArgumentHelp("Output format: table, json or csv.", valueName: "format"))
     var format: String = "table"
@@ -23,7 +24,9 @@ struct StatsCommand: ParsableCommand {
         let projections = try ledger.projectionStatus()
         let coverage = try ledger.merkleCoverage()
         let tree = coverage.treeSize > 0 ? try ledger.treeHead(size: coverage.treeSize) : nil
-        let origin = try ledger.origin().name
+        // The only ledger-given text here (the rest are counts and hashes).
+        let origin = privacy.masking.text(try ledger.origin().name)
+        let path = privacy.masking.text(ledger.path)
         var out = Output()
         let first = stats.firstRecordedMicros.map(Clock.iso8601(micros:))
         let last = stats.lastRecordedMicros.map(Clock.iso8601(micros:))
@@ -48,7 +51,7 @@ struct StatsCommand: ParsableCommand {
                     .map(csvField).joined(separator: ","))
             }
         case .table:
-            out.line("ledger          \(TerminalText.escaped(ledger.path)) (format \(stats.formatVersion))")
+            out.line("ledger          \(TerminalText.escaped(path)) (format \(stats.formatVersion))")
             out.line("events          \(stats.events)")
             out.line("head            \(stats.events):\(HashChain.hex(stats.headHash))")
             out.line("recorded        \(first ?? "-") … \(last ?? "-")")

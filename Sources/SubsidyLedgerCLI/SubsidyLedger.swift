@@ -1,6 +1,9 @@
 import ArgumentParser
+import Audit
 import EventStore
 import Glibc
+import LedgerCore
+import Projections
 
 /// The `subsidy-ledger` command.
 struct SubsidyLedger: ParsableCommand {
@@ -12,8 +15,11 @@ struct SubsidyLedger: ParsableCommand {
             SUBSIDY_LEDGER name another). Events enter as JSON Lines through `import` and are never \
             changed; `verify` proves the history is intact.
 
+            Person ids (often resident identity numbers) are masked in every output, as in \
+            2201**********1239, unless the command is given --show-personal-ids.
+
             Exit codes: 0 success, 1 verification failed, 2 usage or input error (nothing written), \
-            3 differences found, 4 the ledger cannot be opened.
+            3 differences found, 4 the ledger cannot be opened or its figures cannot be computed.
             """,
         version: "0.1.0",
         subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self, OriginCommand.self, KeyCommand.self, CheckpointCommand.self, ProveCommand.self, CheckProofCommand.self]
@@ -23,11 +29,27 @@ struct SubsidyLedger: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // Error messages are masked as the command's output is (--show-personal-ids).
+        var masking = PersonalIDMasking.masked
         do {
             var command = try SubsidyLedger.parseAsRoot(globalOptionsMovedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            masking = (command as? ShowsPersonalData)?.privacy.masking ?? .masked
+            do {
+                try command.run()
+            } catch let error as OverflowError {
+                // No valid input gets here (import refuses amounts past the
+                // policy's bound and a ledger whose sums could leave 64 bits);
+                // a total that overflows anyway is a problem of the ledger,
+                // not of the command line.
+                throw CLIFailure.ledger("error: the ledger's figures cannot be computed: \(error.what) is beyond 64-bit fen; "
+                    + "run `subsidy-ledger verify` and report this ledger")
+            } catch let error as AuditError {
+                guard case .overflow(let what) = error else { throw error }
+                throw CLIFailure.ledger("error: the ledger's figures cannot be computed: \(what) is beyond 64 bits; "
+                    + "run `subsidy-ledger verify` and report this ledger")
+            }
         } catch let failure as CLIFailure {
-            printError(failure.message)
+            printError(masking.text(failure.message))
             exit(failure.code)
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
@@ -35,7 +57,7 @@ enum Main {
             // A damaged ledger found while reading is a failed check (1),
             // never an input error; a question the ledger cannot answer is
             // one (2); storage that fails is a ledger that cannot be used (4).
-            printError("error: \(error)")
+            printError(masking.text("error: \(error)"))
             switch error {
             case .corrupt: exit(1)
             case .invalidRequest: exit(2)
@@ -48,7 +70,7 @@ enum Main {
                 print(SubsidyLedger.fullMessage(for: error))
                 exit(0)
             }
-            printError(SubsidyLedger.fullMessage(for: error))
+            printError(masking.text(SubsidyLedger.fullMessage(for: error)))
             // Usage errors are input errors: exit 2, nothing written.
             exit(code == .validationFailure ? 2 : code.rawValue == 1 ? 2 : code.rawValue)
         }

@@ -50,6 +50,14 @@ struct PolicyTests {
         }
     }
 
+    @Test("the seed's bound on one event's amount is the one append-time validation uses, in both policy files")
+    func seedAmountBound() throws {
+        #expect(Policy.seed.amountBound == AmountBound.seed)
+        #expect(AmountBound.seed.entry(on: day("2016-06-01")).max == Money(fen: 1_000_000_000_000))
+        let amended = try Policy.load(directory: packageRoot + "/Fixtures/policy/amended")
+        #expect(amended.amountBound == AmountBound.seed)
+    }
+
     @Test("the seed's numbers (SPEC §4), each with its unit, date, clause and basis")
     func seedNumbers() throws {
         let seed = Policy.seed
