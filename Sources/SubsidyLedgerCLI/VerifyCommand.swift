@@ -3,7 +3,7 @@ import EventStore
 import LedgerCore
 import Proofs
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Recompute the hash chain, the Merkle tree and every derived database; print the head sequence number and hash.",
@@ -19,6 +19,8 @@ struct VerifyCommand: ParsableCommand {
             """)
 
     @OptionGroup var location: LedgerLocation
+    /// What differs in derived data may name a person.
+    @OptionGroup var privacy: PrivacyOptions
 
     @Option(help: ArgumentHelp("A digest written down earlier, SEQ:HASH (64 hex digits).", valueName: "seq:hash"))
     var expect: String?
@@ -58,7 +60,8 @@ struct VerifyCommand: ParsableCommand {
 
     /// The columns of `--format csv`: added to, never renamed.
     static let csvColumns = ["head", "hash", "ok", "firstBadSeq", "problem", "expectSeq", "expectMatches", "expectActual",
-                             "treeProblem", "againstOrigin", "againstSize", "againstConsistent", "againstSignature", "againstProblem"]
+                             "treeProblem", "againstOrigin", "againstSize", "againstConsistent", "againstSignature", "againstProblem",
+                             "derivedOk", "derivedProblemCount", "derivedProblems", "expectBrokenAt"]
 
     func run() throws {
         let held = try against.map { try parseCheckpoint(readSmallFile($0, what: "checkpoint"), what: $0) }
@@ -80,7 +83,7 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         let extends = try held.map { try HeldCheckpointCheck(held: $0, key: trusted, ledger: ledger, report: report) }
-        var out = Output()
+        var out = Output(masking: privacy.masking)
         let hash = HashChain.hex(report.headHash)
         switch view.outputFormat {
         case .json:
@@ -117,6 +120,9 @@ struct VerifyCommand: ParsableCommand {
                 expectation?.actual.map(HashChain.hex) ?? "", report.treeProblem ?? "",
                 extends?.held.checkpoint.origin ?? "", extends.map { String($0.held.checkpoint.size) } ?? "",
                 extends.map { String($0.failure == nil) } ?? "", extends?.signature ?? "", extends?.failure ?? "",
+                report.derived.map { String($0.ok) } ?? "", report.derived.map { String($0.problemCount) } ?? "",
+                report.derived?.problems.map(\.description).joined(separator: "; ") ?? "",
+                report.expectationBrokenAt.map(String.init) ?? "",
             ]
             out.line(fields.map(csvField).joined(separator: ","))
         case .table:
