@@ -17,12 +17,11 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         do {
             _ = try Ledger.create(at: location.path, origin: origin)
-        } catch let error as LedgerError {
-            switch error {
-            case .alreadyExists, .invalidRequest: throw CLIFailure.input("error: \(error)")
-            default: break
-            }
-            throw CLIFailure.unopenable("error: \(error)")
+        } catch {
+            guard let failure = LedgerError.from(error) else { throw error }
+            if failure.isRequestError { throw CLIFailure.input("error: \(failure)") }
+            if case .storage = failure { throw CLIFailure.unopenable("error: \(failure)\nthe ledger could not be created") }
+            throw CLIFailure.unopenable("error: \(failure)")
         }
         print("created an empty ledger at \(location.path)")
     }

@@ -39,10 +39,19 @@ struct LedgerLocation: ParsableArguments {
     func open(readOnly: Bool) throws -> Ledger {
         do {
             return try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
-        } catch let error as LedgerError {
-            throw CLIFailure.unopenable("error: \(error)")
+        } catch {
+            guard let failure = LedgerError.from(error) else { throw error }
+            throw CLIFailure.unopenable("error: \(failure)")
         }
     }
+}
+
+/// A storage failure in the middle of a writing command, exit 4, with what
+/// it means for the ledger: LMDB makes a transaction all or nothing, so the
+/// one that failed left no trace. Other errors are returned unchanged.
+func storageFailure(_ error: any Error, _ consequence: String) -> any Error {
+    guard let failure = LedgerError.from(error), case .storage = failure else { return error }
+    return CLIFailure.unopenable("error: \(failure)\n\(consequence)")
 }
 
 /// The view of the log a reading command works on (SPEC §6).

@@ -32,12 +32,19 @@ struct RebuildCommand: ParsableCommand {
         let ledger = try location.open(readOnly: false)
         let before = try ledger.storedProjectionDigest()
         let show = progress ?? isTerminal(2)
-        let result = try ledger.rebuildProjections { seq in
-            if show { printError("rebuilt through seq \(seq)") }
-        }
-        let status = try ledger.projectionStatus()
-        let tree = try ledger.rebuildMerkleTree { seq in
-            if show { printError("hashed the tree through seq \(seq)") }
+        let result: (head: UInt64, digest: String)
+        let status: Ledger.ProjectionStatus
+        let tree: (size: UInt64, root: MerkleHash, differing: Int)
+        do {
+            result = try ledger.rebuildProjections { seq in
+                if show { printError("rebuilt through seq \(seq)") }
+            }
+            status = try ledger.projectionStatus()
+            tree = try ledger.rebuildMerkleTree { seq in
+                if show { printError("hashed the tree through seq \(seq)") }
+            }
+        } catch {
+            throw storageFailure(error, "the log is unchanged and what the rebuild had stored is consistent with it; run rebuild again once the disk has room (or is repaired)")
         }
         var out = Output()
         if format == "json" {

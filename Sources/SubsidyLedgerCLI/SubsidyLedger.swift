@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventStore
 import Glibc
 
 /// The `subsidy-ledger` command.
@@ -30,6 +31,13 @@ enum Main {
             exit(failure.code)
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
+        } catch let error where LedgerError.from(error) != nil {
+            // A storage failure (a full disk, an I/O error) or a damaged
+            // ledger met in the middle of a command: exit 4, never the 2 of
+            // a usage error.
+            let failure = LedgerError.from(error) ?? .io("\(error)")
+            printError("error: \(failure)")
+            exit(failure.isRequestError ? 2 : 4)
         } catch {
             let code = SubsidyLedger.exitCode(for: error)
             if code == .success {
