@@ -14,8 +14,10 @@ import Glibc
 ///   (`mdb_txn_commit` of a write transaction: where LMDB writes its pages
 ///   and syncs them), `sync` (`mdb_env_sync`) or `mapsize`
 ///   (`mdb_env_set_mapsize`: the first size of the map and each growth).
-///   ERROR is `EIO`, `ENOSPC`, `ENOMEM` or `MAP_FULL` (`MDB_MAP_FULL`).
-///   Each fault fires once and says so on standard error.
+///   ERROR is `EIO`, `ENOSPC`, `ENOMEM` or `MAP_FULL` (`MDB_MAP_FULL`), or
+///   `KILL`: the process kills itself with SIGKILL instead of making the
+///   call (a crash at a known point). Each fault fires once and says so on
+///   standard error.
 /// - `count` fails nothing and prints, when the process exits, how many of
 ///   each operation it made, e.g. `fault injection counts: put=412 commit=3
 ///   sync=0 mapsize=1`.
@@ -52,8 +54,11 @@ public enum FaultInjection {
 
     /// The error names the variable accepts.
     static let errorCodes: [(name: String, code: Int32)] = [
-        ("EIO", EIO), ("ENOSPC", ENOSPC), ("ENOMEM", ENOMEM), ("MAP_FULL", MDB_MAP_FULL),
+        ("EIO", EIO), ("ENOSPC", ENOSPC), ("ENOMEM", ENOMEM), ("MAP_FULL", MDB_MAP_FULL), ("KILL", killCode),
     ]
+
+    /// The code that stands for `KILL` (no C call returns it).
+    static let killCode = Int32.min
 
     /// Parses the variable's value; nil when it is malformed.
     public static func parse(_ text: String) -> Plan? {
@@ -86,7 +91,7 @@ public enum FaultInjection {
         if text.isEmpty { return nil }
         guard let plan = parse(text) else {
             printError("subsidy-ledger: SUBSIDY_LEDGER_FAULT=\(text) is not OPERATION:N:ERROR[,…] or count "
-                + "(OPERATION put, commit, sync or mapsize; ERROR EIO, ENOSPC, ENOMEM or MAP_FULL)")
+                + "(OPERATION put, commit, sync or mapsize; ERROR EIO, ENOSPC, ENOMEM, MAP_FULL or KILL)")
             exit(2)
         }
         if plan.reportsCounts { atexit { FaultInjection.reportCounts() } }
@@ -110,6 +115,7 @@ public enum FaultInjection {
         guard let fault = current.plan.faults.first(where: { $0.operation == operation && $0.call == call }) else { return 0 }
         let name = errorCodes.first { $0.code == fault.code }?.name ?? String(fault.code)
         printError("subsidy-ledger: fault injection: \(operation.name) #\(call) fails with \(name)")
+        if fault.code == killCode { kill(getpid(), SIGKILL) }
         return fault.code
     }
 

@@ -13,7 +13,7 @@ struct SubsidyLedger: ParsableCommand {
             changed; `verify` proves the history is intact.
 
             Exit codes: 0 success, 1 verification failed, 2 usage or input error (nothing written), \
-            3 differences found, 4 the ledger cannot be opened.
+            3 differences found, 4 the ledger cannot be opened or its storage failed (a full disk, an I/O error).
             """,
         version: "0.1.0",
         subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self, OriginCommand.self, KeyCommand.self, CheckpointCommand.self, ProveCommand.self, CheckProofCommand.self]
