@@ -1,4 +1,5 @@
 import Crypto
+import Glibc
 
 /// The tamper-evident chain: hash(N) = SHA-256(hash(N−1) ‖ canonical(N)),
 /// hash(0) = 32 zero bytes. Writing down (N, hash(N)) commits to the whole
@@ -12,6 +13,16 @@ public enum HashChain {
         hasher.update(bufferPointer: previous)
         hasher.update(bufferPointer: canonical)
         return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+
+    /// Whether `stored` is the link hash of `canonical` after `previous`
+    /// (no allocation: for checks on every record a read passes).
+    public static func linkMatches(previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
+                                   stored: UnsafeRawBufferPointer) -> Bool {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: previous)
+        hasher.update(bufferPointer: canonical)
+        return stored.count == 32 && hasher.finalize().withUnsafeBytes { memcmp($0.baseAddress!, stored.baseAddress!, 32) == 0 }
     }
 
     public static func link(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {

@@ -184,6 +184,9 @@ struct BatchWriter {
         self.ledger = ledger
         self.txn = txn
         let head = try ledger.head(in: txn)
+        // Nothing is appended after a head record that does not match its
+        // stored hash (the rest of the log is `verify`'s to check).
+        if head.seq > 0 { try ledger.forEachEvent(in: txn, from: head.seq, to: head.seq) { _ in true } }
         nextSeq = head.seq + 1
         firstSeq = nextSeq
         previousHash = head.hash

@@ -46,7 +46,7 @@ public final class Ledger {
                                 "projection-entries", "projection-meta", "projection-snapshots", "effective-index",
                                 "merkle"]
 
-    private init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
+    init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
         self.path = path
         self.options = options
         self.env = env
@@ -62,7 +62,11 @@ public final class Ledger {
         streams = try open("streams")
         streamEvents = try open("stream-events")
         reversals = try open("reversals")
-        meta = try open("meta")
+        let metaDatabase = try open("meta")
+        meta = metaDatabase
+        // Before anything is created in it: a ledger of another format, or a
+        // half-made one, is refused without being written to.
+        if !create { try Self.checkFormat(env, metaDatabase) }
         func openOptional(_ name: String) throws -> Database? {
             do {
                 return try env.openDatabase(named: name, create: !options.readOnly)
@@ -94,6 +98,9 @@ public final class Ledger {
         /// off, to measure what the tree costs; a ledger imported without it
         /// has its tree extended by the next import that keeps it.
         package var keepsMerkleTree = true
+        /// Test hook: `create` calls it when the staged ledger is complete,
+        /// before moving it into place; a throw there is a failed creation.
+        package var creationFaultForTesting: (@Sendable () throws -> Void)?
         public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true,
                     snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents) {
             self.readOnly = readOnly
@@ -110,58 +117,70 @@ public final class Ledger {
     /// The current map size and how often this process grew it.
     public var mapSize: (bytes: Int, growths: Int) { (env.mapSizeBytes, env.growthCount) }
 
-    /// Creates an empty ledger in `path` (created if absent; must hold no
-    /// ledger), named `origin` for its checkpoints when given.
-    public static func create(at path: String, origin: String? = nil, options: OpenOptions = OpenOptions()) throws -> Ledger {
-        if let origin, !Checkpoint.isValidOrigin(origin) {
-            throw LedgerError.invalidRequest("\"\(origin)\" is not a valid origin: 1 to 256 printable ASCII characters without spaces")
-        }
-        if access(path + "/data.mdb", F_OK) == 0 { throw LedgerError.alreadyExists(path: path) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw LedgerError.io("cannot create directory \(path): \(String(cString: strerror(errno)))")
-        }
-        let env = try openEnvironment(path, create: true, options: options)
-        let ledger = try Ledger(path: path, env: env, create: true, options: options)
-        try env.write { txn in
-            var format = ByteWriter()
-            format.u32(formatVersion)
-            try txn.put(ledger.meta, key: Array("format".utf8), value: format.bytes)
-            var created = ByteWriter()
-            created.i64(Clock.nowMicros())
-            try txn.put(ledger.meta, key: Array("created".utf8), value: created.bytes)
-            if let origin { try txn.put(ledger.meta, key: MerkleLayout.originKey, value: Array(origin.utf8)) }
-            try txn.put(ledger.meta, key: MerkleLayout.frontierKey, value: MerkleLayout.encode(MerkleFrontier()))
-        }
-        return ledger
-    }
-
     /// Opens the ledger in `path`, refusing a newer format.
     public static func open(at path: String, options: OpenOptions = OpenOptions()) throws -> Ledger {
         guard access(path + "/data.mdb", F_OK) == 0 else { throw LedgerError.notALedger(path: path) }
-        let env = try openEnvironment(path, create: false, options: options)
-        let ledger = try Ledger(path: path, env: env, create: false, options: options)
+        let env = try openEnvironment(path, options: options)
+        return try Ledger(path: path, env: env, create: false, options: options)
+    }
+
+    /// Refuses a ledger whose `meta` → `format` is missing, malformed or newer than this program's.
+    private static func checkFormat(_ env: Environment, _ meta: Database) throws {
         let format: UInt32? = try env.read { txn in
-            try txn.withValue(ledger.meta, key: Array("format".utf8)) { bytes in
+            try txn.withValue(meta, key: Array("format".utf8)) { bytes in
                 guard let bytes, bytes.count == 4 else { return nil }
                 return UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
             }
         }
         guard let format else { throw LedgerError.corrupt("the meta database has no format version") }
         guard format <= formatVersion else { throw LedgerError.newerFormat(found: format, supported: formatVersion) }
-        return ledger
     }
 
-    private static func openEnvironment(_ path: String, create: Bool, options: OpenOptions) throws -> Environment {
+    /// Opens the environment of an existing ledger. A reader that may not
+    /// write the directory or its lock file (an archived copy) opens it
+    /// without a lock file; a writer that may not is refused.
+    private static func openEnvironment(_ path: String, options: OpenOptions) throws -> Environment {
         var envOptions = Environment.Options()
-        envOptions.create = create
         envOptions.readOnly = options.readOnly
         envOptions.initialMapSizeBytes = options.initialMapSizeBytes
+        envOptions.fileMode = FileSharing.lockMode(forDataFileIn: path)
         do {
             return try Environment(path: path, options: envOptions)
-        } catch {
+        } catch let damage as DataFileDamage {
+            throw LedgerError.damaged(damage.finding)
+        } catch let error as LMDBError where isPermissionDenied(error) && !options.readOnly {
+            throw LedgerError.notWritable(path: path, reason: whyNotWritable(path, error))
+        } catch let error as LMDBError where isPermissionDenied(error) {
+            envOptions.withoutLockFile = true
+            do {
+                return try Environment(path: path, options: envOptions)
+            } catch let error as LMDBError {
+                throw LedgerError.storage(error)
+            }
+        } catch let error as LMDBError {
             throw LedgerError.storage(error)
         }
     }
+
+    static func isPermissionDenied(_ error: LMDBError) -> Bool {
+        error.code == EACCES || error.code == EPERM || error.code == EROFS
+    }
+
+    /// Which of the ledger's files stopped a writer, in words.
+    static func whyNotWritable(_ path: String, _ error: LMDBError) -> String {
+        if error.code == EROFS { return "it is on a read-only file system" }
+        if access(path, W_OK) != 0 && access(path + "/lock.mdb", F_OK) != 0 {
+            return "its directory is read-only and has no lock.mdb"
+        }
+        if access(path + "/data.mdb", W_OK) != 0 { return "data.mdb is read-only" }
+        if access(path + "/lock.mdb", W_OK) != 0 { return "lock.mdb is read-only" }
+        return String(cString: strerror(error.code))
+    }
+
+    /// Whether this ledger was opened without its lock file, read-only,
+    /// because this user cannot write its directory or lock file. Such a
+    /// reader is invisible to a writer elsewhere (see docs/FORMAT.md).
+    public var isOpenWithoutLockFile: Bool { env.options.withoutLockFile }
 
     /// The last sequence number and its hash (0 and 32 zero bytes when empty).
     public func head() throws -> (seq: UInt64, hash: [UInt8], recordedMicros: Int64) {
@@ -201,17 +220,46 @@ public final class Ledger {
         }
     }
 
-    /// The stored records from `from` through `to` with their keys, checking
-    /// that no sequence number is missing, until `body` returns false.
+    /// The stored records from `from` through `to` with their keys, until
+    /// `body` returns false, checking that no sequence number is missing and
+    /// that each record's stored hash is the link of its bytes after the
+    /// record before it. A changed byte in any record a read passes over is
+    /// reported at that record, never served. (Only `verify` can tell a
+    /// record whose hash was recomputed from the one after it: such a change
+    /// breaks the next link, which a read reaching it reports.)
     private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64,
                                      _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let first = max(from, 1)
+        // The link before the first record read: the stored hash of the one before it.
+        var previous = HashChain.genesis
+        if first > 1 {
+            let found = try txn.withValue(events, key: sequenceKey(first - 1)) { record -> Bool in
+                guard let record, let split = try? EventCodec.split(record: record) else { return false }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
+                return true
+            }
+            // A start past the head reads nothing; one inside it needs its predecessor.
+            if !found, try txn.withValue(events, key: sequenceKey(first), { $0 != nil }) {
+                throw LedgerError.corrupt("event \(first - 1) is missing from the log or shorter than a record's header")
+            }
+        }
         try txn.withCursor(events) { cursor in
-            var expected = max(from, 1)
-            try cursor.forEach(from: sequenceKey(max(from, 1))) { key, value in
+            var expected = first
+            try cursor.forEach(from: sequenceKey(first)) { key, value in
                 guard let seq = readSequence(key), seq <= to else { return false }
                 guard seq == expected else {
                     throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                 }
+                guard let split = try? EventCodec.split(record: value) else {
+                    throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
+                }
+                let linked = previous.withUnsafeBytes {
+                    HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash)
+                }
+                guard linked else {
+                    throw LedgerError.corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
+                }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
                 expected += 1
                 if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
                 return try body(seq, value)

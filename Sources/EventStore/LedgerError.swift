@@ -10,6 +10,13 @@ public enum LedgerError: Error, CustomStringConvertible {
     case newerFormat(found: UInt32, supported: UInt32)
     /// The stored bytes are not what this program writes.
     case corrupt(String)
+    /// The ledger's data file is empty, truncated or not an LMDB file
+    /// (found before it was mapped; nothing was written to it).
+    case damaged(String)
+    /// `init` on a directory whose `data.mdb` is not a complete ledger.
+    case occupied(path: String, finding: String)
+    /// A command that writes, on a ledger this user cannot write.
+    case notWritable(path: String, reason: String)
     /// The storage engine failed.
     case storage(LMDBError)
     /// The directory could not be created or read.
@@ -46,6 +53,14 @@ public enum LedgerError: Error, CustomStringConvertible {
             return "the ledger has format version \(found), newer than this program's \(supported); use a newer subsidy-ledger"
         case .corrupt(let what):
             return "the ledger is damaged: \(what); run `subsidy-ledger verify` and restore from a backup"
+        case .damaged(let finding):
+            return "damaged ledger: \(finding); nothing was changed: restore the ledger from a backup"
+        case .occupied(let path, let finding):
+            return "\(path) holds no complete ledger: \(finding); nothing was changed. "
+                + "Move its data.mdb and lock.mdb away (or restore them from a backup) to create a ledger there"
+        case .notWritable(let path, let reason):
+            return "the ledger at \(path) cannot be written by this user (\(reason)); this command changes the ledger, "
+                + "so nothing was done. Reading commands still work on it, read-only"
         case .storage(let error):
             if error.isCorrupt { return "the ledger's files are damaged or not LMDB files (\(error))" }
             return "storage error: \(error)"

@@ -84,6 +84,8 @@ extension Ledger {
         var working: WorkingSet!
         let lookup: IndexLookup
         private(set) var checkpoint: UInt64
+        /// The sum of the stored entries, kept as they are written (see ``EntrySum``).
+        private var sum: EntrySum
 
         init(ledger: Ledger, txn: WriteTransaction) throws {
             guard let entries = ledger.projectionEntries, let meta = ledger.projectionMeta, let snapshots = ledger.projectionSnapshots,
@@ -105,8 +107,15 @@ extension Ledger {
                 try txn.clear(snapshots)
                 try txn.clear(effectiveIndex)
                 checkpoint = 0
+                sum = EntrySum()
             } else {
                 checkpoint = stored
+                // A ledger written before the checksum existed: added up once.
+                if let checksum = try ledger.readChecksum(in: txn, meta), checksum.checkpoint == stored {
+                    sum = checksum.sum
+                } else {
+                    sum = try ledger.storedEntrySum(in: txn, entries)
+                }
             }
             working = WorkingSet(backing: self)
         }
@@ -148,6 +157,10 @@ extension Ledger {
             version.u32(Ledger.projectionVersion)
             try txn.put(meta, key: Array("version".utf8), value: version.bytes)
             try txn.put(meta, key: Array("checkpoint".utf8), value: sequenceKey(checkpoint))
+            guard let chainHash = try ledger.storedChainHash(at: checkpoint, in: txn) else {
+                throw LedgerError.corrupt("event \(checkpoint), which the projections were folded through, is missing")
+            }
+            try txn.put(meta, key: ProjectionChecksum.key, value: ProjectionChecksum(checkpoint: checkpoint, chainHash: chainHash, sum: sum).bytes)
             working = WorkingSet(backing: self)
 
             let lastSnapshot = try txn.withCursor(snapshots) { cursor in try cursor.last { key, _ in readSequence(key) } } ?? nil
@@ -158,6 +171,12 @@ extension Ledger {
 
         private func store(_ table: StateCodec.Table, _ key: [UInt8], _ value: [UInt8]?) throws {
             let fullKey = [table.rawValue] + key
+            try key.withUnsafeBytes { keyBytes in
+                try txn.withValue(entries, key: fullKey) { old in
+                    if let old { sum.remove(table, key: keyBytes, value: old) }
+                }
+                if let value { value.withUnsafeBytes { sum.add(table, key: keyBytes, value: $0) } }
+            }
             if let value { try txn.put(entries, key: fullKey, value: value) } else { try txn.delete(entries, key: fullKey) }
         }
 
@@ -320,11 +339,13 @@ extension Ledger {
             var hasher = SHA256()
             var canonical = ByteWriter(capacity: 1024)
             var fullKey: [UInt8] = []
+            var sum = EntrySum()
             try folded.forEachEntry { table, key, value in
                 fullKey.removeAll(keepingCapacity: true)
                 fullKey.append(table.rawValue)
                 fullKey.append(contentsOf: key)
                 try txn.append(entries, key: fullKey, value: value)
+                sum.add(table, key: key, value: value)
                 canonical.bytes.removeAll(keepingCapacity: true)
                 StateCodec.append(table, key: key, value: value, to: &canonical)
                 canonical.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
@@ -333,6 +354,10 @@ extension Ledger {
             version.u32(Self.projectionVersion)
             try txn.put(meta, key: Array("version".utf8), value: version.bytes)
             try txn.put(meta, key: Array("checkpoint".utf8), value: sequenceKey(folded.head))
+            guard let chainHash = try storedChainHash(at: folded.head, in: txn) else {
+                throw LedgerError.corrupt("event \(folded.head), the head the rebuild folded through, is missing")
+            }
+            try txn.put(meta, key: ProjectionChecksum.key, value: ProjectionChecksum(checkpoint: folded.head, chainHash: chainHash, sum: sum).bytes)
             return (folded.head, HashChain.hex(hasher.finalize()))
         }
     }
@@ -369,34 +394,13 @@ extension Ledger {
     /// kept: reading it through costs a fraction of writing it again. One
     /// that differs anywhere is written anew, in key order, with appends
     /// (far cheaper than inserting in log order).
-    private func rewriteEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws {
-        let order = Self.dateOrder(days)
-        var position = 0
-        var same = true
-        try txn.withCursor(index) { cursor in
-            try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                guard position < order.count, value.count == 0, key.count == 12 else {
-                    same = false
-                    return false
-                }
-                let seq = order[position]
-                let expected = UInt32(bitPattern: days[seq - 1]) ^ 0x8000_0000
-                guard UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)) == expected,
-                      UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 4, as: UInt64.self)) == UInt64(seq)
-                else {
-                    same = false
-                    return false
-                }
-                position += 1
-                if position & Int(Self.releaseMask) == 0 { env.releaseMappedPages() }
-                return true
-            }
-        }
-        if same && position == order.count { return }
+    private func rewriteEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws -> String? {
+        guard let difference = try effectiveIndexDifference(index, days: days, in: txn) else { return nil }
         try txn.clear(index)
-        for seq in order {
+        for seq in Self.dateOrder(days) {
             try txn.append(index, key: Self.effectiveKey(CalendarDate(dayNumber: days[seq - 1]), seq: UInt64(seq)), value: [UInt8]())
         }
+        return difference
     }
 
     /// The seqs of `days` (seq − 1 → day) in (day, seq) order, by counting

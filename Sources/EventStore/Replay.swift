@@ -165,16 +165,28 @@ extension Ledger {
         guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots else { return nil }
         let (version, checkpoint) = try readProjectionMeta(in: txn, meta)
         guard version == Self.projectionVersion else { return nil }
-        if checkpoint <= last && checkpoint > 0 {
+        // Balances written before they carried a checksum are not served:
+        // the log is folded instead (the next import or rebuild adds one).
+        if checkpoint <= last && checkpoint > 0, try readChecksum(in: txn, meta) != nil {
             var balances = Balances()
+            var sum = EntrySum()
             try txn.withCursor(entries) { cursor in
                 try cursor.forEach(from: nil as [UInt8]?) { key, value in
                     guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
                         throw LedgerError.corrupt("a projection entry has an unknown table")
                     }
-                    try StateCodec.insert(table, key: UnsafeRawBufferPointer(rebasing: key[1...]), value: value, into: &balances)
+                    let entryKey = UnsafeRawBufferPointer(rebasing: key[1...])
+                    sum.add(table, key: entryKey, value: value)
+                    do {
+                        try StateCodec.insert(table, key: entryKey, value: value, into: &balances)
+                    } catch {
+                        throw LedgerError.corrupt("the stored balances cannot be decoded (\(error)); `subsidy-ledger rebuild` rewrites them from the log")
+                    }
                     return true
                 }
+            }
+            if let problem = try checksumProblem(sum, checkpoint: checkpoint, meta: meta, in: txn) {
+                throw LedgerError.corrupt("\(problem); `subsidy-ledger rebuild` rewrites them from the log")
             }
             return (checkpoint, balances)
         }

@@ -19,8 +19,16 @@ public struct VerifyReport: Sendable {
     public var storedTreeSize: UInt64?
     /// What differs between the stored tree and the recomputed one.
     public var treeProblem: String?
+    /// The derived databases compared with the log, when they were (only
+    /// for the whole log, and only once its chain is intact).
+    public var derived: DerivedReport?
+    /// When `--expect` names a seq at or after the first bad record: the
+    /// digest cannot be confirmed, and this is where the chain broke.
+    public var expectationBrokenAt: UInt64?
 
-    public var ok: Bool { firstBadSeq == nil && treeProblem == nil && (expectation?.matches ?? true) }
+    public var ok: Bool {
+        firstBadSeq == nil && treeProblem == nil && (expectation?.matches ?? true) && (derived?.ok ?? true)
+    }
 }
 
 /// A problem `verify` found: where, and which check. Checks of one record
@@ -302,6 +310,10 @@ extension Ledger {
             report.headSeq = found.seq - 1
             report.headHash = found.previousHash
             if let expectation = report.expectation, expectation.seq >= found.seq { report.expectation = nil }
+            if let expect, expect.seq >= found.seq {
+                report.expectation = (expect.seq, false, nil)
+                report.expectationBrokenAt = found.seq
+            }
         }
         if let expect, report.expectation == nil {
             report.expectation = (expect.seq, expect.seq == 0 && expect.hash == HashChain.genesis, nil)

@@ -21,6 +21,14 @@ public final class Environment {
         public var create: Bool = false
         /// Open without the right to write (a reader-only process).
         public var readOnly: Bool = false
+        /// With `readOnly`: use no lock file (`MDB_NOLOCK`), for a copy whose
+        /// directory and lock file this process cannot write. Such a reader
+        /// has no slot in the reader table, so a writer in another process
+        /// would not know of it and could reuse the pages it is reading:
+        /// only for files nobody writes.
+        public var withoutLockFile: Bool = false
+        /// Permissions of files LMDB creates (before the umask).
+        public var fileMode: mode_t = 0o600
         /// Initial map size; grown automatically when full. Package-visible so
         /// tests can start tiny and force many growths.
         public var initialMapSizeBytes: Int = 64 << 20
@@ -42,7 +50,15 @@ public final class Environment {
     private var transactionActive = false
 
     /// Opens (or with `options.create`, creates) the environment at `path`.
-    public init(path: String, options: Options = Options()) throws(LMDBError) {
+    ///
+    /// An existing `data.mdb` is checked first (``DataFile/inspect(directory:)``):
+    /// a file that is empty, truncated or not LMDB's throws ``DataFileDamage``
+    /// and is left as it was. Otherwise failures throw ``LMDBError`` (one this
+    /// process may not read is left to LMDB to refuse).
+    public init(path: String, options: Options = Options()) throws {
+        if access(path + "/data.mdb", R_OK) == 0 {
+            _ = try DataFile.inspect(directory: path)
+        }
         var env: OpaquePointer?
         try LMDBError.check(mdb_env_create(&env), "mdb_env_create")
         guard let env else { preconditionFailure("mdb_env_create returned no handle") }
@@ -52,7 +68,8 @@ public final class Environment {
             try LMDBError.check(FaultInjection.setMapSize(env, options.initialMapSizeBytes), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
-            try LMDBError.check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open(\(path))")
+            if options.readOnly && options.withoutLockFile { flags |= UInt32(MDB_NOLOCK) }
+            try LMDBError.check(mdb_env_open(env, path, flags, options.fileMode), "mdb_env_open(\(path))")
         } catch {
             mdb_env_close(env)
             throw error

@@ -46,6 +46,10 @@ struct ImportCommand: ParsableCommand {
         do {
             report = try ledger.importEvents(from: inputs, notice: { printError($0) }) { reporter.update($0) }
             reporter.finish()
+        } catch LedgerError.corrupt(let what) {
+            reporter.finish()
+            throw CLIFailure.unopenable("error: the ledger is damaged: \(what); nothing was appended. "
+                + "Run `subsidy-ledger verify`; a damaged log is restored from a copy that verifies, damaged derived data is rewritten by `rebuild`")
         } catch let rejected as ImportRejected {
             reporter.finish()
             for error in rejected.report.errors { printError(error.description) }

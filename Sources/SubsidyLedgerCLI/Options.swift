@@ -37,12 +37,19 @@ struct LedgerLocation: ParsableArguments {
     }
 
     func open(readOnly: Bool) throws -> Ledger {
+        let ledger: Ledger
         do {
-            return try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
+            ledger = try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
         } catch {
             guard let failure = LedgerError.from(error) else { throw error }
             throw CLIFailure.unopenable("error: \(failure)")
         }
+        if ledger.isOpenWithoutLockFile && !LockFileNote.shown {
+            LockFileNote.shown = true
+            printError("note: \(path) cannot be written by this user, so it is read without its lock file: "
+                       + "right for an archived copy; a writer working on it meanwhile would not see this reader and could reuse pages it reads")
+        }
+        return ledger
     }
 }
 
@@ -52,6 +59,12 @@ struct LedgerLocation: ParsableArguments {
 func storageFailure(_ error: any Error, _ consequence: String) -> any Error {
     guard let failure = LedgerError.from(error), case .storage = failure else { return error }
     return CLIFailure.unopenable("error: \(failure)\n\(consequence)")
+}
+
+/// The note about a read without a lock file is printed once per run
+/// (a command may open the ledger twice). The tool is single-threaded.
+enum LockFileNote {
+    nonisolated(unsafe) static var shown = false
 }
 
 /// The view of the log a reading command works on (SPEC §6).

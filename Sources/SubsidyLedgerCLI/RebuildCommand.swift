@@ -14,6 +14,10 @@ struct RebuildCommand: ParsableCommand {
             events (SUBSIDY_LEDGER_SNAPSHOT_EVENTS changes it), so an as-of read folds at most that many \
             events after the nearest snapshot. The Merkle tree over the log is recomputed too, and \
             rewritten if what was stored differs (the output says so).
+
+            The chain is verified first: a log that fails it is not rebuilt from (exit 1). Every derived \
+            database is then compared with what the log implies, as `verify` does; what differed is \
+            reported, rewritten from the log, and the command exits 1 so that the repair is never silent.
             """)
 
     @OptionGroup var location: LedgerLocation
@@ -30,12 +34,31 @@ struct RebuildCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try location.open(readOnly: false)
-        let before = try ledger.storedProjectionDigest()
         let show = progress ?? isTerminal(2)
+        // Derived data is only ever rebuilt from a log that verifies.
+        let chain = try ledger.verify { seq in
+            if show { printError("verified through seq \(seq)") }
+        }
+        if let bad = chain.firstBadSeq {
+            printError("rebuild: the log fails its check at seq \(bad): \(chain.problem ?? "")")
+            printError("nothing was rebuilt: derived data is only rebuilt from an intact log; restore the ledger from a copy that verifies")
+            throw ExitCode(1)
+        }
+        let found = try ledger.checkDerivedData { message in
+            if show { printError(message) }
+        }
+        let indexesDiffer = found.problems.contains { ["ids", "streams", "stream-events", "reversals"].contains($0.database) }
+        let before: (checkpoint: UInt64, digest: String)?
         let result: (head: UInt64, digest: String)
         let status: Ledger.ProjectionStatus
         let tree: (size: UInt64, root: MerkleHash, differing: Int)
         do {
+            if indexesDiffer {
+                try ledger.rewriteIndexes { seq in
+                    if show { printError("rewrote the indexes through seq \(seq)") }
+                }
+            }
+            before = try ledger.storedProjectionDigest()
             result = try ledger.rebuildProjections { seq in
                 if show { printError("rebuilt through seq \(seq)") }
             }
@@ -50,8 +73,15 @@ struct RebuildCommand: ParsableCommand {
         if format == "json" {
             out.line("{\"head\":\(result.head),\"digest\":\"\(result.digest)\",\"snapshots\":[\(status.snapshots.map(String.init).joined(separator: ","))],"
                 + "\"previousDigest\":\(before.map { "\"\($0.digest)\"" } ?? "null"),\"previousCheckpoint\":\(before.map { String($0.checkpoint) } ?? "null"),"
-                + "\"tree\":{\"size\":\(tree.size),\"rootHash\":\"\(Base64.encode(tree.root.bytes))\",\"differing\":\(tree.differing)}}")
+                + "\"tree\":{\"size\":\(tree.size),\"rootHash\":\"\(Base64.encode(tree.root.bytes))\",\"differing\":\(tree.differing)},"
+                + "\"differences\":{\"count\":\(found.problemCount),\"repaired\":["
+                + found.problems.map { "{\"database\":\(jsonString($0.database)),\"problem\":\(jsonString($0.message))}" }.joined(separator: ",")
+                + "]}}")
         } else {
+            if !found.ok {
+                out.line("FOUND \(found.problemCount) difference\(found.problemCount == 1 ? "" : "s") between the stored derived data and the log, now rewritten from the log:")
+                for problem in found.problems { out.line("  \(problem)") }
+            }
             out.line("rebuilt projections through seq \(result.head)")
             out.line("digest \(result.digest)")
             if let before {
@@ -65,5 +95,6 @@ struct RebuildCommand: ParsableCommand {
                 : "the stored tree differed in \(tree.differing) place(s) and was rewritten from the events")
         }
         out.flush()
+        if !found.ok || tree.differing > 0 { throw ExitCode(1) }
     }
 }

@@ -32,12 +32,17 @@ enum Main {
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch let error where LedgerError.from(error) != nil {
-            // A storage failure (a full disk, an I/O error) or a damaged
-            // ledger met in the middle of a command: exit 4, never the 2 of
-            // a usage error.
+            // A damaged ledger found while reading is a failed check (1),
+            // never an input error; a question the ledger cannot answer is
+            // one (2); storage that fails (a full disk, an I/O error, met in
+            // the middle of a command) is a ledger that cannot be used (4).
             let failure = LedgerError.from(error) ?? .io("\(error)")
             printError("error: \(failure)")
-            exit(failure.isRequestError ? 2 : 4)
+            switch failure {
+            case .corrupt: exit(1)
+            case .invalidRequest: exit(2)
+            default: exit(4)
+            }
         } catch {
             let code = SubsidyLedger.exitCode(for: error)
             if code == .success {

@@ -6,11 +6,13 @@ import Proofs
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the hash chain and the Merkle tree; print the head sequence number and hash.",
+        abstract: "Recompute the hash chain, the Merkle tree and every derived database; print the head sequence number and hash.",
         discussion: """
             Exit 0 when every record is intact; exit 1 naming the first bad sequence number, when the \
-            stored Merkle tree differs from the one the events give, or when --expect or --against does \
-            not hold. Write down the printed SEQ:HASH: a later `verify --expect SEQ:HASH` proves that \
+            stored Merkle tree differs from the one the events give, when a derived database (the \
+            indexes, the stored balances, their snapshots, the date index) holds anything the log does \
+            not imply (each difference named; `rebuild` rewrites them from the log), or when --expect \
+            or --against does not hold. The derived databases are compared for the whole log only. Write down the printed SEQ:HASH: a later `verify --expect SEQ:HASH` proves that \
             nothing up to SEQ has changed since. A signed checkpoint (`checkpoint --sign`) does the same \
             for someone who does not trust this program: `verify --against FILE --key NAME.pub` proves \
             the ledger only grew since it was taken.
@@ -61,8 +63,16 @@ struct VerifyCommand: ParsableCommand {
         let last = try ledger.lastSeq(of: view.ledgerView)
         // A long chain shows its progress on a terminal.
         let showProgress = isTerminal(2) && last >= 1_000_000
-        let report = try ledger.verify(expect: expected, upTo: last) { seq in
+        var report = try ledger.verify(expect: expected, upTo: last) { seq in
             if showProgress { printError("verified through seq \(seq) of \(last)") }
+        }
+        // The derived databases describe the whole log: they are compared
+        // when the whole chain is intact.
+        let head = try ledger.head().seq
+        if report.firstBadSeq == nil && report.headSeq == head {
+            report.derived = try ledger.checkDerivedData { message in
+                if showProgress { printError(message) }
+            }
         }
         let extends = try held.map { try HeldCheckpointCheck(held: $0, key: trusted, ledger: ledger, report: report) }
         var out = Output()
@@ -78,6 +88,13 @@ struct VerifyCommand: ParsableCommand {
                     + (expectation.actual.map { ",\"actual\":\"\(HashChain.hex($0))\"" } ?? "") + "}"
             }
             if let problem = report.treeProblem { object += ",\"treeProblem\":\(jsonString(problem))" }
+            if let derived = report.derived {
+                object += ",\"derived\":{\"ok\":\(derived.ok),\"checked\":[\(derived.checked.map(jsonString).joined(separator: ","))],"
+                    + "\"problemCount\":\(derived.problemCount),\"problems\":["
+                    + derived.problems.map { "{\"database\":\(jsonString($0.database)),\"problem\":\(jsonString($0.message))}" }.joined(separator: ",")
+                    + "],\"notes\":[\(derived.notes.map(jsonString).joined(separator: ","))]}"
+            }
+            if let broken = report.expectationBrokenAt { object += ",\"expectBrokenAt\":\(broken)" }
             if let extends {
                 object += ",\"against\":{\"origin\":\(jsonString(extends.held.checkpoint.origin)),\"size\":\(extends.held.checkpoint.size),"
                     + "\"consistent\":\(extends.failure == nil),\"signature\":\"\(extends.signature)\""
@@ -94,9 +111,22 @@ struct VerifyCommand: ParsableCommand {
             } else if let problem = report.treeProblem {
                 out.line("FAILED: \(problem)")
                 out.line("the chain is intact up to seq \(report.headSeq) \(hash)")
+            } else if let derived = report.derived, !derived.ok {
+                out.line("FAILED: the derived data differs from what the log implies "
+                    + "(\(derived.problemCount) difference\(derived.problemCount == 1 ? "" : "s")\(derived.problemCount > derived.problems.count ? ", the first of each database shown" : "")):")
+                for problem in derived.problems { out.line("  \(problem)") }
+                out.line("the chain is intact up to seq \(report.headSeq) \(hash); `rebuild` rewrites the derived data from it")
             } else {
                 out.line("ok: \(report.headSeq) events, chain intact")
                 out.line("head \(report.headSeq):\(hash)")
+                if let derived = report.derived {
+                    let checked = derived.checked + (report.storedTreeSize == nil ? [] : ["merkle"])
+                    out.line("derived data matches the log: \(checked.joined(separator: ", "))")
+                }
+            }
+            for note in report.derived?.notes ?? [] { out.line("note: \(note)") }
+            if report.derived != nil && report.storedTreeSize == nil {
+                out.line("note: no stored Merkle tree (the ledger predates it; the next import builds it)")
             }
             if let extends {
                 out.line(extends.summary)
@@ -104,6 +134,8 @@ struct VerifyCommand: ParsableCommand {
             if let expectation = report.expectation {
                 if expectation.matches {
                     out.line("expected digest at seq \(expectation.seq) matches")
+                } else if let broken = report.expectationBrokenAt {
+                    out.line("MISMATCH: the digest at seq \(expectation.seq) cannot be confirmed: the chain breaks at seq \(broken), the first bad record")
                 } else if let actual = expectation.actual {
                     out.line("MISMATCH: expected digest at seq \(expectation.seq) differs; the ledger has \(HashChain.hex(actual))")
                 } else {

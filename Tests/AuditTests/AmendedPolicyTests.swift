@@ -76,7 +76,7 @@ struct AmendedPolicyTests {
         #expect(before.filter { !after.contains($0) }.map(\.trigger) == ["l2", "l3", "l4", "l5", "l9", "l7"])
         // New or changed: the enterprise cap fell to 3,000,000; L3 and L7 are over by less.
         #expect(after.filter { !before.contains($0) }.map(\.trigger) == ["l6", "l3", "l7"])
-        let message = try audit(Self.history, policy: amended).first { $0.trigger == "l3" }!.message
+        let message = try #require(try audit(Self.history, policy: amended).first { $0.trigger == "l3" }).message
         #expect(message == "Issuing L3 (200000.00) on 2020-04-14 brings P3's outstanding guaranteed principal to 200000.00, "
             + "above the 150000.00 cap for an individual loan then in force (国发〔2018〕39号): 50000.00 over.")
     }

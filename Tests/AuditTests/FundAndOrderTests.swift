@@ -48,6 +48,36 @@ struct FundAndOrderTests {
         #expect(steps.contains("Received = appropriations + transfers in − transfers out = 1000.00; paid out = payouts − recoveries = 1100.00."))
     }
 
+    @Test("a line spent to exactly zero is lawful; one fen (0.01 yuan) more is an overdraft of 0.01")
+    func overdraftBoundary() throws {
+        let line = "fund:employment-special/220102/2016"
+        let toZero = [
+            H.appropriate("a1", "1000.00", on: "2016-01-04"),
+            H.grant("g1", "G1", "training", amount: "999.99", on: "2016-02-01"),
+            // 1000.00 paid against 1000.00 received: available exactly 0.00.
+            H.grant("g2", "G2", "training", amount: "0.01", on: "2016-03-01"),
+        ]
+        #expect(try audit(toZero).isEmpty)
+        let oneFenOver = toZero + [H.grant("g3", "G3", "training", amount: "0.01", on: "2016-04-01")]
+        #expect(seen(try audit(oneFenOver)) == [Seen(.fundOverdraft, line, "g3", ["g3"], "0.01")])
+        // A larger payout one fen over: the finding is the deficit, 0.01, not the payout.
+        let largerOver = toZero.prefix(2) + [H.grant("g2", "G2", "training", amount: "0.02", on: "2016-03-01")]
+        #expect(seen(try audit(Array(largerOver))) == [Seen(.fundOverdraft, line, "g2", ["g2"], "0.01")])
+        // Recovering two fen (1000.01 − 0.02 = 999.99 paid) leaves room for exactly one more fen.
+        let recovered = oneFenOver + [H.recover("r1", "G1", "0.02", on: "2016-05-01"),
+                                      H.grant("g4", "G4", "training", amount: "0.01", on: "2016-06-01")]
+        #expect(seen(try audit(recovered)).map(\.trigger) == ["g3"])
+        // A transfer out to exactly zero, and one fen past it.
+        let transfers = [
+            H.appropriate("a2", "500.00", on: "2016-01-04", region: "220100"),
+            H.transfer("t1", "499.99", from: "220100", to: "220104", on: "2016-01-05"),
+            H.transfer("t2", "0.01", from: "220100", to: "220104", on: "2016-01-06"),
+        ]
+        #expect(try audit(transfers).isEmpty)
+        let transferOver = transfers + [H.transfer("t3", "0.01", from: "220100", to: "220104", on: "2016-01-07")]
+        #expect(seen(try audit(transferOver)) == [Seen(.fundOverdraft, "fund:employment-special/220100/2016", "t3", ["t3"], "0.01")])
+    }
+
     @Test("a reversal removes a finding, whatever the reversal's own date; the view without it keeps the finding")
     func reversalRemovesFinding() throws {
         let history = H.funds + [

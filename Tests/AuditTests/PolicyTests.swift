@@ -4,7 +4,14 @@ import LedgerCore
 import Policy
 import Testing
 
-func day(_ text: String) -> CalendarDate { CalendarDate.parse(text)! }
+/// A date for an expectation; a mistyped one fails the test, not the runner.
+func day(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> CalendarDate {
+    guard let date = CalendarDate.parse(text) else {
+        Issue.record("\"\(text)\" is not a date", sourceLocation: sourceLocation)
+        return CalendarDate(dayNumber: .min)
+    }
+    return date
+}
 
 /// The seed's fixture text with one edit (the first occurrence of `old`),
 /// parsed as a policy file.

@@ -86,7 +86,7 @@ struct SampleHistoryTests {
             #expect(steps.count >= 2)
             #expect(steps.last == "Finding: " + finding.message)
         }
-        let excess = result.findings.first { $0.rule == .discountExcess }!
+        let excess = try #require(result.findings.first { $0.rule == .discountExcess })
         #expect(try result.explain(excess).contains("  2015-10-01 … 2015-12-31: 92 days × 100000.00 outstanding"))
     }
 

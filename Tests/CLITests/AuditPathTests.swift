@@ -13,20 +13,14 @@ import Testing
 /// for the whole log and for as-of and business-date views.
 @Suite("The audit read in place against the decoded events")
 struct AuditPathTests {
-    @Test("audit findings from stored records == findings from decoded live events", arguments: [11, 29])
+    @Test("audit findings from stored records == findings from decoded live events", .tags(.slow), .notInFastRuns,
+          arguments: [11, 29])
     func sameFindings(seed: Int) throws {
         let dir = WorkDirectory()
-        let generator = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("subsidy-ledger-gen").path
         let history = dir.path + "/history.jsonl"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: generator)
-        process.arguments = ["--events", "8000", "--seed", String(seed), "--breach-rate", "40", "--years", "4", "--output", history]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(try run(["init"], in: dir.path).status == 0)
-        let imported = try run(["import", "--no-progress", history], in: dir.path)
-        #expect(imported.status == 0, "\(imported.stderr)")
+        try generateHistory(["--events", "8000", "--seed", String(seed), "--breach-rate", "40", "--years", "4"], to: history)
+        try runOK(["init"], in: dir.path)
+        try runOK(["import", "--no-progress", history], in: dir.path)
 
         let ledger = try Ledger.open(at: dir.path + "/ledger", options: .init(readOnly: true))
         let head = try ledger.head().seq
@@ -36,10 +30,11 @@ struct AuditPathTests {
             let prefix = UInt64(1 + random.below(Int(head)))
             views.append((["--as-of-seq", String(prefix)], LedgerView(asOfSeq: prefix)))
         }
-        let date = CalendarDate.parse("2017-06-30")!
+        let date = try #require(CalendarDate.parse("2017-06-30"))
+        let endOf2016 = try #require(CalendarDate.parse("2016-12-31"))
         views.append((["--effective-on", "2017-06-30"], LedgerView(effectiveOn: date)))
         views.append((["--as-of-seq", String(head / 2), "--effective-on", "2016-12-31"],
-                      LedgerView(asOfSeq: head / 2, effectiveOn: CalendarDate.parse("2016-12-31")!)))
+                      LedgerView(asOfSeq: head / 2, effectiveOn: endOf2016)))
         var total = 0
         for (arguments, view) in views {
             let cli = try run(["audit", "--format", "json"] + arguments, in: dir.path)

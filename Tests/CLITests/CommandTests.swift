@@ -8,7 +8,7 @@ struct CommandTests {
     @Test("init, import, verify and log work on ./ledger by default; SUBSIDY_LEDGER and --ledger name another")
     func happyPath() throws {
         let dir = WorkDirectory()
-        #expect(try run(["init"], in: dir.path).status == 0)
+        try runOK(["init"], in: dir.path)
         let imported = try run(["import", sample], in: dir.path)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.hasPrefix("appended 19, duplicates 0, rejected 0\nhead 19 "))
@@ -30,8 +30,8 @@ struct CommandTests {
     @Test("log filters by seq range, type, stream and the as-of options")
     func logFilters() throws {
         let dir = WorkDirectory()
-        try run(["init"], in: dir.path)
-        try run(["import", sample], in: dir.path)
+        try runOK(["init"], in: dir.path)
+        try runOK(["import", sample], in: dir.path)
         func seqs(_ arguments: [String]) throws -> [Int] {
             let result = try run(["log", "--format", "json"] + arguments, in: dir.path)
             #expect(result.status == 0, "\(result.stderr)")
@@ -62,8 +62,8 @@ struct CommandTests {
     @Test("a bad line exits 2 with FILE:LINE: field: reason on stderr, and nothing is written")
     func rejectedImport() throws {
         let dir = WorkDirectory()
-        try run(["init"], in: dir.path)
-        try run(["import", sample], in: dir.path)
+        try runOK(["init"], in: dir.path)
+        try runOK(["import", sample], in: dir.path)
         let before = try run(["verify", "--format", "json"], in: dir.path).stdout
         let bad = dir.file("bad.jsonl", Line.person("n1", "N1") + "\n" + #"{"id":"n2","type":"fund.appropriated","effective":"2016-01-01","data":{"fund":"f","region":"220100","fiscalYear":2016,"amount":1000}}"# + "\n")
         let result = try run(["import", bad], in: dir.path)
@@ -76,7 +76,7 @@ struct CommandTests {
     @Test("standard input imports with -")
     func standardInput() throws {
         let dir = WorkDirectory()
-        try run(["init"], in: dir.path)
+        try runOK(["init"], in: dir.path)
         let result = try run(["import", "-"], in: dir.path, stdin: Line.person("s1", "S1") + "\n")
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("appended 1,"))
@@ -92,12 +92,12 @@ struct CommandTests {
         #expect(try run(["log", "--format", "xml"], in: dir.path).status == 2)
         #expect(try run(["log", "--effective-on", "2016-02-30"], in: dir.path).status == 2)
         #expect(try run(["frobnicate"], in: dir.path).status == 2)
-        try run(["init"], in: dir.path)
+        try runOK(["init"], in: dir.path)
         let second = try run(["init"], in: dir.path)
         #expect(second.status == 2)
         #expect(second.stderr.contains("already exists"))
         #expect(try run(["verify", "--expect", "3:abc"], in: dir.path).status == 2)
-        try run(["import", sample], in: dir.path)
+        try runOK(["import", sample], in: dir.path)
         let wrong = String(repeating: "0", count: 64)
         let mismatch = try run(["verify", "--expect", "3:" + wrong], in: dir.path)
         #expect(mismatch.status == 1)

@@ -44,13 +44,8 @@ final class DictionaryLookup: EventLookup {
 @Suite("Projections on generated histories")
 struct ProjectionPropertyTests {
     func generate(_ dir: WorkDirectory, events: Int, seed: Int) throws -> [String] {
-        let generator = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("subsidy-ledger-gen").path
         let file = dir.path + "/history-\(seed).jsonl"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: generator)
-        process.arguments = ["--events", String(events), "--seed", String(seed), "--breach-rate", "30", "--years", "3", "--output", file]
-        try process.run()
-        process.waitUntilExit()
+        try generateHistory(["--events", String(events), "--seed", String(seed), "--breach-rate", "30", "--years", "3"], to: file)
         return try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
@@ -86,7 +81,7 @@ struct ProjectionPropertyTests {
     }
 
     @Test("stored, snapshot, effective-dated and replayed balances == plain fold of the prefix; incremental == rebuild",
-          arguments: [3, 17])
+          .tags(.slow), .notInFastRuns, arguments: [3, 17])
     func property(seed: Int) throws {
         var random = SplitMix(seed: UInt64(seed))
         let dir = WorkDirectory()
@@ -103,19 +98,18 @@ struct ProjectionPropertyTests {
         }
         #expect(backDated > 0, "the generated history should contain back-dated events")
 
-        try run(["init"], in: dir.path)
+        try runOK(["init"], in: dir.path)
         let snapshots = ["SUBSIDY_LEDGER_SNAPSHOT_EVENTS": "700"]
         var start = 0
         var batch = 0
         while start < lines.count {
             let end = min(lines.count, start + 1 + random.below(1500))
             dir.file("batch\(batch).jsonl", lines[start..<end].joined(separator: "\n") + "\n")
-            let imported = try run(["import", "--no-progress", "batch\(batch).jsonl"], in: dir.path, environment: snapshots)
-            #expect(imported.status == 0, "\(imported.stderr)")
+            try runOK(["import", "--no-progress", "batch\(batch).jsonl"], in: dir.path, environment: snapshots)
             start = end
             batch += 1
         }
-        let stats = try run(["stats", "--format", "json"], in: dir.path)
+        let stats = try runOK(["stats", "--format", "json"], in: dir.path)
         let snapshotList = ((try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])?["projections"]
             as? [String: Any])?["snapshots"] as? [Int] ?? []
         #expect(snapshotList.count >= 5, "imports in batches should have left snapshots")
@@ -128,24 +122,24 @@ struct ProjectionPropertyTests {
         for _ in 0..<3 { prefixes.insert(1 + random.below(lines.count)) }
         let states = try Self.plainFold(events, prefixes: prefixes)
         for prefix in prefixes.sorted() {
-            try check(dir, states[prefix]!, prefix: prefix)
+            try check(dir, try #require(states[prefix]), prefix: prefix)
         }
 
         // Business-date views: random dates inside the history, at the head
         // and at a random prefix, against the fold restricted by LedgerView(effectiveOn:).
         let days = events.map(\.effective.dayNumber)
-        let low = Int(days.min()!), high = Int(days.max()!)
+        let low = Int(try #require(days.min())), high = Int(try #require(days.max()))
         for _ in 0..<2 {
             let date = CalendarDate(dayNumber: Int32(low + random.below(high - low + 1)))
             let dated: Set<Int> = [lines.count, 1 + random.below(lines.count)]
             let datedStates = try Self.plainFold(events, prefixes: dated, effectiveOn: date)
             for prefix in dated.sorted() {
-                try check(dir, datedStates[prefix]!, prefix: prefix, effectiveOn: date)
+                try check(dir, try #require(datedStates[prefix]), prefix: prefix, effectiveOn: date)
             }
         }
 
         // Rebuilding gives the digest the incremental projections had.
-        let rebuild = try run(["rebuild", "--format", "json"], in: dir.path, environment: snapshots)
+        let rebuild = try runOK(["rebuild", "--format", "json"], in: dir.path, environment: snapshots)
         let object = try JSONSerialization.jsonObject(with: Data(rebuild.stdout.utf8)) as? [String: Any]
         #expect(object?["digest"] as? String == object?["previousDigest"] as? String)
         #expect(object?["head"] as? Int == lines.count)

@@ -41,7 +41,7 @@ struct ImportTests {
         let report = try reopened.importFiles([more]).get()
         #expect(report.firstAppendedSeq == head.0 + 1)
         #expect(try reopened.verify().ok)
-        #expect(try reopened.head().recordedMicros >= (try reopened.allEvents().first!.recordedMicros))
+        #expect(try reopened.head().recordedMicros >= (try #require(try reopened.allEvents().first).recordedMicros))
     }
 
     @Test("re-importing a file appends nothing and counts duplicates; the same id with other content is a conflict")

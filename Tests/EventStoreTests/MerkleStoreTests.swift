@@ -181,7 +181,19 @@ struct MerkleStoreTests {
         let ledger = try Ledger.open(at: path)
         #expect(try ledger.verify().firstBadSeq == 77)
         #expect(throws: LedgerError.self) { try ledger.inclusionProof(eventID: "m-77") }
-        #expect(Self.root(try Self.leafHashes(ledger)[...]) != kept)
+        // Reads refuse the changed record; the tree over the bytes as they now are is another tree.
+        #expect(throws: LedgerError.self) { try Self.leafHashes(ledger) }
+        var changed: [MerkleHash] = []
+        try env.read { txn in
+            try txn.withCursor(events) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { _, value in
+                    changed.append(Merkle.leafHash(try EventCodec.split(record: value).canonical))
+                    return true
+                }
+            }
+        }
+        #expect(changed.count == 300)
+        #expect(Self.root(changed[...]) != kept)
         // A proof whose path is computed from the changed event's bytes (a
         // neighbour in its 16-event subtree) is refused as well; one whose
         // path uses only stored nodes and other events still holds.

@@ -23,7 +23,7 @@ struct ProjectionStoreTests {
             let event = try EventParser().parse(String(line))
             guard lookup.byID[event.id] == nil else { continue }
             lookup.byID[event.id] = event
-            if event.type == .subsidyGranted { lookup.grants[event.data.string(.grant)!] = event }
+            if event.type == .subsidyGranted { lookup.grants[try #require(event.data.string(.grant))] = event }
             try balances.apply(event, view: view, lookup: lookup)
             count += 1
         }
@@ -32,7 +32,8 @@ struct ProjectionStoreTests {
 
     func digest(_ balances: Balances) -> String { Ledger.digest(of: StateCodec.canonicalBytes(balances)) }
 
-    @Test("reads through the compact fold equal a plain fold from the first event, at every prefix and on several business dates")
+    @Test("reads through the compact fold equal a plain fold from the first event, at every prefix and on several business dates",
+          .tags(.slow), .notInFastRuns)
     func compactFoldEqualsPlainFold() throws {
         let dir = TemporaryDirectory()
         // Snapshots every 40 events: reads start from a snapshot, the stored
@@ -45,7 +46,7 @@ struct ProjectionStoreTests {
             _ = try ledger.importFiles([part]).get()
         }
         #expect(try ledger.allEvents().contains { $0.event.type == .entryReversed }, "the sample must exercise reversals")
-        let dates = ["2015-06-30", "2016-03-15", "2016-12-31", "2017-06-30"].map { CalendarDate.parse($0)! }
+        let dates = try ["2015-06-30", "2016-03-15", "2016-12-31", "2017-06-30"].map { try #require(CalendarDate.parse($0)) }
         for prefix in 1...lines.count {
             let view = LedgerView(asOfSeq: UInt64(prefix))
             #expect(digest(try ledger.balances(view: view).balances) == digest(try folded(sample, prefix: prefix)), "prefix \(prefix)")
@@ -113,7 +114,7 @@ struct ProjectionStoreTests {
     }
 
     @Test("as-of reads start from the nearest snapshot and give what a fold of the prefix gives",
-          arguments: [UInt64(7), 50])
+          .tags(.slow), .notInFastRuns, arguments: [UInt64(7), 50])
     func snapshots(interval: UInt64) throws {
         let dir = TemporaryDirectory()
         let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: interval))

@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import LedgerCore
 @_exported import LedgerTestSupport
+import Testing
 
 let packageRoot: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
@@ -15,21 +16,26 @@ final class TemporaryDirectory {
 
     init() {
         path = NSTemporaryDirectory() + "subsidy-ledger-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            // Not a crash of the whole runner: this test fails, saying why.
+            Issue.record("cannot create the temporary directory \(path): \(error)")
+        }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
     /// Writes `text` to a file in the directory and returns its path.
-    func file(_ name: String, _ text: String) -> String {
-        let filePath = path + "/" + name
-        precondition(FileManager.default.createFile(atPath: filePath, contents: Data(text.utf8)))
-        return filePath
+    func file(_ name: String, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        file(name, bytes: Array(text.utf8), sourceLocation: sourceLocation)
     }
 
-    func file(_ name: String, bytes: [UInt8]) -> String {
+    func file(_ name: String, bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> String {
         let filePath = path + "/" + name
-        precondition(FileManager.default.createFile(atPath: filePath, contents: Data(bytes)))
+        if !FileManager.default.createFile(atPath: filePath, contents: Data(bytes)) {
+            Issue.record("cannot write the test file \(filePath)", sourceLocation: sourceLocation)
+        }
         return filePath
     }
 }

@@ -17,14 +17,23 @@ func fold(_ lines: [String], view: LedgerView = .all) throws -> Balances {
     for (index, line) in lines.enumerated() {
         let event = try EventParser().parse(line)
         lookup.byID[event.id] = event
-        if event.type == .subsidyGranted { lookup.grants[event.data.string(.grant)!] = event }
+        if event.type == .subsidyGranted { lookup.grants[try #require(event.data.string(.grant))] = event }
         guard view.inPrefix(seq: UInt64(index + 1), recordedMicros: 0) else { break }
         try balances.apply(event, view: view, lookup: lookup)
     }
     return balances
 }
 
-func yuan(_ text: String) -> Money { try! Money.parsePositive(text.hasPrefix("-") ? String(text.dropFirst()) : text).get().negated(text.hasPrefix("-")) }
+/// Yuan to money, for expectations: `yuan("-500")`. A mistyped amount
+/// fails the test (not the whole runner).
+func yuan(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> Money {
+    switch Money.parsePositive(text.hasPrefix("-") ? String(text.dropFirst()) : text) {
+    case .success(let money): return money.negated(text.hasPrefix("-"))
+    case .failure(let error):
+        Issue.record("\"\(text)\" is not an amount: \(error)", sourceLocation: sourceLocation)
+        return Money(fen: .min)
+    }
+}
 
 extension Money {
     func negated(_ yes: Bool) -> Money { yes ? Money(fen: -fen) : self }
@@ -160,7 +169,7 @@ struct RemovalTests {
         for line in [history[2], history[0], history[5], history[7]] {
             let event = try EventParser().parse(line)
             lookup.byID[event.id] = event
-            if event.type == .subsidyGranted { lookup.grants[event.data.string(.grant)!] = event }
+            if event.type == .subsidyGranted { lookup.grants[try #require(event.data.string(.grant))] = event }
             events.append(event)
         }
         var base = Balances()

@@ -48,17 +48,18 @@ struct PerformanceReportTests {
         let all = try report(nil)
         #expect(all.regions.map(\.code) == ["220000", "220100", "220102", "220122", "220200", "220202", "220204"])
         let byCode = Dictionary(uniqueKeysWithValues: all.regions.map { ($0.code, $0) })
-        func sum(_ codes: [String], _ figure: (PerformanceReport.Region) -> Money) -> Money {
-            Money(fen: codes.reduce(0) { $0 + figure(byCode[$1]!).fen })
+        func region(_ code: String) throws -> PerformanceReport.Region { try #require(byCode[code], "no region \(code)") }
+        func sum(_ codes: [String], _ figure: (PerformanceReport.Region) -> Money) throws -> Money {
+            Money(fen: try codes.reduce(0) { $0 + figure(try region($1)).fen })
         }
         for figure in [\PerformanceReport.Region.received, \.paid, \.recovered, \.discounted, \.compensated, \.writtenOff] {
-            #expect(byCode["220100"]![keyPath: figure] == sum(["220102", "220122"], { $0[keyPath: figure] }))
-            #expect(byCode["220200"]![keyPath: figure] == sum(["220202", "220204"], { $0[keyPath: figure] }))
+            #expect(try region("220100")[keyPath: figure] == sum(["220102", "220122"], { $0[keyPath: figure] }))
+            #expect(try region("220200")[keyPath: figure] == sum(["220202", "220204"], { $0[keyPath: figure] }))
         }
         // The province adds its own line (500,000 left after sending 500,000 down; 250,000 of training) to its prefectures'.
-        let province = byCode["220000"]!
+        let province = try region("220000")
         #expect(province.received == yuan("1591000"))
-        #expect(province.received == sum(["220100", "220200"], \.received) + yuan("500000"))
+        #expect(try province.received == sum(["220100", "220200"], \.received) + yuan("500000"))
         #expect(province.paid == yuan("343400"))
         #expect(province.recovered == yuan("8000.50"))
         // (343,400 − 8,000.50) ÷ 1,591,000 = 0.21081…

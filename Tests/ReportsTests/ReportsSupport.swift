@@ -1,17 +1,23 @@
 import LedgerCore
 import Projections
 import Reports
+import Testing
 
 /// Parses JSON lines (all valid) into events, in log order.
 func events(_ lines: [String]) throws -> [Event] {
     try lines.map { try EventParser().parse($0) }
 }
 
-/// Yuan to money, for expectations: `yuan("-500")`.
-func yuan(_ text: String) -> Money {
+/// Yuan to money, for expectations: `yuan("-500")`. A mistyped amount
+/// fails the test (not the whole runner).
+func yuan(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> Money {
     let negative = text.hasPrefix("-")
-    let money = try! Money.parsePositive(negative ? String(text.dropFirst()) : text).get()
-    return negative ? Money(fen: -money.fen) : money
+    switch Money.parsePositive(negative ? String(text.dropFirst()) : text) {
+    case .success(let money): return negative ? Money(fen: -money.fen) : money
+    case .failure(let error):
+        Issue.record("\"\(text)\" is not an amount: \(error)", sourceLocation: sourceLocation)
+        return Money(fen: .min)
+    }
 }
 
 /// JSON lines for the hand-worked history below.

@@ -1,0 +1,441 @@
+import LMDBKit
+import LedgerCore
+import Projections
+
+/// Something a derived database holds that the log does not imply.
+public struct DerivedProblem: Sendable, Equatable, CustomStringConvertible {
+    /// The database, as named in docs/FORMAT.md (`ids`, `streams`, …).
+    public var database: String
+    public var message: String
+
+    public var description: String { "\(database): \(message)" }
+}
+
+/// The outcome of checking every derived database against the log.
+public struct DerivedReport: Sendable {
+    /// The databases compared entry by entry with what the log implies.
+    public var checked: [String] = []
+    /// What differs, at most ``DerivedCheck/maxProblemsPerDatabase`` per database.
+    public var problems: [DerivedProblem] = []
+    /// How many differences were found in all (more than are listed when a database differs a lot).
+    public var problemCount = 0
+    /// Why a database was not compared (an earlier projection version, say).
+    public var notes: [String] = []
+
+    public var ok: Bool { problemCount == 0 }
+}
+
+/// Recomputes every derived database from the events alone and compares it
+/// with what is stored, naming each difference. Runs inside one read
+/// transaction, so a concurrent import cannot make it see half a batch.
+///
+/// The append-time indexes (`ids`, `streams`, `stream-events`,
+/// `reversals`) are recomputed by the same ``AppendRules`` an import runs,
+/// over a state held in memory; the stored projections (`projection-entries`,
+/// `projection-meta`, every snapshot, `effective-index`) by the compact fold
+/// a rebuild runs, compared at each stored snapshot's seq and at the head.
+/// The Merkle tree is checked by ``Ledger/verify(expect:upTo:progress:)``.
+struct DerivedCheck {
+    static let maxProblemsPerDatabase = 5
+
+    let ledger: Ledger
+    let txn: ReadTransaction
+    var report = DerivedReport()
+
+    mutating func problem(_ database: String, _ message: String) {
+        report.problemCount += 1
+        if report.problems.count(where: { $0.database == database }) < Self.maxProblemsPerDatabase {
+            report.problems.append(DerivedProblem(database: database, message: message))
+        }
+    }
+
+    /// Runs every check over the log up to `head`.
+    mutating func run(head: UInt64, progress: ((String) -> Void)?) throws {
+        let reversed = try checkIndexes(head: head, progress: progress)
+        try checkProjections(head: head, reversed: reversed, progress: progress)
+    }
+
+    // MARK: Append-time indexes
+
+    /// ``AppendState`` in memory: stream states recomputed from the events,
+    /// events found through the stored `ids` (each answer checked against
+    /// the event it names, so a wrong entry cannot steer the fold unseen).
+    final class MemoryState: AppendState {
+        let lookup: IndexLookup
+        var streams: [String: StreamState] = [:]
+        var reversals: [UInt64: UInt64] = [:]
+        /// The seq being folded: only earlier events may be named.
+        var current: UInt64 = 0
+
+        init(lookup: IndexLookup) { self.lookup = lookup }
+
+        func stream(_ name: String) throws -> StreamState? { streams[name] }
+        func setStream(_ name: String, _ state: StreamState) throws { streams[name] = state }
+        func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }
+
+        func event(withID id: String) throws -> (seq: UInt64, event: Event)? {
+            guard let seq = try lookup.seq(ofID: id), seq < current, let event = try lookup.event(at: seq), event.id == id else {
+                return nil
+            }
+            return (seq, event)
+        }
+    }
+
+    /// Refolds the append rules over the log and compares `ids`, `streams`,
+    /// `stream-events` and `reversals`. Returns the reversals the log
+    /// implies (reversed seq → its reversal), for the projections' fold.
+    private mutating func checkIndexes(head: UInt64, progress: ((String) -> Void)?) throws -> [UInt64: UInt64] {
+        let rules = AppendRules()
+        let state = MemoryState(lookup: IndexLookup(ledger: ledger, txn: txn))
+        var streamEventCount = 0
+        try ledger.forEachEvent(in: txn, from: 1, to: head) { stored in
+            let seq = stored.seq
+            let event = stored.event
+            state.current = seq
+            let idKey = Array(event.id.utf8)
+            let indexed = try txn.withValue(ledger.ids, key: idKey) { $0.map { readSequence($0) } }
+            if indexed != .some(seq) {
+                problem("ids", indexed == nil ? "event \(seq) (id \(event.id)) has no entry"
+                    : "id \(event.id) of event \(seq) points at \(indexed!.map(String.init) ?? "a value that is not a sequence number")")
+            }
+            let placement: Placement
+            do {
+                placement = try rules.apply(event, seq: seq, to: state)
+            } catch {
+                // The log itself breaks a rule every append obeys; the
+                // indexes after it cannot be judged.
+                problem("events", "event \(seq) (id \(event.id)) breaks an append rule: \(error)")
+                return false
+            }
+            var key = Array(placement.stream.utf8)
+            key.append(0)
+            key += sequenceKey(placement.streamVersion)
+            let listed = try txn.withValue(ledger.streamEvents, key: key) { $0.map { readSequence($0) } }
+            if listed != .some(seq) {
+                problem("stream-events", "event \(seq) is number \(placement.streamVersion) of stream \(placement.stream), "
+                    + (listed == nil ? "but that entry is missing" : "but the entry says \(listed!.map(String.init) ?? "something that is not a seq")"))
+            }
+            streamEventCount += 1
+            if let target = placement.reversedSeq {
+                state.reversals[target] = seq
+                let stored = try txn.withValue(ledger.reversals, key: sequenceKey(target)) { $0.map { readSequence($0) } }
+                if stored != .some(seq) {
+                    problem("reversals", "event \(seq) reverses event \(target), "
+                        + (stored == nil ? "but that entry is missing" : "but the entry says \(stored!.map(String.init) ?? "something that is not a seq")"))
+                }
+            }
+            if let progress, seq % 1_000_000 == 0 { progress("checked the indexes through seq \(seq)") }
+            return true
+        }
+        report.checked += ["ids", "streams", "stream-events", "reversals"]
+        if report.problems.contains(where: { $0.database == "events" }) { return state.reversals }
+        // Entries the log does not imply: the counts tell, the walk names one.
+        let ids = try txn.statistics(ledger.ids).entries
+        if ids != Int(head) { problem("ids", "holds \(ids) entries; the log has \(head) events") }
+        let listed = try txn.statistics(ledger.streamEvents).entries
+        if listed != streamEventCount { problem("stream-events", "holds \(listed) entries; the log places \(streamEventCount)") }
+        let reversals = try txn.statistics(ledger.reversals).entries
+        if reversals != state.reversals.count {
+            problem("reversals", "holds \(reversals) entries; the log has \(state.reversals.count) reversals")
+        }
+        var matched = 0
+        try txn.withCursor(ledger.streams) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                let name = String(decoding: key, as: UTF8.self)
+                guard let expected = state.streams[name], Array(key) == Array(name.utf8) else {
+                    problem("streams", "holds a state for \(printable(key)), a stream no event opens")
+                    return true
+                }
+                matched += 1
+                if !expected.encoded().elementsEqual(value) {
+                    problem("streams", "the state of \(name) differs from the one its events give")
+                }
+                return true
+            }
+        }
+        if matched != state.streams.count {
+            let missing = state.streams.count - matched
+            problem("streams", "\(missing) of the \(state.streams.count) streams the log opens have no state")
+        }
+        return state.reversals
+    }
+
+    // MARK: Stored projections
+
+    private mutating func checkProjections(head: UInt64, reversed: [UInt64: UInt64], progress: ((String) -> Void)?) throws {
+        guard let entries = ledger.projectionEntries, let meta = ledger.projectionMeta, let snapshots = ledger.projectionSnapshots,
+              let effectiveIndex = ledger.effectiveIndex
+        else {
+            report.notes.append("no stored projections (the ledger predates them; the next import or rebuild writes them)")
+            return
+        }
+        let (version, checkpoint) = try ledger.readProjectionMeta(in: txn, meta)
+        guard version == Ledger.projectionVersion else {
+            report.notes.append("stored projections of version \(version.map(String.init) ?? "none"), not \(Ledger.projectionVersion): "
+                + "not compared (the next import or rebuild writes them anew)")
+            return
+        }
+        report.checked += ["projection-meta", "projection-entries", "projection-snapshots", "effective-index"]
+        if checkpoint != head {
+            problem("projection-meta", "the checkpoint is seq \(checkpoint); every import keeps it at the head, \(head)")
+        }
+        // The snapshots' keys, in order.
+        var snapshotSeqs: [UInt64] = []
+        try txn.withCursor(snapshots) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, _ in
+                if let seq = readSequence(key), seq >= 1, seq <= head {
+                    snapshotSeqs.append(seq)
+                } else {
+                    problem("projection-snapshots", "holds a snapshot keyed \(printable(key)), not a seq of the log")
+                }
+                return true
+            }
+        }
+        // The compact fold a rebuild runs; the plain one for sums it does not hold.
+        var compact: CompactBalances? = CompactBalances()
+        var plain = Balances()
+        var days: [Int32] = []
+        days.reserveCapacity(Int(head))
+        var storedState = Balances()
+        var nextSnapshot = 0
+        func expectedEntries() -> [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] {
+            guard var state = compact else { return StateCodec.entries(plain) }
+            var out: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []
+            state.forEachEntry { table, key, value in out.append((table, Array(key), Array(value))) }
+            compact = state
+            return out
+        }
+        func reached(_ seq: UInt64) throws {
+            while nextSnapshot < snapshotSeqs.count && snapshotSeqs[nextSnapshot] == seq {
+                nextSnapshot += 1
+                try txn.withValue(snapshots, key: sequenceKey(seq)) { bytes in
+                    guard let bytes else { return }
+                    do {
+                        if try StateCodec.snapshotKind(bytes) == .delta && seq == snapshotSeqs.first {
+                            problem("projection-snapshots", "the first snapshot, at seq \(seq), is a delta with nothing before it")
+                        }
+                        try StateCodec.apply(snapshot: bytes, to: &storedState)
+                    } catch {
+                        problem("projection-snapshots", "the snapshot at seq \(seq) cannot be decoded (\(error))")
+                    }
+                }
+                if let difference = Self.firstDifference(stored: StateCodec.entries(storedState), expected: expectedEntries()) {
+                    problem("projection-snapshots", "the state at seq \(seq) \(difference)")
+                }
+            }
+            if let progress, seq % 1_000_000 == 0 { progress("checked the projections through seq \(seq)") }
+        }
+        let lookup = IndexLookup(ledger: ledger, txn: txn)
+        do {
+            try ledger.forEachRecord(in: txn, from: 1, to: head) { record in
+                let isReversal = record.type == .entryReversed
+                try compact!.apply(record, live: !isReversal && reversed[record.seq] == nil, lookup: lookup)
+                days.append(isReversal ? Ledger.noDay : record.effective.dayNumber)
+                try reached(record.seq)
+                return true
+            }
+        } catch is CompactBalances.Unsupported {
+            // Sums the compact fold does not hold: the plain fold, which
+            // reports them exactly, gives the same state.
+            compact = nil
+            days = []
+            storedState = Balances()
+            nextSnapshot = 0
+            try ledger.forEachEvent(in: txn, from: 1, to: head) { stored in
+                try plain.apply(stored.event, lookup: lookup)
+                days.append(stored.event.type == .entryReversed ? Ledger.noDay : stored.event.effective.dayNumber)
+                try reached(stored.seq)
+                return true
+            }
+        }
+        if checkpoint == head {
+            var stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []
+            try txn.withCursor(entries) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
+                        problem("projection-entries", "holds an entry of unknown table, key \(printable(key))")
+                        return true
+                    }
+                    stored.append((table, Array(key[1...]), Array(value)))
+                    return true
+                }
+            }
+            let expected = expectedEntries()
+            if let difference = Self.firstDifference(stored: stored, expected: expected) {
+                problem("projection-entries", "the balances of the whole log: \(difference)")
+            }
+            var sum = EntrySum()
+            for entry in expected {
+                entry.key.withUnsafeBytes { key in entry.value.withUnsafeBytes { sum.add(entry.table, key: key, value: $0) } }
+            }
+            let checksum = try ledger.readChecksum(in: txn, meta)
+            if checksum == nil {
+                report.notes.append("the stored balances carry no checksum (written by an earlier version); the next import or rebuild adds it")
+            } else if checksum != ProjectionChecksum(checkpoint: head, chainHash: try ledger.storedChainHash(at: head, in: txn) ?? [], sum: sum) {
+                problem("projection-meta", "the checksum is not the one the balances of the whole log and the head give")
+            }
+            if let difference = try ledger.effectiveIndexDifference(effectiveIndex, days: days, in: txn) {
+                problem("effective-index", difference)
+            }
+        }
+    }
+
+    /// The first entry in which two states in canonical order differ, in
+    /// words, or nil when they are the same.
+    static func firstDifference(stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])],
+                                expected: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])]) -> String? {
+        func name(_ entry: (table: StateCodec.Table, key: [UInt8], value: [UInt8])) -> String {
+            entryName(entry.table, entry.key)
+        }
+        func before(_ a: (table: StateCodec.Table, key: [UInt8], value: [UInt8]),
+                    _ b: (table: StateCodec.Table, key: [UInt8], value: [UInt8])) -> Bool {
+            a.table.rawValue != b.table.rawValue ? a.table.rawValue < b.table.rawValue : a.key.lexicographicallyPrecedes(b.key)
+        }
+        var i = 0, j = 0
+        while i < stored.count || j < expected.count {
+            if i == stored.count { return "lacks the \(name(expected[j])) the log gives" }
+            if j == expected.count { return "holds a \(name(stored[i])) the log does not give" }
+            let s = stored[i], e = expected[j]
+            if s.table == e.table && s.key == e.key {
+                if s.value != e.value { return "has the \(name(s)) with a value other than the log gives" }
+                i += 1
+                j += 1
+            } else if before(s, e) {
+                return "holds a \(name(s)) the log does not give"
+            } else {
+                return "lacks the \(name(e)) the log gives"
+            }
+        }
+        return nil
+    }
+}
+
+/// A projection entry in words: the budget line, person, enterprise or
+/// loan it is about (its raw key bytes when they do not decode).
+func entryName(_ table: StateCodec.Table, _ key: [UInt8]) -> String {
+    key.withUnsafeBytes { bytes in
+        switch table {
+        case .lines:
+            if let line = try? StateCodec.lineKey(bytes) { return "entry of budget line \(line.fund)/\(line.region)/\(line.fiscalYear)" }
+        case .people:
+            if let person = try? StateCodec.personKey(bytes) { return "entry of person \(person.person) under \(person.programme)" }
+        case .enterprises:
+            if let enterprise = try? StateCodec.enterpriseKey(bytes) {
+                return "entry of enterprise \(enterprise.enterprise) under \(enterprise.programme)"
+            }
+        case .loans:
+            return "entry of loan \(printable(key))"
+        }
+        return "\(table) entry \(printable(key))"
+    }
+}
+
+/// Key bytes for a message: printable ASCII as is, anything else as \xNN.
+func printable(_ bytes: some Sequence<UInt8>) -> String {
+    var out = ""
+    for byte in bytes {
+        if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        } else {
+            out += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        }
+    }
+    return out
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+extension Ledger {
+    /// Compares every derived database with what the log implies (see
+    /// ``DerivedCheck``). Call it on a log whose chain verified: derived
+    /// data is judged against the events as they are.
+    public func checkDerivedData(progress: ((String) -> Void)? = nil) throws -> DerivedReport {
+        try env.read { txn in
+            var check = DerivedCheck(ledger: self, txn: txn)
+            try check.run(head: try head(in: txn).seq, progress: progress)
+            return check.report
+        }
+    }
+
+    /// Where the date index differs from the one `days` (seq − 1 → day,
+    /// ``noDay`` for a reversal) implies, in words; nil when it holds
+    /// exactly those keys.
+    func effectiveIndexDifference(_ index: Database, days: [Int32], in txn: ReadTransaction) throws -> String? {
+        let order = Self.dateOrder(days)
+        var position = 0
+        var difference: String?
+        try txn.withCursor(index) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                guard position < order.count else {
+                    difference = "holds a key \(printable(key)) beyond the \(order.count) the log gives"
+                    return false
+                }
+                let seq = order[position]
+                let expected = UInt32(bitPattern: days[seq - 1]) ^ 0x8000_0000
+                guard value.count == 0, key.count == 12,
+                      UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)) == expected,
+                      UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 4, as: UInt64.self)) == UInt64(seq)
+                else {
+                    difference = "key number \(position + 1) is \(printable(key)); the log gives event \(seq) on day \(days[seq - 1])"
+                    return false
+                }
+                position += 1
+                if position & Int(Self.releaseMask) == 0 { env.releaseMappedPages() }
+                return true
+            }
+        }
+        if difference == nil && position != order.count {
+            difference = "holds \(position) keys; the log gives \(order.count)"
+        }
+        return difference
+    }
+}
+
+extension Ledger {
+    /// Writes `ids`, `streams`, `stream-events` and `reversals` anew from the
+    /// log, in one transaction, with the rules an import runs. For a ledger
+    /// whose check (``checkDerivedData(progress:)``) found them differing;
+    /// the events are not touched. Returns how many events were placed.
+    @discardableResult
+    public func rewriteIndexes(progress: ((UInt64) -> Void)? = nil) throws -> UInt64 {
+        try env.write { txn in
+            for db in [ids, streams, streamEvents, reversals] { try txn.clear(db) }
+            let rules = AppendRules()
+            let state = TransactionState(ledger: self, txn: txn)
+            var placed: UInt64 = 0
+            // Decoded first, written after: the cursor over `events` stays
+            // untouched by the puts into the other databases.
+            var next: UInt64 = 1
+            let head = try head(in: txn).seq
+            while next <= head {
+                var batch: [StoredEvent] = []
+                try forEachEvent(in: txn, from: next, to: min(head, next + 9_999)) { stored in
+                    batch.append(stored)
+                    return true
+                }
+                for stored in batch {
+                    let placement: Placement
+                    do {
+                        placement = try rules.apply(stored.event, seq: stored.seq, to: state)
+                    } catch {
+                        throw LedgerError.corrupt("event \(stored.seq) (id \(stored.event.id)) breaks an append rule: \(error)")
+                    }
+                    let seqKey = sequenceKey(stored.seq)
+                    try txn.put(ids, key: Array(stored.event.id.utf8), value: seqKey)
+                    var key = Array(placement.stream.utf8)
+                    key.append(0)
+                    key += sequenceKey(placement.streamVersion)
+                    try txn.put(streamEvents, key: key, value: seqKey)
+                    if let reversed = placement.reversedSeq { try txn.put(reversals, key: sequenceKey(reversed), value: seqKey) }
+                    placed += 1
+                    if let progress, stored.seq % 100_000 == 0 { progress(stored.seq) }
+                }
+                next += UInt64(batch.count)
+                if batch.isEmpty { break }
+            }
+            return placed
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Crypto
+import LMDBKit
+import LedgerCore
+import Projections
+
+/// A sum over a set of projection entries that changes with each entry
+/// added or taken away: the 256-bit sum, modulo 2^256, of SHA-256 of each
+/// entry's canonical bytes (`u8 table ‖ u16 key length ‖ key ‖ u32 value
+/// length ‖ value`, as in the canonical state bytes). An import updates it
+/// for the entries it touches; a read that loads the whole state adds it
+/// up again and compares.
+struct EntrySum: Equatable, Sendable {
+    /// Most significant limb first.
+    private(set) var limbs: [UInt64] = [0, 0, 0, 0]
+
+    init() {}
+
+    init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        let array = Array(bytes)
+        limbs = (0..<4).map { limb in array[limb * 8..<limb * 8 + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+    }
+
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for limb in limbs { for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: limb >> UInt64(shift))) } }
+        return out
+    }
+
+    static func entryHash(_ table: StateCodec.Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> [UInt64] {
+        var hasher = SHA256()
+        var header = ByteWriter(capacity: 3)
+        header.u8(table.rawValue)
+        header.u16(UInt16(key.count))
+        header.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: key)
+        var length = ByteWriter(capacity: 4)
+        length.u32(UInt32(value.count))
+        length.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: value)
+        return hasher.finalize().withUnsafeBytes { digest in
+            (0..<4).map { UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        }
+    }
+
+    mutating func add(_ table: StateCodec.Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let h = Self.entryHash(table, key: key, value: value)
+        var carry: UInt64 = 0
+        for limb in (0..<4).reversed() {
+            let (a, o1) = limbs[limb].addingReportingOverflow(h[limb])
+            let (b, o2) = a.addingReportingOverflow(carry)
+            limbs[limb] = b
+            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+        }
+    }
+
+    mutating func remove(_ table: StateCodec.Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let h = Self.entryHash(table, key: key, value: value)
+        var borrow: UInt64 = 0
+        for limb in (0..<4).reversed() {
+            let (a, o1) = limbs[limb].subtractingReportingOverflow(h[limb])
+            let (b, o2) = a.subtractingReportingOverflow(borrow)
+            limbs[limb] = b
+            borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+        }
+    }
+}
+
+/// `projection-meta` → `checksum`: which head the stored balances were
+/// computed at, and the sum of their entries. A read that serves them
+/// checks all three: the checkpoint is the stored one, the chain hash is
+/// the one the log holds at that seq, and the entries add up to the sum.
+struct ProjectionChecksum: Equatable {
+    static let key = Array("checksum".utf8)
+
+    var checkpoint: UInt64
+    /// The stored hash of event `checkpoint` (32 zero bytes for 0).
+    var chainHash: [UInt8]
+    var sum: EntrySum
+
+    var bytes: [UInt8] {
+        var w = ByteWriter(capacity: 72)
+        w.u64(checkpoint)
+        w.raw(chainHash)
+        w.raw(sum.bytes)
+        return w.bytes
+    }
+
+    init(checkpoint: UInt64, chainHash: [UInt8], sum: EntrySum) {
+        self.checkpoint = checkpoint
+        self.chainHash = chainHash
+        self.sum = sum
+    }
+
+    init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 72, let sum = EntrySum(bytes: bytes[40..<72]) else { return nil }
+        checkpoint = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+        chainHash = Array(bytes[8..<40])
+        self.sum = sum
+    }
+}
+
+extension Ledger {
+    /// The stored hash of event `seq` (the chain's genesis for 0), or nil when there is none.
+    func storedChainHash(at seq: UInt64, in txn: ReadTransaction) throws -> [UInt8]? {
+        guard seq > 0 else { return HashChain.genesis }
+        return try txn.withValue(events, key: sequenceKey(seq)) { record in
+            guard let record, record.count >= 32 else { return nil }
+            return Array(record[0..<32])
+        }
+    }
+
+    func readChecksum(in txn: ReadTransaction, _ meta: Database) throws -> ProjectionChecksum? {
+        try txn.withValue(meta, key: ProjectionChecksum.key) { $0.flatMap(ProjectionChecksum.init(bytes:)) }
+    }
+
+    /// The sum of every stored entry, added up from scratch.
+    func storedEntrySum(in txn: ReadTransaction, _ entries: Database) throws -> EntrySum {
+        var sum = EntrySum()
+        try txn.withCursor(entries) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
+                    throw LedgerError.corrupt("a projection entry has an unknown table")
+                }
+                sum.add(table, key: UnsafeRawBufferPointer(rebasing: key[1...]), value: value)
+                return true
+            }
+        }
+        return sum
+    }
+
+    /// Why stored balances loaded with entry sum `sum` at `checkpoint`
+    /// cannot be served, or nil when their checksum holds.
+    func checksumProblem(_ sum: EntrySum, checkpoint: UInt64, meta: Database, in txn: ReadTransaction) throws -> String? {
+        guard let stored = try readChecksum(in: txn, meta) else {
+            return "the stored balances carry no checksum"
+        }
+        if stored.checkpoint != checkpoint {
+            return "the stored balances' checksum is for seq \(stored.checkpoint), their checkpoint is \(checkpoint)"
+        }
+        if try storedChainHash(at: checkpoint, in: txn) != stored.chainHash {
+            return "the stored balances were computed at another event \(checkpoint) than the log holds"
+        }
+        if stored.sum != sum {
+            return "the stored balances do not add up to their checksum"
+        }
+        return nil
+    }
+}
