@@ -25,6 +25,24 @@ public enum LedgerError: Error, CustomStringConvertible {
     /// does not hold, a tree size past its head): an input error.
     case invalidRequest(String)
 
+    /// `error` as a ledger error: itself when it is one, an LMDB failure
+    /// (which the store's operations let through unwrapped) as ``storage(_:)``,
+    /// anything else nil.
+    public static func from(_ error: any Error) -> LedgerError? {
+        if let error = error as? LedgerError { return error }
+        if let error = error as? LMDBError { return .storage(error) }
+        return nil
+    }
+
+    /// What was asked cannot be done, rather than the ledger or its storage
+    /// failing: the usage or input error of the command line (exit 2).
+    public var isRequestError: Bool {
+        switch self {
+        case .alreadyExists, .invalidRequest: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .notALedger(let path):

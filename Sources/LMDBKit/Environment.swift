@@ -65,7 +65,7 @@ public final class Environment {
         do {
             try LMDBError.check(mdb_env_set_maxdbs(env, options.maxDatabases), "mdb_env_set_maxdbs")
             try LMDBError.check(mdb_env_set_maxreaders(env, options.maxReaders), "mdb_env_set_maxreaders")
-            try LMDBError.check(mdb_env_set_mapsize(env, options.initialMapSizeBytes), "mdb_env_set_mapsize")
+            try LMDBError.check(FaultInjection.setMapSize(env, options.initialMapSizeBytes), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             if options.readOnly && options.withoutLockFile { flags |= UInt32(MDB_NOLOCK) }
@@ -148,7 +148,7 @@ public final class Environment {
         guard bytes > mapSizeBytes else { return }
         var newSize = mapSizeBytes
         while newSize < bytes { newSize = newSize.multipliedReportingOverflow(by: 2).overflow ? Int.max : newSize * 2 }
-        try LMDBError.check(mdb_env_set_mapsize(handle, newSize), "mdb_env_set_mapsize(\(newSize))")
+        try LMDBError.check(FaultInjection.setMapSize(handle, newSize), "mdb_env_set_mapsize(\(newSize))")
         mapSizeBytes = newSize
         growthCount += 1
     }
@@ -191,7 +191,7 @@ public final class Environment {
             throw error
         }
         // mdb_txn_commit frees the transaction even when it fails: no abort after it.
-        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit")
+        try LMDBError.check(FaultInjection.commit(txn), "mdb_txn_commit")
         return result
     }
 
@@ -203,7 +203,7 @@ public final class Environment {
             if rc == MDB_MAP_RESIZED && attempt < 3 {
                 // Another process grew the map; adopt its size and try again.
                 attempt += 1
-                try LMDBError.check(mdb_env_set_mapsize(handle, 0), "mdb_env_set_mapsize(adopt)")
+                try LMDBError.check(FaultInjection.setMapSize(handle, 0), "mdb_env_set_mapsize(adopt)")
                 var info = MDB_envinfo()
                 mdb_env_info(handle, &info)
                 mapSizeBytes = Int(info.me_mapsize)
@@ -237,6 +237,6 @@ public final class Environment {
 
     /// Forces buffers to disk (used after bulk loads opened without sync).
     public func sync() throws(LMDBError) {
-        try LMDBError.check(mdb_env_sync(handle, 1), "mdb_env_sync")
+        try LMDBError.check(FaultInjection.sync(handle, 1), "mdb_env_sync")
     }
 }

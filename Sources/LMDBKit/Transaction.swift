@@ -117,7 +117,7 @@ public final class WriteTransaction: ReadTransaction {
             value.withUnsafeBytes { valueBytes in
                 var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
                 var dataVal = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                return mdb_put(txn, database.dbi, &keyVal, &dataVal, flags)
+                return FaultInjection.put(txn, database.dbi, &keyVal, &dataVal, flags)
             }
         }
         try LMDBError.check(rc, "mdb_put(\(database.name))")

@@ -68,6 +68,9 @@ struct ImportCommand: ParsableCommand, ShowsPersonalData {
                 emit(unchanged, rejected: true)
             }
             throw ExitCode(2)
+        } catch {
+            reporter.finish()
+            throw storageFailure(error, "nothing of this import was appended; once the disk has room (or is repaired), import again: what is already in the ledger is skipped as duplicates")
         }
         emit(report, rejected: false)
     }

@@ -30,12 +30,11 @@ struct InitCommand: ParsableCommand {
         do {
             _ = try Ledger.create(at: location.path, origin: origin, sharing: groupReadable ? .groupReadable : .ownerOnly,
                                   notice: { printError("note: \($0)") })
-        } catch let error as LedgerError {
-            switch error {
-            case .alreadyExists, .invalidRequest: throw CLIFailure.input("error: \(error)")
-            default: break
-            }
-            throw CLIFailure.unopenable("error: \(error)")
+        } catch {
+            guard let failure = LedgerError.from(error) else { throw error }
+            if failure.isRequestError { throw CLIFailure.input("error: \(failure)") }
+            if case .storage = failure { throw CLIFailure.unopenable("error: \(failure)\nthe ledger could not be created") }
+            throw CLIFailure.unopenable("error: \(failure)")
         }
         print("created an empty ledger at \(TerminalText.escaped(location.path))")
     }

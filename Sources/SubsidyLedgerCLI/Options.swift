@@ -42,8 +42,9 @@ struct LedgerLocation: ParsableArguments {
         let ledger: Ledger
         do {
             ledger = try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
-        } catch let error as LedgerError {
-            throw CLIFailure.unopenable("error: \(error)")
+        } catch {
+            guard let failure = LedgerError.from(error) else { throw error }
+            throw CLIFailure.unopenable("error: \(failure)")
         }
         if ledger.isOpenWithoutLockFile && !LockFileNote.shown {
             LockFileNote.shown = true
@@ -52,6 +53,14 @@ struct LedgerLocation: ParsableArguments {
         }
         return ledger
     }
+}
+
+/// A storage failure in the middle of a writing command, exit 4, with what
+/// it means for the ledger: LMDB makes a transaction all or nothing, so the
+/// one that failed left no trace. Other errors are returned unchanged.
+func storageFailure(_ error: any Error, _ consequence: String) -> any Error {
+    guard let failure = LedgerError.from(error), case .storage = failure else { return error }
+    return CLIFailure.unopenable("error: \(failure)\n\(consequence)")
 }
 
 /// The note about a read without a lock file is printed once per run

@@ -50,18 +50,26 @@ struct RebuildCommand: ParsableCommand, ShowsPersonalData {
             if show { printError(message) }
         }
         let indexesDiffer = found.problems.contains { ["ids", "streams", "stream-events", "reversals"].contains($0.database) }
-        if indexesDiffer {
-            try ledger.rewriteIndexes { seq in
-                if show { printError("rewrote the indexes through seq \(seq)") }
+        let before: (checkpoint: UInt64, digest: String)?
+        let result: (head: UInt64, digest: String)
+        let status: Ledger.ProjectionStatus
+        let tree: (size: UInt64, root: MerkleHash, differing: Int)
+        do {
+            if indexesDiffer {
+                try ledger.rewriteIndexes { seq in
+                    if show { printError("rewrote the indexes through seq \(seq)") }
+                }
             }
-        }
-        let before = try ledger.storedProjectionDigest()
-        let result = try ledger.rebuildProjections { seq in
-            if show { printError("rebuilt through seq \(seq)") }
-        }
-        let status = try ledger.projectionStatus()
-        let tree = try ledger.rebuildMerkleTree { seq in
-            if show { printError("hashed the tree through seq \(seq)") }
+            before = try ledger.storedProjectionDigest()
+            result = try ledger.rebuildProjections { seq in
+                if show { printError("rebuilt through seq \(seq)") }
+            }
+            status = try ledger.projectionStatus()
+            tree = try ledger.rebuildMerkleTree { seq in
+                if show { printError("hashed the tree through seq \(seq)") }
+            }
+        } catch {
+            throw storageFailure(error, "the log is unchanged and what the rebuild had stored is consistent with it; run rebuild again once the disk has room (or is repaired)")
         }
         var out = Output(masking: privacy.masking)
         if format == "json" {

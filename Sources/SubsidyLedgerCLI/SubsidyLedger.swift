@@ -19,7 +19,8 @@ struct SubsidyLedger: ParsableCommand {
             2201**********1239, unless the command is given --show-personal-ids.
 
             Exit codes: 0 success, 1 verification failed, 2 usage or input error (nothing written), \
-            3 differences found, 4 the ledger cannot be opened or its figures cannot be computed.
+            3 differences found, 4 the ledger cannot be opened, its figures cannot be computed, or its \
+            storage failed (a full disk, an I/O error).
             """,
         version: "0.1.0",
         subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self, OriginCommand.self, KeyCommand.self, CheckpointCommand.self, ProveCommand.self, CheckProofCommand.self]
@@ -53,12 +54,14 @@ enum Main {
             exit(failure.code)
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
-        } catch let error as LedgerError {
+        } catch let error where LedgerError.from(error) != nil {
             // A damaged ledger found while reading is a failed check (1),
             // never an input error; a question the ledger cannot answer is
-            // one (2); storage that fails is a ledger that cannot be used (4).
-            printError(masking.text("error: \(error)"))
-            switch error {
+            // one (2); storage that fails (a full disk, an I/O error, met in
+            // the middle of a command) is a ledger that cannot be used (4).
+            let failure = LedgerError.from(error) ?? .io("\(error)")
+            printError(masking.text("error: \(failure)"))
+            switch failure {
             case .corrupt: exit(1)
             case .invalidRequest: exit(2)
             default: exit(4)
