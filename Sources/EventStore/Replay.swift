@@ -170,6 +170,7 @@ extension Ledger {
         if checkpoint <= last && checkpoint > 0, try readChecksum(in: txn, meta) != nil {
             var balances = Balances()
             var sum = EntrySum()
+            var undecodable: String?
             try txn.withCursor(entries) { cursor in
                 try cursor.forEach(from: nil as [UInt8]?) { key, value in
                     guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
@@ -180,13 +181,17 @@ extension Ledger {
                     do {
                         try StateCodec.insert(table, key: entryKey, value: value, into: &balances)
                     } catch {
-                        throw LedgerError.corrupt("the stored balances cannot be decoded (\(error)); `subsidy-ledger rebuild` rewrites them from the log")
+                        if undecodable == nil { undecodable = "\(error)" }
                     }
                     return true
                 }
             }
+            // The checksum first: it says what happened to bytes that also fail to decode.
             if let problem = try checksumProblem(sum, checkpoint: checkpoint, meta: meta, in: txn) {
                 throw LedgerError.corrupt("\(problem); `subsidy-ledger rebuild` rewrites them from the log")
+            }
+            if let undecodable {
+                throw LedgerError.corrupt("the stored balances cannot be decoded (\(undecodable)); `subsidy-ledger rebuild` rewrites them from the log")
             }
             return (checkpoint, balances)
         }

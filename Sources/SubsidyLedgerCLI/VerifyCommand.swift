@@ -83,6 +83,11 @@ struct VerifyCommand: ParsableCommand, ShowsPersonalData {
             }
         }
         let extends = try held.map { try HeldCheckpointCheck(held: $0, key: trusted, ledger: ledger, report: report) }
+        // What could not be compared is said on standard error.
+        for note in report.derived?.notes ?? [] { printError("note: \(note)", masking: privacy.masking) }
+        if report.derived != nil && report.storedTreeSize == nil {
+            printError("note: no stored Merkle tree (the ledger predates it; the next import builds it)")
+        }
         var out = Output(masking: privacy.masking)
         let hash = HashChain.hex(report.headHash)
         switch view.outputFormat {
@@ -96,7 +101,9 @@ struct VerifyCommand: ParsableCommand, ShowsPersonalData {
                     + (expectation.actual.map { ",\"actual\":\"\(HashChain.hex($0))\"" } ?? "") + "}"
             }
             if let problem = report.treeProblem { object += ",\"treeProblem\":\(jsonString(problem))" }
-            if let derived = report.derived {
+            // Derived data is named only when it differs: the output of a
+            // sound ledger is what it always was.
+            if let derived = report.derived, !derived.ok {
                 object += ",\"derived\":{\"ok\":\(derived.ok),\"checked\":[\(derived.checked.map(jsonString).joined(separator: ","))],"
                     + "\"problemCount\":\(derived.problemCount),\"problems\":["
                     + derived.problems.map { "{\"database\":\(jsonString($0.database)),\"problem\":\(jsonString($0.message))}" }.joined(separator: ",")
@@ -140,14 +147,6 @@ struct VerifyCommand: ParsableCommand, ShowsPersonalData {
             } else {
                 out.line("ok: \(report.headSeq) events, chain intact")
                 out.line("head \(report.headSeq):\(hash)")
-                if let derived = report.derived {
-                    let checked = derived.checked + (report.storedTreeSize == nil ? [] : ["merkle"])
-                    out.line("derived data matches the log: \(checked.joined(separator: ", "))")
-                }
-            }
-            for note in report.derived?.notes ?? [] { out.line("note: \(note)") }
-            if report.derived != nil && report.storedTreeSize == nil {
-                out.line("note: no stored Merkle tree (the ledger predates it; the next import builds it)")
             }
             if let extends {
                 out.line(TerminalText.escaped(extends.summary))
