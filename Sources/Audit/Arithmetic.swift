@@ -30,7 +30,7 @@ enum Fen {
         return remainder * 2 >= denominator ? quotient + 1 : quotient
     }
 
-    /// Pro rata (SPEC §5): `amount × part ÷ whole`, rounded half up to the
+    /// Pro rata (docs/RULES.md): `amount × part ÷ whole`, rounded half up to the
     /// fen. The product is taken in 128 bits, so it never overflows, and the
     /// result is never more than `amount`.
     static func proRata(_ amount: Money, _ part: Int, of whole: Int) -> Money {

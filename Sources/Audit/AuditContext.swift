@@ -343,7 +343,7 @@ final class AuditContext: Sendable {
     }
 
     /// The person's certifications of `kind` held on `date`: effective on or
-    /// before it and not past their `validUntil` (SPEC §5). Every
+    /// before it and not past their `validUntil` (docs/RULES.md). Every
     /// certification of the view counts by its date, whatever its sequence.
     func certifications(of person: Int32, kind: UInt8, heldOn date: CalendarDate) -> [Int32] {
         certifications[person].filter { index in

@@ -8,7 +8,7 @@ import LedgerCore
 /// when the audit runs. It keeps about 90 bytes an event, so a caller that
 /// reads the log as a stream never needs the decoded events in memory at
 /// once. A reversal may be given too: its target is then left out, as in a
-/// view that contains the reversal (SPEC §5).
+/// view that contains the reversal (docs/RULES.md).
 public struct AuditInput: Sendable {
     var facts: [Fact] = []
     var ids: [String] = []

@@ -2,7 +2,7 @@ import Dispatch
 import LedgerCore
 import Policy
 
-/// Checks a history against an effective-dated policy (SPEC §5).
+/// Checks a history against an effective-dated policy (docs/RULES.md).
 ///
 /// Give it the live events of a view (the ledger's `liveEvents(view:)`:
 /// reversed events and reversals already left out, `--effective-on`

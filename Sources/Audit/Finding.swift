@@ -14,7 +14,7 @@ public struct AuditedEvent: Sendable {
     }
 }
 
-/// The audit rules of SPEC §5.
+/// The audit rules of docs/RULES.md.
 public enum RuleCode: String, CaseIterable, Comparable, Sendable {
     case loanCap = "LOAN-CAP"
     case loanCategory = "LOAN-CATEGORY"
@@ -33,9 +33,9 @@ public enum RuleCode: String, CaseIterable, Comparable, Sendable {
     public static func < (a: RuleCode, b: RuleCode) -> Bool { a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8) }
 }
 
-/// A place where the history breaks a rule (SPEC §5): the event at which it
+/// A place where the history breaks a rule (docs/RULES.md): the event at which it
 /// breaks (`trigger`), the earlier events that break it together with the
-/// trigger, the amount paid against the rule (nil where SPEC says so) and a
+/// trigger, the amount paid against the rule (nil where docs/RULES.md says so) and a
 /// sentence saying why.
 public struct Finding: Hashable, Sendable {
     public var rule: RuleCode

@@ -1,6 +1,6 @@
 import LedgerCore
 
-/// The JSON of `audit --format json` (SPEC §6), a stable interface:
+/// The JSON of `audit --format json` (docs/OUTPUT.md), a stable interface:
 ///
 ///     {"findings":[
 ///     {"rule":"LOAN-CAP","clause":"十一","subject":"person:p-006","trigger":"e-0102",

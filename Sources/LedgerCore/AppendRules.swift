@@ -19,7 +19,7 @@ public struct Placement: Equatable, Sendable {
     public var reversedSeq: UInt64?
 }
 
-/// The append-time checks that need the log (SPEC §2): references to known
+/// The append-time checks that need the log (docs/EVENTS.md): references to known
 /// people, enterprises, grants and loans, effective no earlier than their
 /// creation; cumulative limits; the order of default, compensation and
 /// recovery; reversals; optimistic concurrency.

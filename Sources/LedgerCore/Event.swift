@@ -10,7 +10,7 @@ public struct Expectation: Hashable, Sendable {
     }
 }
 
-/// One domain event as the source system submitted it (SPEC §2).
+/// One domain event as the source system submitted it (docs/EVENTS.md).
 public struct Event: Hashable, Sendable {
     public var id: String
     public var type: EventType
@@ -48,7 +48,7 @@ public struct Event: Hashable, Sendable {
     }
 }
 
-/// Stream names (SPEC §2).
+/// Stream names (docs/EVENTS.md).
 public enum Streams {
     public static func person(_ id: String) -> String { "person:" + id }
     public static func enterprise(_ id: String) -> String { "enterprise:" + id }

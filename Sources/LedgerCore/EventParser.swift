@@ -1,5 +1,5 @@
 /// Turns one JSON Lines record into an ``Event``, enforcing every check that
-/// needs nothing but the line itself (SPEC §2): known type, known fields,
+/// needs nothing but the line itself (docs/EVENTS.md): known type, known fields,
 /// value syntax, calendar dates, amounts in fen, and the relations between a
 /// line's own fields. Checks that need the log are in ``AppendRules``.
 public struct EventParser: Sendable {

@@ -1,4 +1,4 @@
-/// The event catalogue of the input format (SPEC §2).
+/// The event catalogue of the input format (docs/EVENTS.md).
 ///
 /// The raw value is the one-byte type code in the stored record; codes are
 /// never reused or renumbered.

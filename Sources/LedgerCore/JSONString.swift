@@ -1,4 +1,4 @@
-/// JSON string literals for every JSON the tool writes (SPEC §6 shapes).
+/// JSON string literals for every JSON the tool writes (docs/OUTPUT.md).
 public enum JSONString {
     /// `text` as a JSON string literal: quotes, backslashes and control
     /// characters escaped, everything else (Chinese included) as is.

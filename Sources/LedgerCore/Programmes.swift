@@ -32,7 +32,7 @@ public struct ProgrammeCatalogue: Sendable {
 
     public var codes: [String] { programmes.keys.sorted() }
 
-    /// The programmes of the seed policy (SPEC §5, Fixtures/policy/).
+    /// The programmes of the seed policy (docs/RULES.md, Fixtures/policy/).
     public static let seed = ProgrammeCatalogue([
         Programme(code: "si-difficulty", subjects: .person),
         Programme(code: "post-allowance", subjects: .person),

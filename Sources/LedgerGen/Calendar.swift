@@ -34,7 +34,7 @@ enum Cal {
     }
 
     /// Whole years later; 29 February becomes 28 February in a common year
-    /// (SPEC §5: retirement dates, the graduate window, the 5-year test).
+    /// (docs/RULES.md: retirement dates, the graduate window, the 5-year test).
     static func addYears(_ day: Int, _ years: Int) -> Int {
         let c = civil(day)
         let y = c.y + years

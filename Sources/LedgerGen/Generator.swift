@@ -1,6 +1,6 @@
 /// The simulated province, month by month.
 ///
-/// Validity by construction (SPEC §2 append-time checks) rests on a few
+/// Validity by construction (docs/EVENTS.md, append-time checks) rests on a few
 /// invariants, each kept where the event is written:
 /// - an entity's creating event is written before anything naming it, and
 ///   every later event naming it is effective on or after its creation day;
@@ -16,9 +16,9 @@
 /// - a person's months under a programme come from one spell, never repeat,
 ///   stay within the term (or up to retirement where clause 十七 allows it) and
 ///   end before retirement; certifications are effective before the grants
-///   that need them; loan discounts never exceed the interest due (SPEC §5).
+///   that need them; loan discounts never exceed the interest due (docs/RULES.md).
 ///
-/// Policy breaches (SPEC §5) appear only when `breachPermille` > 0, each one
+/// Policy breaches (docs/RULES.md) appear only when `breachPermille` > 0, each one
 /// deliberately planted and counted in `planted`.
 final class Generator {
     struct Options {

@@ -224,7 +224,7 @@ extension Generator {
         if Int(loan.nextDiscountStart) > Int(loan.stopDay) { loan.discountsDone = true }
     }
 
-    /// Interest due over [a, b] in fen, as SPEC §5 DISCOUNT-EXCESS defines it.
+    /// Interest due over [a, b] in fen, as docs/RULES.md DISCOUNT-EXCESS defines it.
     func interestDueFen(_ loan: Loan, from a: Int, to b: Int) -> Int64 {
         var lo = max(a, Int(loan.issue))
         var hi = min(b, Int(loan.maturity) - 1)

@@ -14,7 +14,7 @@ let usage = """
                               [--breach-rate PERMILLE] [--output FILE] [--summary]
 
     Writes a deterministic, realistic province-scale history of Jilin Province's
-    employment and entrepreneurship subsidies (SPEC §2 events) as JSON Lines on
+    employment and entrepreneurship subsidies (docs/EVENTS.md) as JSON Lines on
     standard output or to FILE. Every line passes the ledger's append-time
     checks; the same options give byte-identical output on every machine.
 
@@ -26,7 +26,7 @@ let usage = """
       --start-year Y         First fiscal year of the history (default 2015).
       --years Y              Years the N events should span (default 5).
       --breach-rate P        Per mille of grants, loans and discounts that
-                             deliberately break a SPEC §5 audit rule (default 0:
+                             deliberately break an audit rule of docs/RULES.md (default 0:
                              a lawful history). 20 means about 2%.
       --output FILE          Write to FILE instead of standard output.
       --summary              Print the event-type mix and the planted breaches

@@ -14,7 +14,7 @@ public enum EmbeddedSeedPolicy {
   "policy": "jilin-2015",
   "title": "吉林省人民政府关于进一步做好新形势下就业创业工作的实施意见（2015年）",
   "basedOn": "国务院关于进一步做好新形势下就业创业工作的意见（国发〔2015〕23号）",
-  "note": "The seed policy (SPEC §4). The text we hold carries no date of issue, so its numbers are taken to apply from 2015-01-01, the start of the fiscal year it was issued in. Retirement ages are the national rule of the time, not the seed's.",
+  "note": "The seed policy (docs/POLICY.md). The text we hold carries no date of issue, so its numbers are taken to apply from 2015-01-01, the start of the fiscal year it was issued in. Retirement ages are the national rule of the time, not the seed's.",
   "clauses": {
     "七": {"zh": "预防和调控失业风险", "en": "Preventing and controlling the risk of unemployment"},
     "九": {"zh": "培育创业创新公共平台", "en": "Building public platforms for entrepreneurship and innovation"},

@@ -1,6 +1,6 @@
 import LedgerCore
 
-/// The effective-dated policy the audit judges a history by (SPEC §4).
+/// The effective-dated policy the audit judges a history by (docs/POLICY.md).
 ///
 /// Every number a rule uses is a dated parameter entry with its unit, the
 /// clause it comes from and its basis (fixed by the seed, a local standard,
@@ -298,7 +298,7 @@ public struct CertificationRequirement: Hashable, Sendable {
     }
 }
 
-/// A person's retirement group (SPEC §2).
+/// A person's retirement group (docs/EVENTS.md).
 public enum RetirementGroup: String, CaseIterable, Sendable {
     case male
     case femaleWorker = "female-worker"

@@ -125,7 +125,7 @@ public protocol EventLookup {
     func grant(_ id: String) throws -> Event?
 }
 
-/// Every balance of SPEC §6 as one pure fold over events.
+/// Every balance the commands show as one pure fold over events.
 ///
 /// `apply` takes an event in log order; a reversal takes its target's effect
 /// back (the target must have counted). Folding the same events gives the

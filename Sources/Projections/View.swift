@@ -1,6 +1,6 @@
 import LedgerCore
 
-/// Which part of the log an answer is about (SPEC §6): the first N events,
+/// Which part of the log an answer is about (docs/OUTPUT.md): the first N events,
 /// the events recorded by a time, and of those the events effective by a
 /// business date. A reversal inside the prefix removes its target from the
 /// view whatever the reversal's own effective date.

@@ -1,7 +1,7 @@
 import LedgerCore
 import Projections
 
-/// The tables of `balances --by …` (SPEC §6 JSON shapes; fields are only ever added).
+/// The tables of `balances --by …` (JSON shapes of docs/OUTPUT.md; fields are only ever added).
 public enum BalanceReports {
     public enum Grouping: String, CaseIterable, Sendable {
         case fund, person, enterprise, loan, program, region

@@ -370,7 +370,7 @@ public enum Rate {
 // MARK: Rendering
 
 extension PerformanceReport {
-    /// SPEC §6: `{"regions": [{"region", "level", "received", "paid",
+    /// docs/OUTPUT.md: `{"regions": [{"region", "level", "received", "paid",
     /// "recovered", "executionRate", "people", "enterprises", "loansIssued":
     /// {"count", "amount"}, "defaultRate", "compensated", "writtenOff",
     /// "discounted", "findings"}]}`, each region with added fields

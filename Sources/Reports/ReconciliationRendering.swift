@@ -2,7 +2,7 @@ import LedgerCore
 import Projections
 
 extension StatementReconciliation {
-    /// SPEC §6: `{"matched": [voucher…], "mismatches": [{"voucher", "ledger",
+    /// docs/OUTPUT.md: `{"matched": [voucher…], "mismatches": [{"voucher", "ledger",
     /// "statement", "difference"}], "missingInLedger": [{"voucher", "line",
     /// "amount"}], "missingInStatement": [{"voucher", "event", "amount"}],
     /// "duplicates": [{"voucher", "side"}]}`, each entry with added fields,

@@ -7,7 +7,7 @@ import Policy
 import Projections
 import Reports
 
-/// `audit`: findings of SPEC §5 against the effective-dated policy.
+/// `audit`: findings of docs/RULES.md against the effective-dated policy.
 struct AuditCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "audit",

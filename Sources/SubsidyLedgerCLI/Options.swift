@@ -5,7 +5,7 @@ import LedgerCore
 import Policy
 import Projections
 
-/// A failure the user can act on, with the exit code SPEC §6 assigns.
+/// A failure the user can act on, with the exit code README.md assigns.
 struct CLIFailure: Error {
     var message: String
     var code: Int32
@@ -69,7 +69,7 @@ enum LockFileNote {
     nonisolated(unsafe) static var shown = false
 }
 
-/// The view of the log a reading command works on (SPEC §6), and its
+/// The view of the log a reading command works on (docs/OUTPUT.md), and its
 /// output format.
 struct ViewOptions: ParsableArguments {
     @OptionGroup var selection: ViewSelection

@@ -6,7 +6,7 @@ import Projections
 import Reports
 
 /// `reconcile`: budget lines of a fiscal year, or a treasury statement
-/// matched against the ledger's payments (SPEC §6).
+/// matched against the ledger's payments (docs/OUTPUT.md).
 struct ReconcileCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",

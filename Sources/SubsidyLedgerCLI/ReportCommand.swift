@@ -19,7 +19,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup(visibility: .hidden) var location: LedgerLocation
 }
 
-/// `report performance`: per region, how the year's money was used (SPEC §6).
+/// `report performance`: per region, how the year's money was used (docs/OUTPUT.md).
 struct PerformanceCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "performance",

@@ -58,7 +58,7 @@ struct PolicyTests {
         #expect(amended.amountBound == AmountBound.seed)
     }
 
-    @Test("the seed's numbers (SPEC §4), each with its unit, date, clause and basis")
+    @Test("the seed's numbers (docs/POLICY.md), each with its unit, date, clause and basis")
     func seedNumbers() throws {
         let seed = Policy.seed
         let on = day("2016-06-01")

@@ -164,7 +164,7 @@ struct ReconcileCommandTests {
         #expect((object["missingInLedger"] as? [[String: Any]])?.map { $0["voucher"] as? String } == ["V2016-000046", "V2016-000999"])
     }
 
-    @Test("report performance: the SPEC fields per region, findings from the audit, --ledger before the subcommand")
+    @Test("report performance: the documented fields per region, findings from the audit, --ledger before the subcommand")
     func performance() throws {
         let dir = try sampleLedger()
         let result = try run(["--ledger", dir.path + "/ledger", "report", "performance", "--fiscal-year", "2016", "--level", "province",

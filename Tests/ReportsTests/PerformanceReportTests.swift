@@ -133,7 +133,7 @@ struct PerformanceReportTests {
         #expect(try report(.province, region: "220200").regions.isEmpty)
     }
 
-    @Test("JSON: SPEC's fields first, rates as strings or null, added fields after")
+    @Test("JSON: the documented fields first, rates as strings or null, added fields after")
     func json() throws {
         let json = try report(.county, region: "220122").renderJSON()
         #expect(json == """

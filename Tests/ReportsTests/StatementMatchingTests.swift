@@ -70,7 +70,7 @@ struct StatementMatchingTests {
         #expect(r.statementLines == 12)
     }
 
-    @Test("JSON has SPEC's five lists first, each entry with SPEC's fields first")
+    @Test("JSON has the five documented lists first, each entry with the documented fields first")
     func json() throws {
         let json = try match().renderJSON()
         #expect(json.hasPrefix("""
