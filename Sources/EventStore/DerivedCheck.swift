@@ -1,3 +1,4 @@
+import Foundation
 import LMDBKit
 import LedgerCore
 import Projections
@@ -57,20 +58,36 @@ struct DerivedCheck {
 
     // MARK: Append-time indexes
 
-    /// ``AppendState`` in memory: stream states recomputed from the events,
-    /// events found through the stored `ids` (each answer checked against
-    /// the event it names, so a wrong entry cannot steer the fold unseen).
-    final class MemoryState: AppendState {
+    /// ``AppendState`` for the refold: stream states recomputed from the
+    /// events, kept in a scratch LMDB environment (so memory does not grow
+    /// with the number of streams), events found through the stored `ids`
+    /// (each answer checked against the event it names, so a wrong entry
+    /// cannot steer the fold unseen).
+    final class ScratchState: AppendState {
         let lookup: IndexLookup
-        var streams: [String: StreamState] = [:]
+        let scratch: WriteTransaction
+        let streams: Database
         var reversals: [UInt64: UInt64] = [:]
+        var streamCount = 0
         /// The seq being folded: only earlier events may be named.
         var current: UInt64 = 0
 
-        init(lookup: IndexLookup) { self.lookup = lookup }
+        init(lookup: IndexLookup, scratch: WriteTransaction, streams: Database) {
+            self.lookup = lookup
+            self.scratch = scratch
+            self.streams = streams
+        }
 
-        func stream(_ name: String) throws -> StreamState? { streams[name] }
-        func setStream(_ name: String, _ state: StreamState) throws { streams[name] = state }
+        func stream(_ name: String) throws -> StreamState? {
+            try scratch.withValue(streams, key: Array(name.utf8)) { bytes in try bytes.map { try StreamState.decode($0) } }
+        }
+
+        func setStream(_ name: String, _ state: StreamState) throws {
+            let key = Array(name.utf8)
+            if try scratch.withValue(streams, key: key, { $0 == nil }) { streamCount += 1 }
+            try scratch.put(streams, key: key, value: state.encoded())
+        }
+
         func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }
 
         func event(withID id: String) throws -> (seq: UInt64, event: Event)? {
@@ -81,12 +98,43 @@ struct DerivedCheck {
         }
     }
 
+    /// The refold's result, carried out of the scratch transaction (which is
+    /// aborted: nothing of it is kept).
+    private struct Refolded: Error {
+        var report: DerivedReport
+        var reversals: [UInt64: UInt64]
+    }
+
     /// Refolds the append rules over the log and compares `ids`, `streams`,
     /// `stream-events` and `reversals`. Returns the reversals the log
     /// implies (reversed seq → its reversal), for the projections' fold.
     private mutating func checkIndexes(head: UInt64, progress: ((String) -> Void)?) throws -> [UInt64: UInt64] {
+        let directory = try ScratchDirectory()
+        var options = Environment.Options()
+        // Room for the recomputed states at once (the map grows if not).
+        options.initialMapSizeBytes = max(64 << 20, try txn.statistics(ledger.streams).bytes * 2 + (64 << 20))
+        let scratch = try Environment(path: directory.path, options: options)
+        let before = report
+        do {
+            try scratch.write { scratchTxn in
+                report = before
+                let streams = try scratchTxn.database(named: "streams", create: true)
+                let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), scratch: scratchTxn, streams: streams)
+                try refoldIndexes(head: head, state: state, progress: progress)
+                if !report.problems.contains(where: { $0.database == "events" }) {
+                    try compareStreams(scratchTxn, streams, count: state.streamCount)
+                }
+                throw Refolded(report: report, reversals: state.reversals)
+            }
+        } catch let refolded as Refolded {
+            report = refolded.report
+            return refolded.reversals
+        }
+        return [:]
+    }
+
+    private mutating func refoldIndexes(head: UInt64, state: ScratchState, progress: ((String) -> Void)?) throws {
         let rules = AppendRules()
-        let state = MemoryState(lookup: IndexLookup(ledger: ledger, txn: txn))
         var streamEventCount = 0
         try ledger.forEachEvent(in: txn, from: 1, to: head) { stored in
             let seq = stored.seq
@@ -101,7 +149,7 @@ struct DerivedCheck {
             let placement: Placement
             do {
                 placement = try rules.apply(event, seq: seq, to: state)
-            } catch {
+            } catch let error as FieldError {
                 // The log itself breaks a rule every append obeys; the
                 // indexes after it cannot be judged.
                 problem("events", "event \(seq) (id \(event.id)) breaks an append rule: \(error)")
@@ -128,8 +176,8 @@ struct DerivedCheck {
             return true
         }
         report.checked += ["ids", "streams", "stream-events", "reversals"]
-        if report.problems.contains(where: { $0.database == "events" }) { return state.reversals }
-        // Entries the log does not imply: the counts tell, the walk names one.
+        if report.problems.contains(where: { $0.database == "events" }) { return }
+        // Entries the log does not imply: the counts tell.
         let ids = try txn.statistics(ledger.ids).entries
         if ids != Int(head) { problem("ids", "holds \(ids) entries; the log has \(head) events") }
         let listed = try txn.statistics(ledger.streamEvents).entries
@@ -138,26 +186,55 @@ struct DerivedCheck {
         if reversals != state.reversals.count {
             problem("reversals", "holds \(reversals) entries; the log has \(state.reversals.count) reversals")
         }
-        var matched = 0
+    }
+
+    /// Walks the stored `streams` and the recomputed ones side by side, in key order.
+    private mutating func compareStreams(_ scratchTxn: WriteTransaction, _ expected: Database, count: Int) throws {
+        var recomputed: [([UInt8], [UInt8])] = []
+        var position = 0
+        let batch = 4096
+        var exhausted = false
+        var next: [UInt8]? = nil
+        /// The next recomputed (name, state), read in batches so a cursor on each side stays simple.
+        func nextExpected() throws -> ([UInt8], [UInt8])? {
+            if position == recomputed.count {
+                guard !exhausted else { return nil }
+                recomputed.removeAll(keepingCapacity: true)
+                position = 0
+                try scratchTxn.withCursor(expected) { cursor in
+                    try cursor.forEach(from: next) { key, value in
+                        recomputed.append((Array(key), Array(value)))
+                        return recomputed.count < batch + 1
+                    }
+                }
+                if recomputed.count <= batch { exhausted = true } else { next = recomputed.removeLast().0 }
+                if recomputed.isEmpty { return nil }
+            }
+            position += 1
+            return recomputed[position - 1]
+        }
+        var pending = try nextExpected()
         try txn.withCursor(ledger.streams) { cursor in
             try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                let name = String(decoding: key, as: UTF8.self)
-                guard let expected = state.streams[name], Array(key) == Array(name.utf8) else {
+                while let (name, _) = pending, name.lexicographicallyPrecedes(key) {
+                    problem("streams", "has no state for stream \(printable(name)), which the log opens")
+                    pending = try nextExpected()
+                }
+                guard let (name, state) = pending, name.elementsEqual(key) else {
                     problem("streams", "holds a state for \(printable(key)), a stream no event opens")
                     return true
                 }
-                matched += 1
-                if !expected.encoded().elementsEqual(value) {
-                    problem("streams", "the state of \(name) differs from the one its events give")
+                if !state.elementsEqual(value) {
+                    problem("streams", "the state of \(printable(key)) differs from the one its events give")
                 }
+                pending = try nextExpected()
                 return true
             }
         }
-        if matched != state.streams.count {
-            let missing = state.streams.count - matched
-            problem("streams", "\(missing) of the \(state.streams.count) streams the log opens have no state")
+        while let (name, _) = pending {
+            problem("streams", "has no state for stream \(printable(name)), which the log opens")
+            pending = try nextExpected()
         }
-        return state.reversals
     }
 
     // MARK: Stored projections
@@ -451,4 +528,19 @@ extension Ledger {
             return placed
         }
     }
+}
+
+/// A directory of its own under the system's temporary folder, removed with everything in it when released.
+final class ScratchDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "subsidy-ledger-check-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw LedgerError.io("cannot make a scratch directory under \(NSTemporaryDirectory()) for the check of derived data")
+        }
+        path = String(cString: made)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
