@@ -46,6 +46,9 @@ struct DerivedCommandTests {
         #expect(clean.stderr.isEmpty, "\(clean.stderr)")
         try damageBudgetLine(dir)
 
+        // --chain-only checks the log alone, which is intact.
+        let chainOnly = try run(["verify", "--chain-only"], in: dir.path)
+        #expect(chainOnly.status == 0, "\(chainOnly.stdout)")
         let verify = try run(["verify"], in: dir.path)
         #expect(verify.status == 1)
         #expect(verify.stdout.contains("FAILED: the derived data differs"), "\(verify.stdout)")
