@@ -19,30 +19,30 @@ import LedgerCore
 let parser = EventParser()
 
 func fuzzDecoder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    withInput(data, size) { record in check(record) }
+    withInput(data, size) { bytes in check(bytes) }
     return 0
 }
 
-func check(_ record: UnsafeRawBufferPointer) {
+func check(_ input: UnsafeRawBufferPointer) {
     let stored: StoredEvent
     do {
-        stored = try EventCodec.decode(record: record)
+        stored = try EventCodec.decode(record: input)
     } catch {
-        require(!error.reason.isEmpty && error.offset >= 0 && error.offset <= record.count, "a refusal says where and why", "\(error)")
-        if let view = try? EventRecordView(record: record) {
-            violated("the record view refuses what the decoder refuses", "decoder: \(error); view type \(view.type)\n\(hex(record))")
+        require(!error.reason.isEmpty && error.offset >= 0 && error.offset <= input.count, "a refusal says where and why", "\(error)")
+        if let view = try? EventRecordView(record: input) {
+            violated("the record view refuses what the decoder refuses", "decoder: \(error); view type \(view.type)\n\(hex(input))")
         }
         return
     }
     let event = stored.event
     let again = record(event, seq: stored.seq, recordedMicros: stored.recordedMicros, hash: stored.hash)
-    require(again.elementsEqual(record), "an accepted record re-encodes to the same bytes", "\(hex(record))\n\(hex(again))")
+    require(again.elementsEqual(input), "an accepted record re-encodes to the same bytes", "\(hex(input))\n\(hex(again))")
 
     let view: EventRecordView
     do {
-        view = try EventRecordView(record: record)
+        view = try EventRecordView(record: input)
     } catch {
-        violated("the record view accepts what the decoder accepts", "\(error)\n\(hex(record))")
+        violated("the record view accepts what the decoder accepts", "\(error)\n\(hex(input))")
     }
     require(view.seq == stored.seq && view.recordedMicros == stored.recordedMicros, "view: header")
     require(view.type == event.type && view.effective == event.effective, "view: type and date")
@@ -69,7 +69,7 @@ func check(_ record: UnsafeRawBufferPointer) {
     var reason: FieldError?
     do { try parser.validateStored(event) } catch { reason = error }
     require(parser.isValidStored(view) == (reason == nil), "isValidStored agrees with validateStored",
-            "validateStored: \(reason.map(String.init(describing:)) ?? "valid"); isValidStored: \(parser.isValidStored(view))\n\(hex(record))")
+            "validateStored: \(reason.map(String.init(describing:)) ?? "valid"); isValidStored: \(parser.isValidStored(view))\n\(hex(input))")
     guard reason == nil else { return }
 
     let line = inputLine(event)
