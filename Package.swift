@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "EventStore", targets: ["EventStore"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),
         .library(name: "Projections", targets: ["Projections"]),
+        // For the fuzz targets in Fuzz/ (the statement reader).
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

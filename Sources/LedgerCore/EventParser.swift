@@ -77,7 +77,7 @@ public struct EventParser: Sendable {
                 sawExpect = true
                 expect = try Self.readExpect(&s)
             } else {
-                throw FieldError(TerminalText.escaped(key.string), "unknown field; a line has id, type, effective, data and optionally expect")
+                throw FieldError(TerminalText.escaped(Self.memberName(key.string)), "unknown field; a line has id, type, effective, data and optionally expect")
             }
         }
         scanner.skipWhitespace()
@@ -127,7 +127,7 @@ public struct EventParser: Sendable {
         var seen: UInt64 = 0
         try s.readObject { (s: inout JSONScanner, key: JSONText) throws(FieldError) in
             guard let field = Field(bytes: key) else {
-                throw FieldError("data.\(TerminalText.escaped(key.string))", "unknown field")
+                throw FieldError("data.\(TerminalText.escaped(memberName(key.string)))", "unknown field")
             }
             guard let kind = type.kind(of: field) else {
                 throw FieldError("data.\(field.name)", "is not a field of \(type.name); its fields are \(fieldList(type))")
@@ -228,13 +228,17 @@ public struct EventParser: Sendable {
                 }
                 version = UInt64(number)
             default:
-                throw FieldError("expect.\(TerminalText.escaped(key))", "unknown field; expect has stream and version")
+                throw FieldError("expect.\(TerminalText.escaped(memberName(key)))", "unknown field; expect has stream and version")
             }
         }
         guard let stream else { throw FieldError("expect.stream", "missing") }
         guard let version else { throw FieldError("expect.version", "missing") }
         return Expectation(stream: stream, version: version)
     }
+
+    /// A member name as an error names it: an empty name (`"":…`) is shown
+    /// as `""`, so that the error still names a field.
+    static func memberName(_ key: String) -> String { key.isEmpty ? "\"\"" : key }
 
     static func fieldList(_ type: EventType) -> String {
         type.schema.map { $0.required ? $0.field.name : "[\($0.field.name)]" }.joined(separator: ", ")

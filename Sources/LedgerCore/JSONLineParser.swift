@@ -43,6 +43,14 @@ enum RawValue {
 struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     var position = 0
+    /// How many arrays and objects being skipped enclose the position.
+    var depth = 0
+
+    /// Values are skipped by recursion, one level per `[` or `{`: deeper
+    /// nesting is refused rather than allowed to overflow the stack (a line
+    /// of 64 KiB could otherwise nest 60,000 deep). No line of the input
+    /// format nests more than three deep.
+    static let maxNesting = 64
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -248,6 +256,9 @@ struct JSONScanner {
     }
 
     private mutating func skipContainer(open: UInt8, close: UInt8) throws(FieldError) {
+        guard depth < Self.maxNesting else { throw syntax("arrays and objects nested more than \(Self.maxNesting) deep") }
+        depth += 1
+        defer { depth -= 1 }
         position += 1
         skipWhitespace()
         if peek() == close {

@@ -25,7 +25,7 @@ public struct StatementLine: Hashable, Sendable {
 public struct StatementProblem: Hashable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
-    /// The column (`date`, `voucher`, …), or `header`, `fields`, `encoding`.
+    /// The column (`date`, `voucher`, …), or `header`, `fields`, `quotes`, `encoding`.
     public var field: String
     public var reason: String
 
@@ -52,6 +52,10 @@ public struct StatementError: Error, Sendable, CustomStringConvertible {
 /// commas, quotes written twice and line breaks). What it accepts:
 /// - UTF-8, with or without a byte-order mark; UTF-16 and invalid UTF-8 are refused.
 /// - LF, CRLF (or CR) line ends; a missing final line end.
+/// - Quoting as RFC 4180 has it: a quoted field that is never closed, or text
+///   after a closing quote (`"V1"2`), is refused with the line, since the
+///   records after it cannot be told apart. A quote inside an unquoted field
+///   (`V"1`) is taken as written.
 /// - The header names the five columns exactly (lower case, no spaces), **in
 ///   any order**; further columns (a payee, a memo) are allowed and ignored.
 ///   A missing or repeated column is an error naming it.
@@ -91,6 +95,12 @@ public struct TreasuryStatement: Sendable {
         case .success(let decoded): text = decoded
         case .failure(let problem):
             problems.add(line: problem.line, field: "encoding", problem.reason)
+            throw problems.error
+        }
+        // The reader does not say when quoting is broken: check it first,
+        // since records cannot be told apart after such a mistake.
+        if let problem = quotingProblem(in: text) {
+            problems.add(line: problem.line, field: "quotes", problem.reason)
             throw problems.error
         }
         // The reader splits records; lines are counted here from the line
@@ -189,6 +199,51 @@ public struct TreasuryStatement: Sendable {
         if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
            first.properties.isWhitespace || last.properties.isWhitespace {
             return "\(quoted(text)) has spaces at its start or end"
+        }
+        return nil
+    }
+
+    /// Where the text breaks RFC 4180 quoting, which the CSV reader passes
+    /// over without a word: a quoted field that is never closed takes the
+    /// rest of the file into one field (in an ignored column, every later
+    /// payment would vanish), and text after a closing quote is dropped while
+    /// the field goes on to the next quote, across records. A quote inside an
+    /// unquoted field is taken as written.
+    static func quotingProblem(in text: String) -> (line: Int, reason: String)? {
+        enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
+        var state = State.fieldStart
+        var line = 1
+        var openedOn = 1
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            let isBreak = scalar == "\r" || (scalar == "\n" && !previousCR)
+            let ends = scalar == "," || scalar == "\r" || scalar == "\n"
+            switch state {
+            case .fieldStart:
+                if scalar == "\"" {
+                    state = .quoted
+                    openedOn = line
+                } else if !ends {
+                    state = .unquoted
+                }
+            case .unquoted:
+                if ends { state = .fieldStart }
+            case .quoted:
+                if scalar == "\"" { state = .quoteInQuoted }
+            case .quoteInQuoted:
+                if scalar == "\"" {
+                    state = .quoted  // a quote written twice
+                } else if ends {
+                    state = .fieldStart
+                } else {
+                    return (line, "text after the closing quote of a quoted field; inside quotes, write a quote twice (\"\")")
+                }
+            }
+            if isBreak { line += 1 }
+            previousCR = scalar == "\r"
+        }
+        if state == .quoted {
+            return (openedOn, "a quoted field starts here and is never closed: is a closing quote missing?")
         }
         return nil
     }

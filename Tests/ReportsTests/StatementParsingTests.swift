@@ -106,7 +106,7 @@ struct StatementParsingTests {
     func unclosedQuote() {
         let text = "date,voucher,fund,region,amount\n2016-01-10,\"V1,employment-special,220102,100\n2016-01-11,V2,employment-special,220102,100\n"
         #expect(problems(text) == [
-            "s.csv:2: fields: has 2 fields, the header has 5; a quoted field runs over 3 lines: is a closing quote missing?",
+            "s.csv:2: quotes: a quoted field starts here and is never closed: is a closing quote missing?",
         ])
     }
 
