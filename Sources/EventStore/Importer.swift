@@ -71,6 +71,14 @@ extension Ledger {
         notice: ((String) -> Void)? = nil,
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportReport {
+        // Nothing is appended to a log that fails its check: the whole chain
+        // (and the stored Merkle tree) is verified first, so damage anywhere
+        // stops the import until it is dealt with.
+        let check = try verify()
+        if let bad = check.firstBadSeq {
+            throw LedgerError.corrupt("the log fails its check at seq \(bad): \(check.problem ?? "")")
+        }
+        if let problem = check.treeProblem { throw LedgerError.corrupt(problem) }
         try prepareProjections(notice: notice)
         let added = options.keepsMerkleTree ? try catchUpMerkleTree() : 0
         if added > 0 { notice?("extended the Merkle tree over \(added) event(s) appended before it was kept") }
@@ -210,8 +218,7 @@ struct BatchWriter {
         self.ledger = ledger
         self.txn = txn
         let head = try ledger.head(in: txn)
-        // Nothing is appended after a head record that does not match its
-        // stored hash (the rest of the log is `verify`'s to check).
+        // The head record is checked again inside the write transaction.
         if head.seq > 0 { try ledger.forEachEvent(in: txn, from: head.seq, to: head.seq) { _ in true } }
         nextSeq = head.seq + 1
         firstSeq = nextSeq

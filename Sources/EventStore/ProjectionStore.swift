@@ -111,10 +111,12 @@ extension Ledger {
             } else {
                 checkpoint = stored
                 // A ledger written before the checksum existed: added up once.
-                if let checksum = try ledger.readChecksum(in: txn, meta), checksum.checkpoint == stored {
-                    sum = checksum.sum
-                } else {
-                    sum = try ledger.storedEntrySum(in: txn, entries)
+                sum = try ledger.storedEntrySum(in: txn, entries)
+                // Stored balances that do not add up to their checksum are
+                // not built upon.
+                if let problem = try ledger.checksumProblem(sum, checkpoint: stored, meta: meta, in: txn),
+                   try ledger.readChecksum(in: txn, meta) != nil {
+                    throw LedgerError.corrupt("\(problem); `subsidy-ledger rebuild` rewrites them from the log")
                 }
             }
             working = WorkingSet(backing: self)

@@ -126,7 +126,7 @@ struct DerivedCommandTests {
         }
     }
 
-    @Test("balances refuses stored balances that do not add up to their checksum (exit 1, naming rebuild), and shows them again once rebuilt")
+    @Test("balances refuses stored balances that do not add up to their checksum (exit 1, naming rebuild), import builds nothing on them (exit 4), and both work again once rebuilt")
     func balancesRefuseDamagedState() throws {
         let dir = WorkDirectory()
         try importedSample(dir)
@@ -140,8 +140,13 @@ struct DerivedCommandTests {
         // The log itself is intact: a view that replays it is still served.
         let replayed = try run(["balances", "--format", "json", "--as-of-seq", "241"], in: dir.path)
         #expect(replayed.status == 0, "\(replayed.stderr)")
+        // Nothing is built upon them.
+        let more = dir.file("more.jsonl", #"{"id":"late-1","type":"person.registered","effective":"2017-12-01","data":{"person":"p-late","birthDate":"1990-01-01","sex":"F"}}"#)
+        let refused = try run(["import", more], in: dir.path)
+        #expect(refused.status == 4 && refused.stderr.contains("checksum") && refused.stderr.contains("nothing was appended"), "\(refused.stderr)")
         #expect(try run(["rebuild"], in: dir.path).status == 1)
-        let after = try run(["balances", "--format", "json"], in: dir.path)
+        #expect(try run(["import", more], in: dir.path).status == 0)
+        let after = try run(["balances", "--format", "json", "--as-of-seq", "242"], in: dir.path)
         #expect(after.status == 0 && after.stdout == before.stdout)
     }
 
@@ -170,7 +175,7 @@ struct DerivedCommandTests {
         #expect(verify.status == 1 && verify.stdout.contains("projection-snapshots"), "\(verify.stdout)")
     }
 
-    @Test("log refuses to show a changed event (exit 1, naming its seq), and import appends nothing after a changed head")
+    @Test("log refuses to show a changed event (exit 1, naming its seq), and import appends nothing to a log with a changed event")
     func readsAndImportRefuseDamagedEvents() throws {
         let dir = WorkDirectory()
         try importedSample(dir)
@@ -181,11 +186,11 @@ struct DerivedCommandTests {
         // The events before it are still shown by a read that stops before it.
         #expect(try run(["log", "--to", "56"], in: dir.path).status == 0)
 
-        try damageEvent(dir, seq: 242, fromEnd: 2)
+        // Import checks the whole chain first: damage anywhere stops it.
         let more = dir.file("more.jsonl", #"{"id":"late-1","type":"person.registered","effective":"2017-12-01","data":{"person":"p-late","birthDate":"1990-01-01","sex":"F"}}"#)
         let refused = try run(["import", more], in: dir.path)
         #expect(refused.status == 4, "\(refused.stderr)")
-        #expect(refused.stderr.contains("event 242 does not match its stored hash") && refused.stderr.contains("nothing was appended"),
+        #expect(refused.stderr.contains("fails its check at seq 57") && refused.stderr.contains("nothing was appended"),
                 "\(refused.stderr)")
         let env = try Environment(path: dir.path + "/ledger")
         let events = try env.openDatabase(named: "events", create: false)
