@@ -267,6 +267,34 @@ public final class Ledger {
         }
     }
 
+    /// Calls `body` with the stored record of event `seq` (nil when there is
+    /// none) once it is checked as every read checks a record: its stored
+    /// hash is the link of its bytes after the stored hash of the event
+    /// before it. For look-ups outside a scan (an event named by an index).
+    func withCheckedRecord<T>(_ seq: UInt64, in txn: ReadTransaction, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        var previous = HashChain.genesis
+        if seq > 1 {
+            let found = try txn.withValue(events, key: sequenceKey(seq - 1)) { record -> Bool in
+                guard let record, let split = try? EventCodec.split(record: record) else { return false }
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
+                return true
+            }
+            guard found else {
+                if try txn.withValue(events, key: sequenceKey(seq), { $0 == nil }) { return try body(nil) }
+                throw LedgerError.corrupt("event \(seq - 1) is missing from the log or shorter than a record's header")
+            }
+        }
+        return try txn.withValue(events, key: sequenceKey(seq)) { record in
+            guard let record else { return try body(nil) }
+            guard let split = try? EventCodec.split(record: record),
+                  previous.withUnsafeBytes({ HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash) })
+            else {
+                throw LedgerError.corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
+            }
+            return try body(record)
+        }
+    }
+
     /// Long scans let go of the pages they have read every 65,536 events
     /// (``Environment/releaseMappedPages()``): resident memory then stays
     /// bounded by what a scan holds, not by the size of the log.

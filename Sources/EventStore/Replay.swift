@@ -13,7 +13,7 @@ final class IndexLookup: EventLookup {
     }
 
     func event(at seq: UInt64) throws -> Event? {
-        try txn.withValue(ledger.events, key: sequenceKey(seq)) { record in
+        try ledger.withCheckedRecord(seq, in: txn) { record in
             guard let record else { return nil }
             do {
                 return try EventCodec.decode(record: record).event
@@ -45,7 +45,14 @@ final class IndexLookup: EventLookup {
 extension IndexLookup: RecordLookup {
     func record(ofEventID id: UnsafeRawBufferPointer) throws -> [UInt8]? {
         guard let seq = try txn.withValue(ledger.ids, key: id, { $0.flatMap(readSequence) }) else { return nil }
-        return try txn.get(ledger.events, key: sequenceKey(seq))
+        return try ledger.withCheckedRecord(seq, in: txn) { record in
+            guard let record else { throw LedgerError.corrupt("the ids entry of \(printable(id)) names event \(seq), which is missing") }
+            // The index answered with the event it names, not another.
+            guard let view = try? EventRecordView(record: record), view.id.elementsEqual(id) else {
+                throw LedgerError.corrupt("the ids entry of \(printable(id)) names event \(seq), which has another id")
+            }
+            return Array(record)
+        }
     }
 
     func record(ofGrant id: UnsafeRawBufferPointer) throws -> [UInt8]? {
@@ -54,7 +61,10 @@ extension IndexLookup: RecordLookup {
         key.append(0)
         key += sequenceKey(0)
         guard let seq = try txn.withValue(ledger.streamEvents, key: key, { $0.flatMap(readSequence) }) else { return nil }
-        return try txn.get(ledger.events, key: sequenceKey(seq))
+        return try ledger.withCheckedRecord(seq, in: txn) { record in
+            guard let record else { throw LedgerError.corrupt("the stream-events entry of grant \(printable(id)) names event \(seq), which is missing") }
+            return Array(record)
+        }
     }
 }
 
@@ -130,6 +140,16 @@ extension Ledger {
     /// cheaper) or the index does not reach `seq`.
     func datedAfter(_ date: CalendarDate, upTo seq: UInt64, limit: Int, in txn: ReadTransaction) throws -> [UInt64]? {
         guard let effectiveIndex else { return nil }
+        // An index with keys added or taken away is not served: it holds one
+        // key per event of the log that is not a reversal.
+        if let projectionMeta, try readProjectionMeta(in: txn, projectionMeta).checkpoint == (try head(in: txn).seq) {
+            let keys = try txn.statistics(effectiveIndex).entries
+            let expected = Int(try head(in: txn).seq) - (try txn.statistics(reversals).entries)
+            if keys != expected {
+                throw LedgerError.corrupt("the effective-index holds \(keys) keys; the log gives \(expected); "
+                    + "`subsidy-ledger rebuild` rewrites the index from the log")
+            }
+        }
         var found: [UInt64] = []
         var scanned = 0
         var tooMany = false
@@ -147,6 +167,16 @@ extension Ledger {
                 // Reversed by a reversal the stored state already folded: not in it.
                 if let reversal = try txn.withValue(reversals, key: sequenceKey(eventSeq), { $0.flatMap(readSequence) }), reversal <= seq {
                     return true
+                }
+                // The index key's day is the event's own (a changed key is not served).
+                let day = Int32(bitPattern: UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)) ^ 0x8000_0000)
+                try withCheckedRecord(eventSeq, in: txn) { record in
+                    guard let record, let view = try? EventRecordView(record: record), view.effective.dayNumber == day,
+                          view.type != .entryReversed
+                    else {
+                        throw LedgerError.corrupt("the effective-index names event \(eventSeq) on day \(day), which the event does not say; "
+                            + "`subsidy-ledger rebuild` rewrites the index from the log")
+                    }
                 }
                 found.append(eventSeq)
                 if found.count > limit {

@@ -49,6 +49,12 @@ struct RebuildCommand: ParsableCommand, ShowsPersonalData {
         let found = try ledger.checkDerivedData { message in
             if show { printError(message) }
         }
+        // A log that breaks an append rule cannot be rebuilt from.
+        if let broken = found.problems.first(where: { $0.database == "events" }) {
+            printError("rebuild: \(broken.message)", masking: privacy.masking)
+            printError("nothing was rebuilt: derived data is only rebuilt from a log every event of which could have been appended")
+            throw ExitCode(1)
+        }
         let indexesDiffer = found.problems.contains { ["ids", "streams", "stream-events", "reversals"].contains($0.database) }
         let before: (checkpoint: UInt64, digest: String)?
         let result: (head: UInt64, digest: String)

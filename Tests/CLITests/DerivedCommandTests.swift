@@ -196,4 +196,36 @@ struct DerivedCommandTests {
         let events = try env.openDatabase(named: "events", create: false)
         #expect(try env.read { txn in try txn.statistics(events).entries } == 242)
     }
+
+    @Test("a read dated before the head refuses a changed event among those it takes out (exit 1), and a changed date index")
+    func datedReadRefusesDamage() throws {
+        let dir = WorkDirectory()
+        try importedSample(dir)
+        let good = try run(["balances", "--by", "fund", "--effective-on", "2016-06-30", "--format", "json"], in: dir.path)
+        try #require(good.status == 0)
+        // Event 171 is dated 2016-12-01: the dated read takes it out of the stored state.
+        try damageEvent(dir, seq: 171)
+        let damaged = try run(["balances", "--by", "fund", "--effective-on", "2016-06-30"], in: dir.path)
+        #expect(damaged.status == 1, "\(damaged.stdout)")
+        #expect(damaged.stderr.contains("event 171 does not match its stored hash"), "\(damaged.stderr)")
+        try damageEvent(dir, seq: 171)  // put back
+
+        do {
+            let env = try Environment(path: dir.path + "/ledger")
+            let index = try env.openDatabase(named: "effective-index", create: false)
+            try env.write { txn in
+                var last: [UInt8]?
+                try txn.withCursor(index) { cursor in
+                    try cursor.forEach(from: nil as [UInt8]?) { key, _ in
+                        last = Array(key)
+                        return true
+                    }
+                }
+                try txn.delete(index, key: try #require(last))
+            }
+        }
+        let indexDamaged = try run(["balances", "--by", "fund", "--effective-on", "2016-06-30"], in: dir.path)
+        #expect(indexDamaged.status == 1, "\(indexDamaged.stdout)")
+        #expect(indexDamaged.stderr.contains("effective-index"), "\(indexDamaged.stderr)")
+    }
 }

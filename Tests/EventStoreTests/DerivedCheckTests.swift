@@ -130,4 +130,33 @@ struct DerivedCheckTests {
             #expect(report.problems.contains { $0.database == database }, "\(extra ? "extra" : "missing") \(database): \(report.problems)")
         }
     }
+
+    @Test("snapshots written before snapshots carried a digest are noted, not blamed; the next import adds the digests")
+    func snapshotsWithoutDigest() throws {
+        let dir = TemporaryDirectory()
+        let path = try sampleLedger(dir, rebuilt: true)
+        try tamper(path, "projection-meta") { txn, db in
+            var keys: [[UInt8]] = []
+            try txn.withCursor(db) { cursor in
+                try cursor.forEach(from: Array("snapshot".utf8)) { key, _ in
+                    guard key.starts(with: Array("snapshot".utf8)) else { return false }
+                    keys.append(Array(key))
+                    return true
+                }
+            }
+            #expect(keys.count == 6)
+            for key in keys { try txn.delete(db, key: key) }
+        }
+        let report = try Ledger.open(at: path).checkDerivedData()
+        #expect(report.ok, "\(report.problems)")
+        #expect(report.notes.contains { $0.contains("6 snapshot(s) written before snapshots carried a digest") }, "\(report.notes)")
+        let ledger = try Ledger.open(at: path, options: Ledger.OpenOptions(snapshotIntervalEvents: 40))
+        var notices: [String] = []
+        _ = try ledger.importEvents(from: [try InputFile(path: dir.file("late.jsonl",
+            #"{"id":"late-1","type":"person.registered","effective":"2017-12-01","data":{"person":"p-late","birthDate":"1990-01-01","sex":"F"}}"#))],
+            notice: { notices.append($0) })
+        #expect(notices.contains { $0.contains("added the digest of 6 snapshot(s)") }, "\(notices)")
+        let after = try ledger.checkDerivedData()
+        #expect(after.ok && after.notes.isEmpty, "\(after.problems) \(after.notes)")
+    }
 }
