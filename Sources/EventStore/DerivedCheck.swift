@@ -346,7 +346,7 @@ struct DerivedCheck {
             }
         }
         if undigested > 0 {
-            report.notes.append("\(undigested) snapshot(s) written before snapshots carried a digest: compared, and not used by reads until the next import adds their digests")
+            report.notes.append("\(undigested) snapshot(s) written before snapshots carried a digest: compared, and not used by reads until the next import or rebuild rewrites them")
         }
         if checkpoint == head {
             var stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []

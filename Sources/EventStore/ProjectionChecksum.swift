@@ -200,28 +200,20 @@ extension Ledger {
         return try snapshotDigest(seq: seq, value: value, in: txn) == stored ? nil : "the snapshot at seq \(seq) does not match its digest"
     }
 
-    /// Adds the digest of every snapshot that lacks one (a ledger written
-    /// before snapshots carried them). Returns how many were added.
-    func addMissingSnapshotDigests() throws -> Int {
-        guard !options.readOnly, let meta = projectionMeta, let snapshots = projectionSnapshots else { return 0 }
-        let missing = try env.read { txn in
-            var seqs: [UInt64] = []
+    /// Whether the stored balances lack their checksum or a snapshot lacks
+    /// its digest (projections written by a version before them).
+    func lacksChecksums() throws -> Bool {
+        guard let meta = projectionMeta, let snapshots = projectionSnapshots else { return false }
+        return try env.read { txn in
+            if try readChecksum(in: txn, meta) == nil { return true }
+            var missing = false
             try txn.withCursor(snapshots) { cursor in
                 try cursor.forEach(from: nil as [UInt8]?) { key, _ in
-                    if let seq = readSequence(key), try txn.get(meta, key: Self.snapshotDigestKey(seq)) == nil { seqs.append(seq) }
-                    return true
+                    if let seq = readSequence(key), try txn.get(meta, key: Self.snapshotDigestKey(seq)) == nil { missing = true }
+                    return !missing
                 }
             }
-            return seqs
+            return missing
         }
-        guard !missing.isEmpty else { return 0 }
-        try env.write { txn in
-            for seq in missing {
-                guard let value = try txn.get(snapshots, key: sequenceKey(seq)) else { continue }
-                let digest = try value.withUnsafeBytes { try snapshotDigest(seq: seq, value: $0, in: txn) }
-                try txn.put(meta, key: Self.snapshotDigestKey(seq), value: digest)
-            }
-        }
-        return missing.count
     }
 }

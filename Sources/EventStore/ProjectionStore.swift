@@ -207,46 +207,16 @@ extension Ledger {
             let (version, checkpoint) = try readProjectionMeta(in: txn, projectionMeta)
             return (head, version, checkpoint)
         }
-        if version == 1 && checkpoint == head {
-            let count = try upgradeProjectionsFromVersion1()
-            notice?("upgraded the stored projections from version 1 to \(Self.projectionVersion) (\(count) snapshot(s) marked whole; the entries and the date index are unchanged)")
-            return
-        }
-        if version == Self.projectionVersion {
-            let added = try addMissingSnapshotDigests()
-            if added > 0 { notice?("added the digest of \(added) snapshot(s) written before snapshots carried one") }
-        }
-        guard head > 0, version != Self.projectionVersion || checkpoint != head else { return }
-        let what = version.map { $0 == Self.projectionVersion ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
+        // Projections written before they carried a checksum and digests are
+        // not vouched for unseen: they are rebuilt from the log, once.
+        let lacks = try lacksChecksums()
+        let unchecked = version == Self.projectionVersion && head > 0 && checkpoint == head && lacks
+        guard head > 0, version != Self.projectionVersion || checkpoint != head || unchecked else { return }
+        let what = unchecked ? "without the checksum and snapshot digests this version keeps"
+            : version.map { $0 == Self.projectionVersion ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
         notice?("the stored projections are \(what); rebuilding them from the \(head) events of the log (projection version \(Self.projectionVersion)) before importing")
         let rebuilt = try rebuildProjections()
         notice?("rebuilt the projections through seq \(rebuilt.head), digest \(rebuilt.digest)")
-    }
-
-    /// Version 1 differs from version 2 only in its snapshots, which hold
-    /// the canonical state bytes without the kind byte in front: each
-    /// becomes a whole snapshot of version 2, in one transaction. Returns
-    /// how many were upgraded.
-    func upgradeProjectionsFromVersion1() throws -> Int {
-        try env.write { txn in
-            guard let projectionMeta, let projectionSnapshots else { return 0 }
-            guard try readProjectionMeta(in: txn, projectionMeta).version == 1 else { return 0 }
-            var old: [(key: [UInt8], value: [UInt8])] = []
-            try txn.withCursor(projectionSnapshots) { cursor in
-                try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                    old.append((Array(key), Array(value)))
-                    return true
-                }
-            }
-            for snapshot in old {
-                guard let seq = snapshot.key.withUnsafeBytes({ readSequence($0) }) else { throw LedgerError.corrupt("a snapshot key is not a sequence number") }
-                try putSnapshot(seq: seq, value: StateCodec.fullSnapshot(snapshot.value), snapshots: projectionSnapshots, meta: projectionMeta, in: txn)
-            }
-            var version = ByteWriter()
-            version.u32(Self.projectionVersion)
-            try txn.put(projectionMeta, key: Array("version".utf8), value: version.bytes)
-            return old.count
-        }
     }
 
     /// Projection versions whose `projection-entries` have today's layout,

@@ -244,7 +244,7 @@ extension Ledger {
         }
         guard let best = chain.last else { return nil }
         // Snapshots written before they carried a digest are not used (the
-        // next import adds the digests).
+        // next import rebuilds the projections).
         for seq in chain where try txn.get(meta, key: Self.snapshotDigestKey(seq)) == nil { return nil }
         var balances = Balances()
         for seq in chain {
