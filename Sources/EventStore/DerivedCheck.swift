@@ -322,7 +322,7 @@ struct DerivedCheck {
         let lookup = IndexLookup(ledger: ledger, txn: txn)
         let beforeFold = report
         do {
-            try ledger.forEachRecord(in: txn, from: 1, to: head) { record in
+            try ledger.forEachRecord(in: txn, from: 1, to: head, checkingAhead: true) { record in
                 let isReversal = record.type == .entryReversed
                 try compact!.apply(record, live: !isReversal && reversed[record.seq] == nil, lookup: lookup)
                 days.append(isReversal ? Ledger.noDay : record.effective.dayNumber)

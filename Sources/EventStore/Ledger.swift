@@ -227,7 +227,11 @@ public final class Ledger {
     /// reported at that record, never served. (Only `verify` can tell a
     /// record whose hash was recomputed from the one after it: such a change
     /// breaks the next link, which a read reaching it reports.)
-    private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64,
+    ///
+    /// With `checkingAhead` (folds whose result is used only after the scan)
+    /// the links are checked on a second thread while `body` runs (see
+    /// ``ParallelChainCheck``); the scan still throws if any link fails.
+    private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
                                      _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         let first = max(from, 1)
         // The link before the first record read: the stored hash of the one before it.
@@ -242,6 +246,10 @@ public final class Ledger {
             if !found, try txn.withValue(events, key: sequenceKey(first), { $0 != nil }) {
                 throw LedgerError.corrupt("event \(first - 1) is missing from the log or shorter than a record's header")
             }
+        }
+        if checkingAhead && (to == .max || to - first >= UInt64(ParallelChainCheck.batchSize) * 4) {
+            try forEachStoredRecordCheckingAhead(in: txn, first: first, to: to, previous: previous, body)
+            return
         }
         try txn.withCursor(events) { cursor in
             var expected = first
@@ -295,6 +303,47 @@ public final class Ledger {
         }
     }
 
+    private func forEachStoredRecordCheckingAhead(in txn: ReadTransaction, first: UInt64, to: UInt64, previous: [UInt8],
+                                                  _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let checker = ParallelChainCheck()
+        var batch = ParallelChainCheck.Batch(firstSeq: first, previous: previous)
+        batch.records.reserveCapacity(ParallelChainCheck.batchSize)
+        func chainError(_ seq: UInt64) -> LedgerError {
+            .corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
+        }
+        do {
+            try txn.withCursor(events) { cursor in
+                var expected = first
+                try cursor.forEach(from: sequenceKey(first)) { key, value in
+                    guard let seq = readSequence(key), seq <= to else { return false }
+                    guard seq == expected else {
+                        throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
+                    }
+                    guard let split = try? EventCodec.split(record: value) else {
+                        throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
+                    }
+                    batch.records.append(value)
+                    if batch.records.count == ParallelChainCheck.batchSize {
+                        if checker.hasFailed { return false }
+                        checker.put(batch)
+                        batch = ParallelChainCheck.Batch(firstSeq: seq + 1, previous: Array(split.hash))
+                        batch.records.reserveCapacity(ParallelChainCheck.batchSize)
+                    }
+                    expected += 1
+                    if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
+                    return try body(seq, value)
+                }
+            }
+        } catch {
+            // A broken link found meanwhile is the first thing wrong.
+            if !batch.records.isEmpty { checker.put(batch) }
+            if let bad = checker.finish() { throw chainError(bad) }
+            throw error
+        }
+        if !batch.records.isEmpty { checker.put(batch) }
+        if let bad = checker.finish() { throw chainError(bad) }
+    }
+
     /// Long scans let go of the pages they have read every 65,536 events
     /// (``Environment/releaseMappedPages()``): resident memory then stays
     /// bounded by what a scan holds, not by the size of the log.
@@ -311,8 +360,9 @@ public final class Ledger {
     /// place from the memory map (no `Event` is built), until it returns
     /// false. The same checks as ``forEachEvent(from:to:_:)``: no gap in the
     /// sequence, each record decodable and naming its own seq.
-    func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, _ body: (EventRecordView) throws -> Bool) throws {
-        try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in
+    func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
+                       _ body: (EventRecordView) throws -> Bool) throws {
+        try forEachStoredRecord(in: txn, from: from, to: to, checkingAhead: checkingAhead) { seq, value in
             let record: EventRecordView
             do {
                 record = try EventRecordView(record: value)

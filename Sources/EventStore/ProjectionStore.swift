@@ -426,7 +426,7 @@ extension Ledger {
             let to = min(head, (from - 1) / interval * interval + interval)
             try env.read { txn in
                 let lookup = IndexLookup(ledger: self, txn: txn)
-                try forEachRecord(in: txn, from: from, to: to) { record in
+                try forEachRecord(in: txn, from: from, to: to, checkingAhead: true) { record in
                     let isReversal = record.type == .entryReversed
                     var isReversed = false
                     if nextReversed < reversedSeqs.count && reversedSeqs[nextReversed] == record.seq {

@@ -117,7 +117,7 @@ extension Ledger {
         if last - from + 1 > UInt64(entries) {
             do {
                 var compact = try CompactBalances(start, effectiveOn: view.effectiveOn)
-                try forEachRecord(in: txn, from: from, to: last) { record in
+                try forEachRecord(in: txn, from: from, to: last, checkingAhead: true) { record in
                     try compact.apply(record, lookup: lookup)
                     return true
                 }

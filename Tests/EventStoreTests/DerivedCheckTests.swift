@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import LMDBKit
 import LedgerCore
+import Projections
 import Testing
 
 /// Every derived database is compared with what the log implies: a changed,
@@ -158,5 +159,47 @@ struct DerivedCheckTests {
         #expect(notices.contains { $0.contains("without the checksum and snapshot digests") }, "\(notices)")
         let after = try ledger.checkDerivedData()
         #expect(after.ok && after.notes.isEmpty, "\(after.problems) \(after.notes)")
+    }
+}
+
+/// Long folds check the chain on a second thread; a broken link still stops them.
+@Suite("Chain checks of long folds")
+struct LongFoldChainTests {
+    @Test("a rebuild and an as-of fold over 20,000 events refuse a changed record in the middle, naming its seq; a sound rebuild gives the same digest twice")
+    func brokenLinkInLongFold() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/ledger"
+        let lines = (1...20_000).map { n in
+            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
+        }
+        let digest: String
+        do {
+            let ledger = try makeLedger(dir)
+            _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+            digest = try ledger.rebuildProjections().digest
+            #expect(try ledger.rebuildProjections().digest == digest)
+        }
+        do {
+            let env = try Environment(path: path)
+            let events = try env.openDatabase(named: "events", create: false)
+            try env.write { txn in
+                var record = try #require(try txn.get(events, key: sequenceKey(12_345)))
+                record[record.count - 1] ^= 0x01
+                try txn.put(events, key: sequenceKey(12_345), value: record)
+            }
+        }
+        let ledger = try Ledger.open(at: path)
+        #expect {
+            _ = try ledger.rebuildProjections()
+        } throws: { error in
+            "\(error)".contains("event 12345 does not match its stored hash")
+        }
+        #expect {
+            _ = try ledger.balances(view: LedgerView(asOfSeq: 19_000))
+        } throws: { error in
+            "\(error)".contains("event 12345 does not match its stored hash")
+        }
+        // A fold that stops before the changed record is served.
+        #expect(throws: Never.self) { _ = try ledger.balances(view: LedgerView(asOfSeq: 12_344)) }
     }
 }
