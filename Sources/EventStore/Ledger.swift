@@ -234,82 +234,17 @@ public final class Ledger {
     private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
                                      _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         let first = max(from, 1)
-        // The link before the first record read: the stored hash of the one before it.
-        var previous = HashChain.genesis
-        if first > 1 {
-            let found = try txn.withValue(events, key: sequenceKey(first - 1)) { record -> Bool in
-                guard let record, let split = try? EventCodec.split(record: record) else { return false }
-                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
-                return true
-            }
-            // A start past the head reads nothing; one inside it needs its predecessor.
-            if !found, try txn.withValue(events, key: sequenceKey(first), { $0 != nil }) {
-                throw LedgerError.corrupt("event \(first - 1) is missing from the log or shorter than a record's header")
-            }
-        }
-        if checkingAhead && (to == .max || to - first >= UInt64(ParallelChainCheck.batchSize) * 4) {
-            try forEachStoredRecordCheckingAhead(in: txn, first: first, to: to, previous: previous, body)
-            return
-        }
-        try txn.withCursor(events) { cursor in
-            var expected = first
-            try cursor.forEach(from: sequenceKey(first)) { key, value in
-                guard let seq = readSequence(key), seq <= to else { return false }
-                guard seq == expected else {
-                    throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
-                }
-                guard let split = try? EventCodec.split(record: value) else {
-                    throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
-                }
-                let linked = previous.withUnsafeBytes {
-                    HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash)
-                }
-                guard linked else {
-                    throw LedgerError.corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
-                }
-                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
-                expected += 1
-                if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                return try body(seq, value)
-            }
-        }
-    }
-
-    /// Calls `body` with the stored record of event `seq` (nil when there is
-    /// none) once it is checked as every read checks a record: its stored
-    /// hash is the link of its bytes after the stored hash of the event
-    /// before it. For look-ups outside a scan (an event named by an index).
-    func withCheckedRecord<T>(_ seq: UInt64, in txn: ReadTransaction, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
-        var previous = HashChain.genesis
-        if seq > 1 {
-            let found = try txn.withValue(events, key: sequenceKey(seq - 1)) { record -> Bool in
-                guard let record, let split = try? EventCodec.split(record: record) else { return false }
-                previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
-                return true
-            }
-            guard found else {
-                if try txn.withValue(events, key: sequenceKey(seq), { $0 == nil }) { return try body(nil) }
-                throw LedgerError.corrupt("event \(seq - 1) is missing from the log or shorter than a record's header")
-            }
-        }
-        return try txn.withValue(events, key: sequenceKey(seq)) { record in
-            guard let record else { return try body(nil) }
-            guard let split = try? EventCodec.split(record: record),
-                  previous.withUnsafeBytes({ HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash) })
-            else {
-                throw LedgerError.corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
-            }
-            return try body(record)
-        }
-    }
-
-    private func forEachStoredRecordCheckingAhead(in txn: ReadTransaction, first: UInt64, to: UInt64, previous: [UInt8],
-                                                  _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
-        let checker = ParallelChainCheck()
+        // The link before the first record read: the stored hash of the one
+        // before it (a start past the head reads nothing and needs none).
+        guard var previous = try linkBefore(first, in: txn) else { return }
+        // A long fold hands the links to a second thread in batches.
+        let checker = checkingAhead && (to == .max || to - first >= UInt64(ParallelChainCheck.batchSize) * 4)
+            ? ParallelChainCheck() : nil
         var batch = ParallelChainCheck.Batch(firstSeq: first, previous: previous)
-        batch.records.reserveCapacity(ParallelChainCheck.batchSize)
-        func chainError(_ seq: UInt64) -> LedgerError {
-            .corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
+        func finishChecking() throws {
+            guard let checker else { return }
+            if !batch.records.isEmpty { checker.put(batch) }
+            if let bad = checker.finish() { throw LedgerError.chainBreaks(at: bad) }
         }
         do {
             try txn.withCursor(events) { cursor in
@@ -322,12 +257,17 @@ public final class Ledger {
                     guard let split = try? EventCodec.split(record: value) else {
                         throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
                     }
-                    batch.records.append(value)
-                    if batch.records.count == ParallelChainCheck.batchSize {
-                        if checker.hasFailed { return false }
-                        checker.put(batch)
-                        batch = ParallelChainCheck.Batch(firstSeq: seq + 1, previous: Array(split.hash))
-                        batch.records.reserveCapacity(ParallelChainCheck.batchSize)
+                    if let checker {
+                        batch.records.append(value)
+                        if batch.records.count == ParallelChainCheck.batchSize {
+                            if checker.hasFailed { return false }
+                            checker.put(batch)
+                            batch = ParallelChainCheck.Batch(firstSeq: seq + 1, previous: Array(split.hash))
+                        }
+                    } else {
+                        guard previous.withUnsafeBytes({ HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash) })
+                        else { throw LedgerError.chainBreaks(at: seq) }
+                        previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
                     }
                     expected += 1
                     if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
@@ -336,12 +276,34 @@ public final class Ledger {
             }
         } catch {
             // A broken link found meanwhile is the first thing wrong.
-            if !batch.records.isEmpty { checker.put(batch) }
-            if let bad = checker.finish() { throw chainError(bad) }
+            try finishChecking()
             throw error
         }
-        if !batch.records.isEmpty { checker.put(batch) }
-        if let bad = checker.finish() { throw chainError(bad) }
+        try finishChecking()
+    }
+
+    /// The stored hash of the event before `seq` (the genesis for 1); nil
+    /// when `seq` is past the head. Throws when `seq` is stored but the one
+    /// before it is not.
+    private func linkBefore(_ seq: UInt64, in txn: ReadTransaction) throws -> [UInt8]? {
+        if let hash = try storedChainHash(at: seq - 1, in: txn) { return hash }
+        if try txn.withValue(events, key: sequenceKey(seq), { $0 == nil }) { return nil }
+        throw LedgerError.corrupt("event \(seq - 1) is missing from the log or shorter than a record's header")
+    }
+
+    /// Calls `body` with the stored record of event `seq` (nil when there is
+    /// none) once it is checked as every read checks a record: its stored
+    /// hash is the link of its bytes after the stored hash of the event
+    /// before it. For look-ups outside a scan (an event named by an index).
+    func withCheckedRecord<T>(_ seq: UInt64, in txn: ReadTransaction, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        guard let previous = try linkBefore(seq, in: txn) else { return try body(nil) }
+        return try txn.withValue(events, key: sequenceKey(seq)) { record in
+            guard let record else { return try body(nil) }
+            guard let split = try? EventCodec.split(record: record),
+                  previous.withUnsafeBytes({ HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash) })
+            else { throw LedgerError.chainBreaks(at: seq) }
+            return try body(record)
+        }
     }
 
     /// Long scans let go of the pages they have read every 65,536 events

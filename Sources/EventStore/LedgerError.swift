@@ -43,6 +43,11 @@ public enum LedgerError: Error, CustomStringConvertible {
         }
     }
 
+    /// A stored record whose hash is not the link of its bytes after the record before it.
+    static func chainBreaks(at seq: UInt64) -> LedgerError {
+        .corrupt("event \(seq) does not match its stored hash: the chain breaks at seq \(seq)")
+    }
+
     public var description: String {
         switch self {
         case .notALedger(let path):
