@@ -71,16 +71,9 @@ final class RecordChecker: @unchecked Sendable {
     }
 
     static let batchSize = 4096
-    private let capacity = 4
-    private var queue: [Batch] = []
-    private var closed = false
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
-    private let done = DispatchSemaphore(value: 0)
+    private var handoff: BatchHandoff<Batch>!
     /// The first problem found (written by the checker, read after `finish`).
     private(set) var problem: VerifyProblem?
-    /// Set once a problem is found, so the hashing thread can stop early.
-    private var failed = false
     /// The Merkle tree over the checked records, and the nodes at the stored
     /// levels it completed (read after `finish`).
     private(set) var tree = MerkleFrontier()
@@ -89,70 +82,31 @@ final class RecordChecker: @unchecked Sendable {
     /// frontier claims, to compare it with when the log has grown past it.
     let keepFrontierAt: UInt64?
     private(set) var keptFrontier: MerkleFrontier?
+    private let validator = EventParser()
 
     init(keepFrontierAt: UInt64? = nil) {
         self.keepFrontierAt = keepFrontierAt
         if keepFrontierAt == 0 { keptFrontier = MerkleFrontier() }
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            run()
-            done.signal()
+        handoff = BatchHandoff { [unowned self] batch in
+            if let found = check(batch) {
+                problem = found
+                return false
+            }
+            return true
         }
     }
 
-    deinit {
-        pthread_cond_destroy(&condition)
-        pthread_mutex_destroy(&mutex)
-    }
+    /// Set once a problem is found, so the hashing thread can stop early.
+    var hasFailed: Bool { handoff.hasStopped }
 
-    var hasFailed: Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return failed
-    }
-
-    /// Hands a batch over, waiting while `capacity` batches are queued.
-    func put(_ batch: Batch) {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while queue.count >= capacity && !failed { pthread_cond_wait(&condition, &mutex) }
-        if failed { return }
-        queue.append(batch)
-        pthread_cond_broadcast(&condition)
-    }
+    /// Hands a batch over, waiting while the checker is behind.
+    func put(_ batch: Batch) { handoff.put(batch) }
 
     /// No more batches; waits until every queued one is checked.
-    func finish() {
-        pthread_mutex_lock(&mutex)
-        closed = true
-        pthread_cond_broadcast(&condition)
-        pthread_mutex_unlock(&mutex)
-        done.wait()
-    }
+    func finish() { handoff.finish() }
 
-    private func take() -> Batch? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while queue.isEmpty && !closed { pthread_cond_wait(&condition, &mutex) }
-        guard !queue.isEmpty else { return nil }
-        let batch = queue.removeFirst()
-        pthread_cond_broadcast(&condition)
-        return batch
-    }
-
-    private func fail(_ found: VerifyProblem) {
-        pthread_mutex_lock(&mutex)
-        problem = found
-        failed = true
-        queue.removeAll()
-        pthread_cond_broadcast(&condition)
-        pthread_mutex_unlock(&mutex)
-    }
-
-    private func run() {
-        let validator = EventParser()
-        while let batch = take() {
+    /// Checks one batch; the first problem in it, or nil.
+    private func check(_ batch: Batch) -> VerifyProblem? {
             for index in batch.seqs.indices {
                 let seq = batch.seqs[index]
                 func problem(_ check: VerifyProblem.Check, _ message: String) -> VerifyProblem {
@@ -165,7 +119,7 @@ final class RecordChecker: @unchecked Sendable {
                 } else {
                     // The hashing thread found the record's parts (it splits every record it passes on).
                     guard let canonical = try? EventCodec.split(record: batch.records[index]).canonical else {
-                        return fail(problem(.decoding, "the record cannot be decoded"))
+                        return (problem(.decoding, "the record cannot be decoded"))
                     }
                     leaf = Merkle.leafHash(canonical)
                 }
@@ -185,20 +139,20 @@ final class RecordChecker: @unchecked Sendable {
                 do {
                     stored = try EventCodec.decode(record: batch.records[index])
                 } catch {
-                    return fail(problem(.decoding, "the record cannot be decoded (\(error))"))
+                    return (problem(.decoding, "the record cannot be decoded (\(error))"))
                 }
-                guard stored.seq == seq else { return fail(problem(.namedSeq, "the record names sequence \(stored.seq)")) }
+                guard stored.seq == seq else { return (problem(.namedSeq, "the record names sequence \(stored.seq)")) }
                 do {
                     try validator.validateStored(stored.event)
                 } catch {
-                    return fail(problem(.rules, "the stored event breaks a rule every event must satisfy: \(error)"))
+                    return (problem(.rules, "the stored event breaks a rule every event must satisfy: \(error)"))
                 }
                 // The in-place reading refused what the full one accepts:
                 // the two disagree, which is a fault of this program, and
                 // the record is reported rather than passed.
-                return fail(problem(.rules, "the record reads differently in place and decoded whole"))
+                return problem(.rules, "the record reads differently in place and decoded whole")
             }
-        }
+            return nil
     }
 }
 
