@@ -45,24 +45,21 @@ struct EntrySum: Equatable, Sendable {
     }
 
     mutating func add(_ table: StateCodec.Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        let h = Self.entryHash(table, key: key, value: value)
-        var carry: UInt64 = 0
-        for limb in (0..<4).reversed() {
-            let (a, o1) = limbs[limb].addingReportingOverflow(h[limb])
-            let (b, o2) = a.addingReportingOverflow(carry)
-            limbs[limb] = b
-            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-        }
+        accumulate(Self.entryHash(table, key: key, value: value), subtracting: false)
     }
 
     mutating func remove(_ table: StateCodec.Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        let h = Self.entryHash(table, key: key, value: value)
-        var borrow: UInt64 = 0
+        accumulate(Self.entryHash(table, key: key, value: value), subtracting: true)
+    }
+
+    /// Adds or takes away a 256-bit number, modulo 2^256, limb by limb from the least significant.
+    private mutating func accumulate(_ h: [UInt64], subtracting: Bool) {
+        var carry: UInt64 = 0
         for limb in (0..<4).reversed() {
-            let (a, o1) = limbs[limb].subtractingReportingOverflow(h[limb])
-            let (b, o2) = a.subtractingReportingOverflow(borrow)
+            let (a, o1) = subtracting ? limbs[limb].subtractingReportingOverflow(h[limb]) : limbs[limb].addingReportingOverflow(h[limb])
+            let (b, o2) = subtracting ? a.subtractingReportingOverflow(carry) : a.addingReportingOverflow(carry)
             limbs[limb] = b
-            borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
         }
     }
 }
