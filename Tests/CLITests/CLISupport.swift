@@ -86,8 +86,10 @@ func runProcess(_ path: String, _ arguments: [String], in directory: String? = n
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if let environment { process.environment = environment }
     let capture = NSTemporaryDirectory() + "subsidy-ledger-run-" + UUID().uuidString
-    guard FileManager.default.createFile(atPath: capture + ".out", contents: nil),
-          FileManager.default.createFile(atPath: capture + ".err", contents: nil) else {
+    // Writable by everyone: the child may run as another user (AsNobody).
+    let everyone: [FileAttributeKey: Any] = [.posixPermissions: 0o666]
+    guard FileManager.default.createFile(atPath: capture + ".out", contents: nil, attributes: everyone),
+          FileManager.default.createFile(atPath: capture + ".err", contents: nil, attributes: everyone) else {
         throw TestSetupError("cannot create capture files \(capture).out/.err")
     }
     defer {

@@ -2,61 +2,27 @@ import Foundation
 import Glibc
 import Testing
 
-/// Runs `program` with `arguments` and waits at most `seconds` for it:
-/// a child that hangs is killed and reported, not waited on for ever.
-func runBounded(_ program: String, _ arguments: [String], in directory: String, seconds: Double = 120) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var environment = ProcessInfo.processInfo.environment
-    environment.removeValue(forKey: "SUBSIDY_LEDGER")
-    process.environment = environment
-    let capture = NSTemporaryDirectory() + "subsidy-ledger-bounded-" + UUID().uuidString
-    // Readable by everyone: the child may run as another user.
-    for suffix in [".out", ".err"] {
-        _ = FileManager.default.createFile(atPath: capture + suffix, contents: nil, attributes: [.posixPermissions: 0o666])
-    }
-    defer {
-        try? FileManager.default.removeItem(atPath: capture + ".out")
-        try? FileManager.default.removeItem(atPath: capture + ".err")
-    }
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: capture + ".out"))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: capture + ".err"))
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    if process.isRunning {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        Issue.record("\(program) \(arguments.joined(separator: " ")) did not finish in \(Int(seconds)) s; killed")
-    }
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return RunResult(status: process.terminationStatus,
-                     stdout: String(decoding: FileManager.default.contents(atPath: capture + ".out") ?? Data(), as: UTF8.self),
-                     stderr: String(decoding: FileManager.default.contents(atPath: capture + ".err") ?? Data(), as: UTF8.self))
-}
-
 /// Running the tool as `nobody` (the tests usually run as root, who may
 /// write any file): `setpriv`, present and permitted, and a tool `nobody`
 /// can execute.
 enum AsNobody {
     static let setpriv = "/usr/bin/setpriv"
     static let prefix = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    /// Ours, without a ledger named by SUBSIDY_LEDGER.
+    static var childEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SUBSIDY_LEDGER")
+        return environment
+    }
 
     static let available: Bool = {
         guard FileManager.default.isExecutableFile(atPath: setpriv), geteuid() == 0 else { return false }
-        let probe = try? runBounded(setpriv, prefix + [executable, "--version"], in: "/", seconds: 60)
+        let probe = try? runProcess(setpriv, prefix + [executable, "--version"], in: "/", environment: childEnvironment, timeout: 60)
         return probe?.status == 0
     }()
 
     static func run(_ arguments: [String], in directory: String) throws -> RunResult {
-        try runBounded(setpriv, prefix + [executable] + arguments, in: directory)
+        try runProcess(setpriv, prefix + [executable] + arguments, in: directory, environment: childEnvironment)
     }
 }
 
