@@ -155,9 +155,7 @@ struct DerivedCheck {
                 problem("events", "event \(seq) (id \(event.id)) breaks an append rule: \(error)")
                 return false
             }
-            var key = Array(placement.stream.utf8)
-            key.append(0)
-            key += sequenceKey(placement.streamVersion)
+            let key = Ledger.streamEventKey(placement.stream.utf8, version: placement.streamVersion)
             let listed = try txn.withValue(ledger.streamEvents, key: key) { $0.map { readSequence($0) } }
             if listed != .some(seq) {
                 problem("stream-events", "event \(seq) is number \(placement.streamVersion) of stream \(placement.stream), "
@@ -522,13 +520,7 @@ extension Ledger {
                     } catch {
                         throw LedgerError.corrupt("event \(stored.seq) (id \(stored.event.id)) breaks an append rule: \(error)")
                     }
-                    let seqKey = sequenceKey(stored.seq)
-                    try txn.put(ids, key: Array(stored.event.id.utf8), value: seqKey)
-                    var key = Array(placement.stream.utf8)
-                    key.append(0)
-                    key += sequenceKey(placement.streamVersion)
-                    try txn.put(streamEvents, key: key, value: seqKey)
-                    if let reversed = placement.reversedSeq { try txn.put(reversals, key: sequenceKey(reversed), value: seqKey) }
+                    try putIndexes(idKey: Array(stored.event.id.utf8), seq: stored.seq, placement: placement, in: txn)
                     placed += 1
                     if let progress, stored.seq % 100_000 == 0 { progress(stored.seq) }
                 }

@@ -276,16 +276,8 @@ struct BatchWriter {
             try tree?.append(canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]), txn: txn)
         }
 
-        let seqKey = sequenceKey(seq)
-        try txn.append(ledger.events, key: seqKey, value: record)
-        try txn.put(ledger.ids, key: idKey, value: seqKey)
-        var streamKey = Array(placement.stream.utf8)
-        streamKey.append(0)
-        streamKey.append(contentsOf: sequenceKey(placement.streamVersion))
-        try txn.put(ledger.streamEvents, key: streamKey, value: seqKey)
-        if let reversed = placement.reversedSeq {
-            try txn.put(ledger.reversals, key: sequenceKey(reversed), value: seqKey)
-        }
+        try txn.append(ledger.events, key: sequenceKey(seq), value: record)
+        try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
         previousHash = hash
         nextSeq += 1
         return .appended

@@ -306,6 +306,21 @@ public final class Ledger {
         }
     }
 
+    /// The key of a stream's event in `stream-events`: the stream name, 0x00, the version.
+    static func streamEventKey(_ stream: some Sequence<UInt8>, version: UInt64) -> [UInt8] {
+        Array(stream) + [0] + sequenceKey(version)
+    }
+
+    /// Writes the indexes of event `seq` with id `idKey` placed at `placement`:
+    /// `ids`, `stream-events` and, for a reversal, `reversals`. The one
+    /// place that does so, for an append and for a rewrite of the indexes.
+    func putIndexes(idKey: [UInt8], seq: UInt64, placement: Placement, in txn: WriteTransaction) throws {
+        let seqKey = sequenceKey(seq)
+        try txn.put(ids, key: idKey, value: seqKey)
+        try txn.put(streamEvents, key: Self.streamEventKey(placement.stream.utf8, version: placement.streamVersion), value: seqKey)
+        if let reversed = placement.reversedSeq { try txn.put(reversals, key: sequenceKey(reversed), value: seqKey) }
+    }
+
     /// Long scans let go of the pages they have read every 65,536 events
     /// (``Environment/releaseMappedPages()``): resident memory then stays
     /// bounded by what a scan holds, not by the size of the log.

@@ -34,9 +34,7 @@ final class IndexLookup: EventLookup {
 
     func grant(_ id: String) throws -> Event? {
         // A grant's stream starts with the subsidy.granted that created it.
-        var key = Array(Streams.grant(id).utf8)
-        key.append(0)
-        key += sequenceKey(0)
+        let key = Ledger.streamEventKey(Streams.grant(id).utf8, version: 0)
         guard let seq = try txn.withValue(ledger.streamEvents, key: key, { $0.flatMap(readSequence) }) else { return nil }
         return try event(at: seq)
     }
@@ -56,10 +54,7 @@ extension IndexLookup: RecordLookup {
     }
 
     func record(ofGrant id: UnsafeRawBufferPointer) throws -> [UInt8]? {
-        var key = Array("grant:".utf8)
-        key.append(contentsOf: id)
-        key.append(0)
-        key += sequenceKey(0)
+        let key = Ledger.streamEventKey(Array("grant:".utf8) + Array(id), version: 0)
         guard let seq = try txn.withValue(ledger.streamEvents, key: key, { $0.flatMap(readSequence) }) else { return nil }
         return try ledger.withCheckedRecord(seq, in: txn) { record in
             guard let record else { throw LedgerError.corrupt("the stream-events entry of grant \(printable(id)) names event \(seq), which is missing") }
