@@ -47,7 +47,7 @@ let package = Package(
         ),
         // The follow client: a server-sent-events reader over HTTP/1.1 on
         // POSIX sockets, for `follow` and its read replicas.
-        .target(name: "Follow", dependencies: ["EventStore", "LedgerCore", "Proofs"]),
+        .target(name: "Follow", dependencies: ["EventStore", "LedgerCore", "Proofs", "Reports"]),
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [

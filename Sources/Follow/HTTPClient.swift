@@ -119,7 +119,7 @@ public final class HTTPConnection {
             }
             if let problem = Self.connect(socketFD, info.pointee.ai_addr, info.pointee.ai_addrlen, timeout: connectTimeout) {
                 lastError = problem
-                close(socketFD)
+                _ = Glibc.close(socketFD)
                 continue
             }
             var one: Int32 = 1
@@ -135,7 +135,7 @@ public final class HTTPConnection {
     /// Closes the socket (once).
     public func close() {
         if fd >= 0 {
-            Glibc.close(fd)
+            _ = Glibc.close(fd)
             fd = -1
         }
     }
@@ -354,6 +354,6 @@ extension StringProtocol {
         while end > start, scalars[scalars.index(before: end)] == " " || scalars[scalars.index(before: end)] == "\t" {
             end = scalars.index(before: end)
         }
-        return String(scalars[start..<end])
+        return String(String.UnicodeScalarView(scalars[start..<end]))
     }
 }

@@ -1,6 +1,7 @@
 import EventStore
 import LedgerCore
 import Proofs
+import Reports
 
 /// One event of `GET /v1/subscribe` (`event: event`): the event object the
 /// server sent, with its seq, chain hash and, for an auditor's token, the
@@ -63,7 +64,7 @@ extension SubscribeItem {
                 canonical = bytes
             }
             guard case .object(let members) = object else { throw SubscribeStreamError("an event is not a JSON object") }
-            let shown = JSONValue.object(members.filter { $0.key != "canonical" })
+            let shown = Proofs.JSONValue.object(members.filter { $0.key != "canonical" })
             self = .event(FollowedEvent(seq: seq, hash: hash, canonical: canonical, json: shown.jsonText))
         case "head":
             let object = try Self.object(message.data, "a heartbeat")
@@ -79,8 +80,8 @@ extension SubscribeItem {
         }
     }
 
-    private static func object(_ data: String, _ what: String) throws(SubscribeStreamError) -> JSONValue {
-        let value: JSONValue
+    private static func object(_ data: String, _ what: String) throws(SubscribeStreamError) -> Proofs.JSONValue {
+        let value: Proofs.JSONValue
         do {
             value = try StrictJSON.parse(data)
         } catch {
@@ -95,7 +96,7 @@ extension SubscribeItem {
     }
 }
 
-extension JSONValue {
+extension Proofs.JSONValue {
     /// Compact JSON text: members in order, numbers as written.
     public var jsonText: String {
         switch self {

@@ -11,7 +11,7 @@ struct FollowCommandTests {
     /// A leader holding the sample history (two imports, so two recorded
     /// times), or its first `prefix` lines.
     func leader(_ work: WorkDirectory, prefix: Int? = nil) throws -> String {
-        let lines = try String(contentsOfFile: fixture("sample-history.jsonl"), encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: packageRoot + "/Fixtures/sample-history.jsonl", encoding: .utf8).split(separator: "\n")
         let count = prefix ?? lines.count
         try runOK(["init", "--ledger", "leader"], in: work.path)
         try runOK(["import", "--ledger", "leader", work.file("a.jsonl", lines[..<min(count, 120)].joined(separator: "\n"))], in: work.path)
@@ -70,7 +70,7 @@ struct FollowCommandTests {
         #expect(try verifiedHead("replica", in: work.path).hasPrefix("head 120:"))
         server.stop()
         // The leader grows; a new server serves it.
-        let lines = try String(contentsOfFile: fixture("sample-history.jsonl"), encoding: .utf8).split(separator: "\n")
+        let lines = try String(contentsOfFile: packageRoot + "/Fixtures/sample-history.jsonl", encoding: .utf8).split(separator: "\n")
         try runOK(["import", "--ledger", "leader", work.file("rest.jsonl", lines[120...].joined(separator: "\n"))], in: work.path)
         server = try standInServer(ledger: work.path + "/leader", log: log)
         result = try follow(["--replica", "replica", "--until-head", server.url], in: work, environment: environment)
@@ -166,7 +166,7 @@ struct FollowCommandTests {
         let server = try standInServer(ledger: leader, log: log)
         let result = try follow(["--type", "subsidy.granted", "--until-head", server.url], in: work)
         #expect(result.status == 0, "\(result.stderr)")
-        let granted = try String(contentsOfFile: fixture("sample-history.jsonl"), encoding: .utf8)
+        let granted = try String(contentsOfFile: packageRoot + "/Fixtures/sample-history.jsonl", encoding: .utf8)
             .split(separator: "\n").filter { $0.contains("\"type\":\"subsidy.granted\"") }.count
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == granted && granted > 0)

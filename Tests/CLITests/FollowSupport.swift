@@ -18,7 +18,7 @@ final class BackgroundServer {
         let output = Pipe()
         process.standardOutput = output
         errorFile = NSTemporaryDirectory() + "subsidy-ledger-server-" + UUID().uuidString + ".err"
-        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         process.standardInput = FileHandle.nullDevice
         try process.run()
