@@ -88,8 +88,13 @@ class Handler(socketserver.BaseRequestHandler):
         with LOCK:
             CONNECTIONS[0] += 1
             number = CONNECTIONS[0]
+        try:
+            self.serve(number)
+        finally:
             if args.max_connections and number >= args.max_connections:
                 threading.Thread(target=self.server.shutdown).start()
+
+    def serve(self, number):
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.request.recv(4096)
@@ -128,7 +133,9 @@ class Handler(socketserver.BaseRequestHandler):
                     obj["hash"] = bytes([stored_hash[0] ^ 1]).hex() + obj["hash"][2:]
                 self.send(self.message(["event: event", "id: %d" % seq, "data: " + json.dumps(obj, separators=(",", ":"))]))
                 if number == 1 and seq == args.drop_after:
-                    self.request.shutdown(socket.SHUT_RDWR)
+                    # The connection ends cleanly in the middle of the
+                    # stream (FIN, no end of the chunked body).
+                    self.request.shutdown(socket.SHUT_WR)
                     return
             head_hash = args.head_hash or HEAD[1].hex()
             while True:

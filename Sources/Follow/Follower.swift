@@ -132,7 +132,9 @@ public final class Follower {
         let start = max(sink.position + 1, configuration.from)
         var headers = [("Accept", "text/event-stream"), ("Cache-Control", "no-cache")]
         if let token = configuration.token { headers.append(("Authorization", "Bearer \(token)")) }
-        if resuming || start > configuration.from { headers.append(("Last-Event-ID", String(start - 1))) }
+        // Both say where to resume; the header is what a server that
+        // follows the SSE rules honours first.
+        if resuming || start > 1 { headers.append(("Last-Event-ID", String(start - 1))) }
         let head = try connection.get(configuration.target(from: start), host: configuration.address.hostHeader, headers: headers)
         guard head.status == 200 else { try refusal(head, connection) }
         guard let type = head.header("content-type"), type.lowercased().hasPrefix("text/event-stream") else {
@@ -146,7 +148,7 @@ public final class Follower {
             pending.removeAll(keepingCapacity: true)
             try sink.deliver(batch)
         }
-        while let bytes = try connection.readBody() {
+        while let bytes = try readDelivering(connection, flush) {
             let messages = parser.feed(bytes)
             if let retry = parser.retryMilliseconds { retryMilliseconds = retry }
             guard parser.pendingLineBytes <= 16 << 20 else {
@@ -183,6 +185,18 @@ public final class Follower {
         }
         try flush()
         return false
+    }
+
+    /// The next bytes of the stream; when the connection fails, the events
+    /// that arrived whole before it are handed over first (they are as good
+    /// as any: each is checked on its own), then the failure is thrown.
+    private func readDelivering(_ connection: HTTPConnection, _ flush: () throws -> Void) throws -> [UInt8]? {
+        do {
+            return try connection.readBody()
+        } catch {
+            try flush()
+            throw error
+        }
     }
 
     /// Throws what a non-200 answer means: a refusal to report (4xx, a

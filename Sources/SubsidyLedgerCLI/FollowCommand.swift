@@ -136,7 +136,9 @@ struct FollowCommand: ParsableCommand, ShowsPersonalData {
         if let tokenFile {
             let bytes: [UInt8]
             do {
-                bytes = try InputFile(path: tokenFile).bytes.withUnsafeBytes { Array($0) }
+                // The mapping lives as long as the InputFile: copied while it is held.
+                let file = try InputFile(path: tokenFile)
+                bytes = withExtendedLifetime(file) { Array(file.bytes) }
             } catch {
                 throw CLIFailure.input("error: --token-file: \(error)")
             }

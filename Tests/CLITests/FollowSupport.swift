@@ -9,6 +9,8 @@ final class BackgroundServer {
     let process = Process()
     let url: String
     private let errorFile: String
+    private let exited = DispatchSemaphore(value: 0)
+    private var stopped = false
 
     init(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
          sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -21,6 +23,8 @@ final class BackgroundServer {
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         process.standardInput = FileHandle.nullDevice
+        let exited = exited
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         // The first line, read byte by byte so nothing after it is taken.
         let reader = output.fileHandleForReading
@@ -32,8 +36,8 @@ final class BackgroundServer {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "http://") else {
-            process.terminate()
-            process.waitUntilExit()
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + childProcessTimeout)
             let stderr = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(atPath: errorFile)
             throw TestSetupError("\(path) did not say where it listens (first line \"\(text)\"): \(stderr.suffix(2000))")
@@ -46,13 +50,13 @@ final class BackgroundServer {
     /// What the server wrote on standard error so far.
     var stderr: String { (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? "" }
 
+    /// Ends the server at once (SIGKILL: what it leaves behind is never
+    /// what a test checks) and waits until it has exited.
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        guard !stopped else { return }
+        stopped = true
+        kill(process.processIdentifier, SIGKILL)
+        _ = exited.wait(timeout: .now() + childProcessTimeout)
     }
 
     deinit {
