@@ -61,11 +61,12 @@ struct FollowCommand: ParsableCommand, ShowsPersonalData {
     var retries: Int?
 
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp(
-        "Seconds without a byte from the server (not even a heartbeat) before reconnecting (default 30).", valueName: "seconds"))
-    var idleTimeout: Double = 30
+        "Seconds without a byte from the server (not even a heartbeat) before reconnecting; above the server's --heartbeat.",
+        valueName: "seconds"))
+    var idleTimeout: Int = 30
 
     @Option(name: .customLong("batch-size"), help: ArgumentHelp(
-        "At most this many events per replica transaction (default 1000).", valueName: "n"))
+        "At most this many events per replica transaction.", valueName: "n"))
     var batchSize: Int = 1000
 
     @Flag(inversion: .prefixedNo, help: "Show progress on standard error (default: on when it is a terminal).")
@@ -87,7 +88,7 @@ struct FollowCommand: ParsableCommand, ShowsPersonalData {
         }
         if let from, from == 0 { throw ValidationError("--from: sequence numbers start at 1") }
         if let retries, retries < 0 { throw ValidationError("--retries: give 0 or more") }
-        guard idleTimeout > 0 && idleTimeout.isFinite else { throw ValidationError("--idle-timeout: give a number of seconds greater than 0") }
+        guard idleTimeout >= 1 && idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout: give 1 to 86400 seconds") }
         guard batchSize >= 1 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size: give 1 to 1000000") }
     }
 
@@ -119,7 +120,7 @@ struct FollowCommand: ParsableCommand, ShowsPersonalData {
         configuration.untilHead = untilHead
         configuration.batchSize = batchSize
         configuration.maxRetries = retries
-        configuration.idleTimeout = idleTimeout
+        configuration.idleTimeout = Double(idleTimeout)
         let follower = Follower(configuration: configuration, sink: sink)
         do {
             _ = try follower.run()
