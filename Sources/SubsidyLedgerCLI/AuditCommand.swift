@@ -32,6 +32,8 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     @Option(help: ArgumentHelp("Audit against the policy in DIR/policy.json instead of the seed's.", valueName: "dir"))
     var policy: String?
 
+    @OptionGroup var whatIf: WhatIfOptions
+
     @Option(name: .customLong("rule"), help: ArgumentHelp("Only this rule (repeat for more), such as LOAN-CAP.", valueName: "rule"))
     var rules: [String] = []
 
@@ -45,6 +47,7 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     var output: String?
 
     func validate() throws {
+        try whatIf.check(explain: explain)
         for rule in rules where RuleCode(rawValue: rule.uppercased()) == nil {
             throw ValidationError("--rule: \"\(rule)\" is not one of " + RuleCode.allCases.map(\.rawValue).joined(separator: ", "))
         }
@@ -59,6 +62,7 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
         let input = try Self.read(ledger, view: view.ledgerView)
+        if whatIf.active { return try runWhatIf(input, base: chosenPolicy) }
 
         let result: AuditResult
         do {
