@@ -144,8 +144,8 @@ struct WarningScan {
                 : headroom == 0 ? "exactly the \(cap.amount.yuan) cap"
                 : "\(Money(fen: -headroom).yuan) above the \(cap.amount.yuan) cap"
             let message = "On \(today) \(name)'s outstanding guaranteed principal is \(Money(fen: total).yuan), \(words) "
-                + "for \(category.noun) (\(cap.citation)), within the \(margin.money.yuan) warning margin: "
-                + (headroom > 0 ? "a new loan of more than \(Money(fen: headroom).yuan) would break LOAN-CAP."
+                + "for \(category.noun) (\(cap.citation)): "
+                + (headroom > 0 ? "within the \(margin.money.yuan) warning margin; a new loan of more than \(Money(fen: headroom).yuan) would break LOAN-CAP."
                                 : "any new loan would break LOAN-CAP.")
             warnings.append(Warning(
                 kind: .loanCapNear, subject: borrower.subject, region: nonEmpty(context.loanRegions[Int(loan.key)]), fiscalYear: nil,
@@ -311,9 +311,13 @@ struct WarningScan {
             guard lasting < remaining else { continue }
             let runOut = today.addingDays(Int(lasting) + 1)
             guard runOut <= horizonEnd else { continue }
-            let message = "Budget line \(budgetLine.name) has \(Money(fen: available).yuan) available on \(today) and paid out "
-                + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: at that rate the money lasts "
-                + "\(Say.count(Int(lasting), "more day")) and runs out on \(runOut), before the fiscal year ends on \(yearEnd)."
+            let message = available <= 0
+                ? "Budget line \(budgetLine.name) has nothing left on \(today) (\(Money(fen: available).yuan) available) and paid out "
+                    + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: payments from \(runOut) on are not covered, "
+                    + "before the fiscal year ends on \(yearEnd)."
+                : "Budget line \(budgetLine.name) has \(Money(fen: available).yuan) available on \(today) and paid out "
+                    + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: at that rate the money lasts "
+                    + "\(Say.count(Int(lasting), "more day")) and runs out on \(runOut), before the fiscal year ends on \(yearEnd)."
             warnings.append(Warning(
                 kind: .budgetRunOut, subject: budgetLine.subject, region: budgetLine.region, fiscalYear: budgetLine.fiscalYear,
                 clause: FundOverdraftRule.clause,

@@ -70,7 +70,10 @@ struct WarningTests {
         #expect(p4.region == H.region && p4.fiscalYear == nil && p4.clause == "十一" && p4.projectedDate == nil)
         #expect(p4.threshold == WarningFigure("warning-loan-cap-margin", .money(Money(fen: 1_000_000))))
         #expect(p4.message == "On 2016-06-30 P4's outstanding guaranteed principal is 100000.00, exactly the 100000.00 cap for an "
-            + "individual loan (clause 十一), within the 10000.00 warning margin: any new loan would break LOAN-CAP.")
+            + "individual loan (clause 十一): any new loan would break LOAN-CAP.")
+        let p3 = try #require(result.warnings.first { $0.subject == "person:P3" })
+        #expect(p3.message == "On 2016-06-30 P3's outstanding guaranteed principal is 90000.01, 9999.99 below the 100000.00 cap for an "
+            + "individual loan (clause 十一): within the 10000.00 warning margin; a new loan of more than 9999.99 would break LOAN-CAP.")
         // One fen repaid the day after the as-of date does not count yet; as of that day it does.
         let repaid = history + [H.repay("r2", "L2", "0.01", on: "2016-07-01")]
         #expect(try warned(warnings(repaid, asOf: "2016-06-30"), .loanCapNear).map(\.subject) == ["person:P2", "person:P3", "person:P4"])

@@ -174,4 +174,30 @@ struct DeskCommandTests {
         let explain = try run(["audit", "--explain", "e-0102", "--compare-with", Self.amended], in: dir.path)
         #expect(explain.status == 2 && explain.stderr.contains("--explain explains one audit"), "\(explain.stderr)")
     }
+
+    /// The lines README.md shows after `command`, up to the next command or the end of the block.
+    static func readmeOutput(after command: String) throws -> [String] {
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: command) else { return [] }
+        return Array(lines[(start + 1)...].prefix { !$0.hasPrefix("$ ") && !$0.hasPrefix("```") })
+    }
+
+    @Test("the README's warnings and what-if examples are the tool's output (the lines it shows, in order)")
+    func readmeExamples() throws {
+        let dir = try ledger()
+        for command in ["warnings --effective-on 2016-11-15", "audit --set loan-cap-individual=150000.00@2016-01-01"] {
+            let shown = try Self.readmeOutput(after: "$ subsidy-ledger " + command)
+            #expect(shown.count >= 3, "README.md has no `\(command)` example")
+            let output = try runOK(command.split(separator: " ").map(String.init), in: dir.path).stdout
+                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            // Each run of shown lines between the "…" elisions appears in the output, in order.
+            var position = 0
+            for line in shown where line != "…" {
+                let found = output[position...].firstIndex(of: line)
+                #expect(found != nil, "\(command): README line not in the output, in order: \(line)")
+                position = (found ?? position) + 1
+            }
+        }
+    }
 }
