@@ -185,7 +185,7 @@ struct WarningScan {
             guard count > 0 else { continue }
             let firstApproval = context.date(first)
             let person = context.people[Int(personID)]
-            let line = context.lines[Int(context.fact(latest).line)]
+            let line = budgetLine(of: latest)
             var exemptRetirement: Retirement?
             if let extensionName = programme.retirementExtension,
                let retirement = try context.retirement(of: personID, on: firstApproval) {
@@ -230,7 +230,7 @@ struct WarningScan {
             let end = YearMonth(index: lastMonth).lastDay
             guard monthsLeft <= limit, lastMonth >= todayMonth, end <= horizonEnd else { continue }
             warnings.append(Warning(
-                kind: kind, subject: context.personSubject(personID), region: line.region, fiscalYear: line.fiscalYear,
+                kind: kind, subject: context.personSubject(personID), region: line?.region, fiscalYear: line?.fiscalYear,
                 clause: programme.clause, figures: figures, threshold: Self.figure(left), thresholdSource: left.provenance,
                 projectedDate: end, events: inOrder([first, latest]), message: message))
         }
@@ -361,14 +361,14 @@ struct WarningScan {
                 }
                 guard let latest, let clause else { continue }
                 let kind = Vocabulary.certification.name(of: certification.code) ?? "?"
-                let line = context.lines[Int(context.fact(latest).line)]
+                let line = budgetLine(of: latest)
                 let name = context.people[Int(person)]
                 let message = "\(name)'s \(kind) certification (\(context.id(index))) is valid until \(until), and \(name) is still paid "
                     + "\(Say.list(programmes)), which need\(programmes.count == 1 ? "s" : "") it (last grant \(context.id(latest)) on "
                     + "\(context.date(latest)), within the \(window.valueText) window): no renewal is recorded, so a grant dated after "
                     + "\(until) would break ELIGIBILITY."
                 warnings.append(Warning(
-                    kind: .certificationExpiring, subject: context.personSubject(person), region: line.region, fiscalYear: line.fiscalYear,
+                    kind: .certificationExpiring, subject: context.personSubject(person), region: line?.region, fiscalYear: line?.fiscalYear,
                     clause: clause,
                     figures: [WarningFigure("certification", .text(kind)), WarningFigure("validUntil", .date(until)),
                               WarningFigure("programmes", .text(programmes.joined(separator: " "))),
@@ -380,6 +380,12 @@ struct WarningScan {
     }
 
     func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
+
+    /// The budget line a grant is paid from (every grant names one).
+    func budgetLine(of grant: Int32) -> BudgetLine? {
+        let line = context.fact(grant).line
+        return line == Fact.none ? nil : context.lines[Int(line)]
+    }
 
     /// The ids of distinct facts, in business-date order.
     func inOrder(_ facts: [Int32]) -> [String] {
