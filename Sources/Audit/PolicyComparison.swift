@@ -91,7 +91,7 @@ public struct ComparisonResult: Sendable {
     public let base: AuditResult
     public let other: AuditResult
     /// Ordered by rule, subject, the trigger's place in business-date order,
-    /// then appeared, disappeared, changed.
+    /// then appeared, disappeared, changed, then message.
     public let changes: [FindingChange]
 
     init(base: AuditResult, other: AuditResult) {
@@ -140,7 +140,8 @@ public struct ComparisonResult: Sendable {
             if x.rule != y.rule { return x.rule < y.rule }
             if x.subject != y.subject { return x.subject.utf8.lexicographicallyPrecedes(y.subject.utf8) }
             if x.triggerPosition != y.triggerPosition { return x.triggerPosition < y.triggerPosition }
-            return order[a.change]! < order[b.change]!
+            if a.change != b.change { return order[a.change, default: 0] < order[b.change, default: 0] }
+            return x.message.utf8.lexicographicallyPrecedes(y.message.utf8)
         }
         self.changes = changes
     }

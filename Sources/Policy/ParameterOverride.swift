@@ -51,8 +51,10 @@ extension Policy {
         for override in overrides {
             func fail(_ message: String) -> PolicyError { PolicyError(file: "--set \(override.text)", path: "", message: message) }
             guard var entries = parameters[override.parameter], let first = entries.first else {
+                let names = parameters.keys.map(\.rawValue).sorted()
+                let suggestion = PolicyLoader.suggestion(for: override.parameter.rawValue, among: names)
                 throw fail("\(source) has no parameter \"\(override.parameter)\""
-                    + PolicyLoader.suggestion(for: override.parameter.rawValue, among: parameters.keys.map(\.rawValue)))
+                    + (suggestion.isEmpty ? "; it has " + names.joined(separator: ", ") : suggestion))
             }
             let value: ParameterValue
             if first.unit.isMoney {

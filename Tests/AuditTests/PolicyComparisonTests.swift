@@ -124,6 +124,8 @@ struct PolicyComparisonTests {
         }
         #expect(refusal("loan-cap-individal=1@2016-01-01")
             == #"--set loan-cap-individal=1@2016-01-01: Fixtures/policy/seed/policy.json (built in) has no parameter "loan-cap-individal"; did you mean "loan-cap-individual"?"#)
+        #expect(refusal("individual-loan-cap=150000@2016-01-01")?.hasPrefix(
+            #"--set individual-loan-cap=150000@2016-01-01: Fixtures/policy/seed/policy.json (built in) has no parameter "individual-loan-cap"; it has difficulty-subsidy-term, discount-rate-margin, "#) == true)
         #expect(refusal("discount-rate-margin=2.5@2016-01-01")
             == #"--set discount-rate-margin=2.5@2016-01-01: "2.5" is not a whole number of basis-points between 0 and 10000"#)
         #expect(refusal("loan-cap-individual=abc@2016-01-01")?.hasPrefix(#"--set loan-cap-individual=abc@2016-01-01: "abc" "#) == true)
