@@ -315,6 +315,16 @@ struct WarningTests {
         }
     }
 
+    @Test("a threshold in the wrong unit is refused when the policy is read, naming the path")
+    func thresholdUnit() throws {
+        let text = String(decoding: try fixtureBytes("Fixtures/policy/seed/policy.json"), as: UTF8.self)
+            .replacingOccurrences(of: #""value": 90, "unit": "days""#, with: #""value": 3, "unit": "months""#)
+        #expect(throws: PolicyError(file: "edited.json", path: "parameters.warning-payment-window",
+                                    message: "parameter \"warning-payment-window\" is in months; an early warning needs days")) {
+            try PolicyLoader.parse(Array(text.utf8), source: "edited.json")
+        }
+    }
+
     @Test("the sample history as of its last day: two borrowers at or over their cap, one term used up")
     func sampleHistory() throws {
         let lines = String(decoding: try fixtureBytes("Fixtures/sample-history.jsonl"), as: UTF8.self)
