@@ -68,11 +68,11 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     }
 
     func run() throws {
+        if whatIf.active { return try runWhatIf() }
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
         let input = try Self.read(ledger, view: view.ledgerView)
-        if whatIf.active { return try runWhatIf(input, base: chosenPolicy) }
 
         let result: AuditResult
         do {

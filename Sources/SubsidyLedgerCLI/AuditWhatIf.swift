@@ -57,10 +57,14 @@ struct WhatIfOptions: ParsableArguments {
 }
 
 extension AuditCommand {
-    /// Audits `input` under both policies and prints the difference; exits 3
-    /// under --fail-on-findings when there is any.
-    func runWhatIf(_ input: consuming AuditInput, base: Policy) throws {
+    /// Audits the view under both policies and prints the difference; exits
+    /// 3 under --fail-on-findings when there is any. The view is read once.
+    func runWhatIf() throws {
+        let base = try loadPolicy(policy)
         let other = try whatIf.otherPolicy(base: base)
+        let ledger = try location.open(readOnly: true)
+        try view.checkAsOfSeq(in: ledger)
+        let input = try Self.read(ledger, view: view.ledgerView)
         let result: ComparisonResult
         do {
             result = try PolicyComparison(base: base, other: other, rules: selectedRules).compare(input)
