@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -48,10 +53,29 @@ let package = Package(
         // The follow client: a server-sent-events reader over HTTP/1.1 on
         // POSIX sockets, for `follow` and its read replicas.
         .target(name: "Follow", dependencies: ["EventStore", "LedgerCore", "Proofs", "Reports"]),
+        // What the commands and the HTTP service both answer, and its JSON:
+        // one implementation of each read and of the import's summary.
+        .target(name: "LedgerQueries", dependencies: ["EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs"]),
+        // The HTTP service (`subsidy-ledger serve`): routes, roles and the
+        // serial writer over the same library code the CLI's commands use.
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "LedgerQueries",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            // docs/openapi.json (a link to it), compiled into the program.
+            resources: [.embedInCode("Resources/openapi.json")]
+        ),
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "Follow",
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "LedgerQueries", "LedgerServer", "Follow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,7 +97,7 @@ let package = Package(
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit",
+            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -54,6 +54,17 @@ public final class InputFile {
         base = address
     }
 
+    /// Bytes already in memory (a request body), named `name` in messages.
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        let size = bytes.count
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        bytes.withUnsafeBytes { if size > 0 { memory.copyMemory(from: $0.baseAddress!, byteCount: size) } }
+        count = size
+        base = memory
+        mapped = false
+    }
+
     deinit {
         if mapped {
             if let base { munmap(base, count) }

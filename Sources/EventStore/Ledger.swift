@@ -380,6 +380,12 @@ public final class Ledger {
     }
 }
 
+/// A ledger may be shared by threads (the server's readers and its one
+/// writer): every stored property is a constant, and its ``Environment``
+/// runs each transaction on the calling thread and resizes the map only
+/// while no transaction of the process is open.
+extension Ledger: @unchecked Sendable {}
+
 /// Wall-clock time for `recorded`.
 public enum Clock {
     public static func nowMicros() -> Int64 {

@@ -350,3 +350,28 @@ extension Ledger {
         }
     }
 }
+
+/// The head of the log and of its Merkle tree, read in one snapshot (what
+/// `GET /v1/head` answers).
+public struct HeadSummary: Sendable {
+    public var seq: UInt64
+    public var hash: [UInt8]
+    /// The size and root of the stored tree; nil for a ledger that has never
+    /// stored one (written before the tree existed and not imported into since).
+    public var tree: (size: UInt64, root: MerkleHash)?
+}
+
+extension Ledger {
+    /// The head and the tree head in one read transaction, so that they
+    /// describe the same log. The head record is checked as every read
+    /// checks a record (its stored hash is the link of its bytes after the
+    /// record before it), and the tree's frontier against its stored nodes.
+    public func headSummary() throws -> HeadSummary {
+        try env.read { txn in
+            let head = try head(in: txn)
+            if head.seq > 0 { try withCheckedRecord(head.seq, in: txn) { _ in } }
+            let tree = try checkedFrontier(in: txn).map { (size: $0.size, root: $0.root) }
+            return HeadSummary(seq: head.seq, hash: head.hash, tree: tree)
+        }
+    }
+}

@@ -387,3 +387,28 @@ extension Ledger {
         return map
     }
 }
+
+extension Ledger {
+    /// The stored event with id `id` and the seq of the reversal that
+    /// reverses it (if any), in one read transaction; nil when the ledger
+    /// has no such event. The record is checked as every read checks one,
+    /// and must carry the id its index entry is under.
+    public func storedEvent(withID id: String) throws -> (event: StoredEvent, reversedBy: UInt64?)? {
+        try env.read { txn in
+            guard let seq = try IndexLookup(ledger: self, txn: txn).seq(ofID: id) else { return nil }
+            let stored = try withCheckedRecord(seq, in: txn) { record -> StoredEvent in
+                guard let record else { throw LedgerError.corrupt("the ids entry of \(id) names event \(seq), which is missing") }
+                do {
+                    return try EventCodec.decode(record: record)
+                } catch {
+                    throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
+                }
+            }
+            guard stored.seq == seq, stored.event.id == id else {
+                throw LedgerError.corrupt("the ids entry of \(id) names event \(seq), which is another event")
+            }
+            let reversal = try txn.withValue(reversals, key: sequenceKey(seq)) { $0.flatMap(readSequence) }
+            return (stored, reversal)
+        }
+    }
+}

@@ -3,12 +3,23 @@ import Glibc
 
 /// One LMDB environment: a directory holding `data.mdb` and `lock.mdb`.
 ///
-/// Concurrency model: an `Environment` is used from one thread at a time (the
-/// command-line tool is single-threaded). Transactions are scoped to the
-/// closures of ``read(_:)`` and ``write(_:)``; they, and every byte buffer
-/// handed out inside them, must not escape the closure. Readers never block
-/// the writer (LMDB's MVCC); the environment is opened with `MDB_NOTLS` so
-/// read slots are tied to transactions, not threads.
+/// Concurrency model: an `Environment` may be shared by threads (the
+/// server, `subsidy-ledger serve`, reads on many threads while one writer
+/// appends). Transactions are scoped to the closures of ``read(_:)`` and
+/// ``write(_:)``: each runs synchronously on the calling thread from begin to
+/// end, and it, and every byte buffer handed out inside it, must not escape
+/// the closure. Readers never block the writer nor each other (LMDB's MVCC;
+/// LMDB itself lets one write transaction at a time in); the environment is
+/// opened with `MDB_NOTLS`, so read slots are tied to transactions, not
+/// threads, and one thread may hold several read transactions.
+///
+/// The one thing LMDB forbids while any transaction of the process is open is
+/// changing the map size (``growMap(toAtLeast:)``, or adopting a size another
+/// process set). A readers–writer gate (``TransactionGate``) makes that
+/// exclusive: every transaction holds the gate shared, a resize holds it
+/// alone, waiting for the transactions open at that moment to end. A thread
+/// must not resize while it holds a transaction itself (it would wait for
+/// itself): no code path does.
 ///
 /// The map grows by itself: when a write transaction fills it, the transaction
 /// is aborted, the map is doubled while no transaction is active, and the
@@ -43,11 +54,17 @@ public final class Environment {
     let handle: OpaquePointer
     public let path: String
     public let options: Options
-    /// Current map size, as last set or adopted.
-    public private(set) var mapSizeBytes: Int
+    /// Current map size, as last set or adopted (changed only under the gate held alone).
+    private var currentMapSize: Int
     /// How many times the map was grown by this process (for statistics).
-    public private(set) var growthCount = 0
-    private var transactionActive = false
+    private var growths = 0
+    /// Shared by every transaction, held alone by a resize of the map.
+    private let gate = TransactionGate()
+
+    /// Current map size, as last set or adopted.
+    public var mapSizeBytes: Int { gate.shared { currentMapSize } }
+    /// How many times the map was grown by this process (for statistics).
+    public var growthCount: Int { gate.shared { growths } }
 
     /// Opens (or with `options.create`, creates) the environment at `path`.
     ///
@@ -80,7 +97,8 @@ public final class Environment {
         var info = MDB_envinfo()
         mdb_env_info(env, &info)
         // An existing environment keeps its larger size from an earlier run.
-        self.mapSizeBytes = max(options.initialMapSizeBytes, Int(info.me_mapsize))
+        self.currentMapSize = max(options.initialMapSizeBytes, Int(info.me_mapsize))
+        self.dataFile = Self.resolvedDataFile(path)
     }
 
     deinit {
@@ -115,12 +133,15 @@ public final class Environment {
         }
     }
 
-    /// The resolved path of the environment's data file, as the kernel names it.
-    private lazy var dataFile: String = {
+    /// The resolved path of the environment's data file, as the kernel names
+    /// it (resolved once, at open: threads read it without a lock).
+    private let dataFile: String
+
+    private static func resolvedDataFile(_ path: String) -> String {
         guard let resolved = realpath(path + "/data.mdb", nil) else { return path + "/data.mdb" }
         defer { free(resolved) }
         return String(cString: resolved)
-    }()
+    }
 
     /// The address ranges where `file` is mapped into this process (LMDB
     /// does not say where its map lies unless it is fixed).
@@ -141,27 +162,46 @@ public final class Environment {
         return found
     }
 
-    /// Grows the map to at least `bytes`. Must be called with no transaction
-    /// active in this process.
+    /// Grows the map to at least `bytes`. Waits until no transaction of this
+    /// process is open (other threads' included); the calling thread must
+    /// hold none.
     public func growMap(toAtLeast bytes: Int) throws(LMDBError) {
-        precondition(!transactionActive, "the map can only grow between transactions")
+        // Most calls (one before every import) find the map large enough:
+        // they must not wait for every reader to finish to learn that.
         guard bytes > mapSizeBytes else { return }
-        var newSize = mapSizeBytes
+        try gate.exclusive { () throws(LMDBError) in try growAlone(toAtLeast: bytes) }
+    }
+
+    /// Doubles the map (a write transaction filled it).
+    private func doubleMap() throws(LMDBError) {
+        try gate.exclusive { () throws(LMDBError) in try growAlone(toAtLeast: currentMapSize * 2) }
+    }
+
+    /// The resize itself; the caller holds the gate alone.
+    private func growAlone(toAtLeast bytes: Int) throws(LMDBError) {
+        guard bytes > currentMapSize else { return }
+        var newSize = currentMapSize
         while newSize < bytes { newSize = newSize.multipliedReportingOverflow(by: 2).overflow ? Int.max : newSize * 2 }
         try LMDBError.check(FaultInjection.setMapSize(handle, newSize), "mdb_env_set_mapsize(\(newSize))")
-        mapSizeBytes = newSize
-        growthCount += 1
+        currentMapSize = newSize
+        growths += 1
+    }
+
+    /// Adopts the map size another process set (`MDB_MAP_RESIZED`); the
+    /// caller holds the gate alone.
+    private func adoptMapSize() throws(LMDBError) {
+        try LMDBError.check(FaultInjection.setMapSize(handle, 0), "mdb_env_set_mapsize(adopt)")
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        currentMapSize = Int(info.me_mapsize)
     }
 
     /// Runs `body` in a read-only snapshot transaction.
     public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
-        let txn = try begin(flags: UInt32(MDB_RDONLY))
-        transactionActive = true
-        defer {
-            mdb_txn_abort(txn)
-            transactionActive = false
+        try inTransaction(flags: UInt32(MDB_RDONLY)) { txn in
+            defer { mdb_txn_abort(txn) }
+            return try body(ReadTransaction(txn))
         }
-        return try body(ReadTransaction(txn))
     }
 
     /// Runs `body` in the write transaction and commits it if `body` returns.
@@ -174,44 +214,50 @@ public final class Environment {
             do {
                 return try writeOnce(body)
             } catch let error as LMDBError where error.isMapFull {
-                try growMap(toAtLeast: mapSizeBytes * 2)
+                // The transaction is gone: the gate is no longer held here.
+                try doubleMap()
             }
         }
     }
 
     private func writeOnce<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
-        let txn = try begin(flags: 0)
-        transactionActive = true
-        defer { transactionActive = false }
-        let result: T
-        do {
-            result = try body(WriteTransaction(txn))
-        } catch {
-            mdb_txn_abort(txn)
-            throw error
+        try inTransaction(flags: 0) { txn in
+            let result: T
+            do {
+                result = try body(WriteTransaction(txn))
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+            // mdb_txn_commit frees the transaction even when it fails: no abort after it.
+            try LMDBError.check(FaultInjection.commit(txn), "mdb_txn_commit")
+            return result
         }
-        // mdb_txn_commit frees the transaction even when it fails: no abort after it.
-        try LMDBError.check(FaultInjection.commit(txn), "mdb_txn_commit")
-        return result
     }
 
-    private func begin(flags: UInt32) throws -> OpaquePointer {
+    /// Begins a transaction with the gate held shared and calls `body` with
+    /// it; `body` ends the transaction (abort or commit) before it returns.
+    /// When another process grew the map, its size is adopted with the gate
+    /// held alone and the transaction begun again.
+    private func inTransaction<T>(flags: UInt32, _ body: (OpaquePointer) throws -> T) throws -> T {
         var attempt = 0
         while true {
+            // Held shared from before the transaction begins until `body` has
+            // ended it, so that no resize can happen while it is open.
+            gate.enterShared()
             var txn: OpaquePointer?
             let rc = mdb_txn_begin(handle, nil, flags, &txn)
             if rc == MDB_MAP_RESIZED && attempt < 3 {
                 // Another process grew the map; adopt its size and try again.
+                gate.leaveShared()
                 attempt += 1
-                try LMDBError.check(FaultInjection.setMapSize(handle, 0), "mdb_env_set_mapsize(adopt)")
-                var info = MDB_envinfo()
-                mdb_env_info(handle, &info)
-                mapSizeBytes = Int(info.me_mapsize)
+                try gate.exclusive { () throws(LMDBError) in try adoptMapSize() }
                 continue
             }
+            defer { gate.leaveShared() }
             try LMDBError.check(rc, "mdb_txn_begin")
             guard let txn else { preconditionFailure("mdb_txn_begin returned no handle") }
-            return txn
+            return try body(txn)
         }
     }
 
@@ -223,20 +269,69 @@ public final class Environment {
         }
         // A handle opened in a read transaction survives only if that
         // transaction is committed, not aborted.
-        let txn = try begin(flags: UInt32(MDB_RDONLY))
-        let database: Database
-        do {
-            database = try ReadTransaction(txn).openDatabase(named: name, create: false)
-        } catch {
-            mdb_txn_abort(txn)
-            throw error
+        return try inTransaction(flags: UInt32(MDB_RDONLY)) { txn in
+            let database: Database
+            do {
+                database = try ReadTransaction(txn).openDatabase(named: name, create: false)
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+            try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit(open \(name))")
+            return database
         }
-        try LMDBError.check(mdb_txn_commit(txn), "mdb_txn_commit(open \(name))")
-        return database
     }
 
     /// Forces buffers to disk (used after bulk loads opened without sync).
     public func sync() throws(LMDBError) {
         try LMDBError.check(FaultInjection.sync(handle, 1), "mdb_env_sync")
+    }
+}
+
+/// A readers–writer lock over the transactions of one environment: each
+/// transaction holds it shared for its whole life, a change of the map size
+/// holds it alone (LMDB allows a resize only while the process has no
+/// transaction open). Readers are preferred, so a thread that already holds
+/// it shared (a read nested in another) never waits for a resize queued
+/// behind it.
+final class TransactionGate: @unchecked Sendable {
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+
+    init() {
+        lock = .allocate(capacity: 1)
+        lock.initialize(to: pthread_rwlock_t())
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_READER_NP))
+        let rc = pthread_rwlock_init(lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
+        precondition(rc == 0, "pthread_rwlock_init failed (\(rc))")
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    func enterShared() {
+        let rc = pthread_rwlock_rdlock(lock)
+        precondition(rc == 0, "pthread_rwlock_rdlock failed (\(rc))")
+    }
+
+    func leaveShared() {
+        pthread_rwlock_unlock(lock)
+    }
+
+    func shared<T>(_ body: () throws -> T) rethrows -> T {
+        enterShared()
+        defer { leaveShared() }
+        return try body()
+    }
+
+    func exclusive<T>(_ body: () throws(LMDBError) -> T) throws(LMDBError) -> T {
+        let rc = pthread_rwlock_wrlock(lock)
+        precondition(rc == 0, "pthread_rwlock_wrlock failed (\(rc))")
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
     }
 }

@@ -3,6 +3,7 @@ import Audit
 import EventStore
 import Glibc
 import LedgerCore
+import LedgerQueries
 import Policy
 import Projections
 import Reports
@@ -12,6 +13,10 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the history against the effective-dated policy and list where it breaks a rule.",
+        // Written out: past 12 options the generated line shrinks to `<options>`.
+        usage: "subsidy-ledger audit [--ledger <dir>] [--as-of-seq <n>] [--known-at <time>] [--effective-on <date>] "
+            + "[--format <format>] [--show-personal-ids] [--policy <dir>] [--compare-with <dir>] [--set <name=value@date> ...] "
+            + "[--rule <rule> ...] [--fail-on-findings] [--explain <event-id>] [--output <file>]",
         discussion: """
             Replays the view (--as-of-seq, --known-at, --effective-on) in business-date order and checks \
             every rule of the policy: LOAN-CAP, LOAN-CATEGORY, DISCOUNT-RATE, DISCOUNT-EXCESS, \
@@ -23,6 +28,12 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
             The policy is the seed's (built in) unless --policy DIR names a directory holding policy.json \
             (for example Fixtures/policy/amended). --explain EVENT walks through the computation behind \
             the findings that event triggers. --fail-on-findings exits 3 when there is any finding.
+
+            What-if: --compare-with DIR2 audits the same view under DIR2's policy too, and --set \
+            NAME=VALUE@DATE (repeatable) changes a parameter of the policy compared with (DIR2's, or the \
+            first one's) from DATE on. The output is the difference: the findings that appear, disappear \
+            or change amount, summarised by rule, region and fiscal year with the money at stake, then \
+            listed; with --fail-on-findings, exit 3 when there is any difference.
             """)
 
     @OptionGroup var location: LedgerLocation
@@ -31,6 +42,8 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
 
     @Option(help: ArgumentHelp("Audit against the policy in DIR/policy.json instead of the seed's.", valueName: "dir"))
     var policy: String?
+
+    @OptionGroup var whatIf: WhatIfOptions
 
     @Option(name: .customLong("rule"), help: ArgumentHelp("Only this rule (repeat for more), such as LOAN-CAP.", valueName: "rule"))
     var rules: [String] = []
@@ -45,6 +58,7 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     var output: String?
 
     func validate() throws {
+        try whatIf.check(explain: explain)
         for rule in rules where RuleCode(rawValue: rule.uppercased()) == nil {
             throw ValidationError("--rule: \"\(rule)\" is not one of " + RuleCode.allCases.map(\.rawValue).joined(separator: ", "))
         }
@@ -55,10 +69,11 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     }
 
     func run() throws {
+        if whatIf.active { return try runWhatIf() }
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let input = try Self.read(ledger, view: view.ledgerView)
+        let input = try AuditQuery.read(ledger, view: view.ledgerView)
 
         let result: AuditResult
         do {
@@ -70,45 +85,23 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
         }
 
         // Findings are sorted and counted as they are; only what is printed is masked.
-        let people = privacy.showPersonalIDs ? [] : result.peopleToMask
         if let explain {
-            try write(try explanation(of: explain, in: result, people: people), to: output, masking: privacy.masking)
+            try write(try explanation(of: explain, in: result), to: output, masking: privacy.masking)
+        } else if view.outputFormat == .json {
+            try write(AuditQuery.findingsJSON(result, masking: privacy.masking), to: output, masking: privacy.masking)
         } else {
+            let people = AuditQuery.people(result, masking: privacy.masking)
             let shown = result.findings.map { $0.masked(privacy.masking, people: people) }
             try write(render(shown, policy: chosenPolicy), to: output, masking: privacy.masking)
         }
         if failOnFindings && !result.findings.isEmpty { throw ExitCode(3) }
     }
 
-    /// The view's live events as audit facts, read as a stream.
-    ///
-    /// This is the view `Ledger.liveEvents(view:)` gives (the prefix's
-    /// events effective by the view's date, without reversals and the
-    /// events they reverse, whatever the reversal's own date), built
-    /// without decoding or holding the events: each record is read in place
-    /// and reduced to the audit's fixed-size facts (about 90 bytes an event;
-    /// a decoded event takes about 550). Reversals go to the input, which
-    /// leaves their targets out.
-    static func read(_ ledger: Ledger, view: LedgerView) throws -> AuditInput {
-        var input = AuditInput()
-        // An upper bound on the events read: no array grows by copying.
-        input.reserveCapacity(Int(min(try ledger.head().seq, view.asOfSeq ?? .max)))
-        try ledger.forEachRecord(to: view.asOfSeq ?? .max) { record in
-            // Recorded times never decrease: the first event past the view ends it.
-            guard view.inPrefix(seq: record.seq, recordedMicros: record.recordedMicros) else { return false }
-            if record.type == .entryReversed || view.counts(effective: record.effective) {
-                input.add(seq: record.seq, record: record)
-            }
-            return true
-        }
-        return input
-    }
-
     // MARK: Output
 
     func render(_ findings: [Finding], policy: Policy) -> String {
         switch view.outputFormat {
-        case .json: return FindingsJSON.render(findings)
+        case .json: return FindingsJSON.render(findings)  // as AuditQuery.findingsJSON
         case .csv: return (output == nil ? "" : CSV.byteOrderMark) + csv(findings)
         case .table: return terminalSafe(table(findings, policy: policy))
         }
@@ -157,49 +150,35 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
         return out
     }
 
-    func explanation(of id: String, in result: AuditResult, people: Set<String>) throws -> String {
-        let findings = result.findings(triggeredBy: id)
-        let masking = privacy.masking
-        func steps(_ finding: Finding) throws -> [String] {
-            var named = people
-            if finding.subject.hasPrefix("person:") { named.insert(String(finding.subject.dropFirst("person:".count))) }
-            return try result.explain(finding).map { masking.text($0, people: named) }
-        }
-        guard !findings.isEmpty else {
-            let known = result.viewContains(eventID: id)
-            throw CLIFailure.input("error: --explain: " + (known
-                ? "\(id) triggers no finding in this view" + (rules.isEmpty ? "" : " among the rules chosen")
-                : "no live event \(id) in this view"))
+    func explanation(of id: String, in result: AuditResult) throws -> String {
+        let explanation: AuditExplanation
+        do {
+            explanation = try AuditExplanation(of: id, in: result, masking: privacy.masking, rulesChosen: !rules.isEmpty)
+        } catch {
+            throw CLIFailure.input("error: --explain: \(error)")
         }
         switch view.outputFormat {
         case .json:
-            var out = "{\"findings\":["
-            for (index, finding) in findings.enumerated() {
-                let explained = try steps(finding).map(FindingsJSON.quote).joined(separator: ",")
-                let shown = finding.masked(masking, people: people)
-                out += (index == 0 ? "\n" : ",\n") + String(FindingsJSON.object(shown).dropLast()) + ",\"explanation\":[" + explained + "]}"
-            }
-            return out + "\n]}\n"
+            return try explanation.json()
         case .csv:
             var out = "rule,subject,trigger,step\r\n"
-            for finding in findings {
-                let shown = finding.masked(masking, people: people)
-                for step in try steps(finding) {
+            for finding in explanation.findings {
+                let shown = explanation.shown(finding)
+                for step in try explanation.steps(finding) {
                     out += [shown.rule.rawValue, shown.subject, shown.trigger, step].map(CSV.field).joined(separator: ",") + "\r\n"
                 }
             }
             return out
         case .table:
             var out = ""
-            for finding in findings {
-                let shown = finding.masked(masking, people: people)
+            for finding in explanation.findings {
+                let shown = explanation.shown(finding)
                 out += "\(shown.rule.rawValue)  \(shown.subject)  trigger \(shown.trigger)"
                     + (finding.amount.map { "  \($0.yuan) over" } ?? "") + "\n"
-                for step in try steps(finding) { out += "  " + step + "\n" }
+                for step in try explanation.steps(finding) { out += "  " + step + "\n" }
                 out += "\n"
             }
             return terminalSafe(out)
         }
     }
-
 }

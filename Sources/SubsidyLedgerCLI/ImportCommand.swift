@@ -2,6 +2,7 @@ import ArgumentParser
 import EventStore
 import Glibc
 import LedgerCore
+import LedgerQueries
 
 struct ImportCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
@@ -78,14 +79,7 @@ struct ImportCommand: ParsableCommand, ShowsPersonalData {
     private func emit(_ report: ImportReport, rejected: Bool) {
         var out = Output(masking: privacy.masking)
         if format == "json" {
-            let errors = report.errors.map {
-                "{\"file\":\(jsonString($0.source)),\"line\":\($0.line),\"field\":\(jsonString($0.error.field)),\"message\":\(jsonString($0.error.message))}"
-            }
-            // `rejected` counts every refused line; `errors` lists the first
-            // of them and `unlistedErrors` says how many more there were.
-            out.line("{\"appended\":\(rejected ? 0 : report.appended),\"duplicates\":\(report.duplicates),\"rejected\":\(report.rejected),"
-                + "\"head\":\(report.headSeq),\"hash\":\"\(HashChain.hex(report.headHash))\",\"errors\":[\(errors.joined(separator: ","))],"
-                + "\"unlistedErrors\":\(report.unlistedErrors)}")
+            out.line(ImportJSON.summary(report, rejected: rejected))
         } else {
             out.line("appended \(report.appended), duplicates \(report.duplicates), rejected \(report.rejected)")
             out.line("head \(report.headSeq) \(HashChain.hex(report.headHash))")

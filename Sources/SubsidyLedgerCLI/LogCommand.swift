@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import LedgerCore
+import LedgerQueries
 
 struct LogCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
@@ -33,13 +34,15 @@ struct LogCommand: ParsableCommand, ShowsPersonalData {
     func run() throws {
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let types = Set(type.compactMap(EventType.init(name:)))
-        let last = min(to ?? .max, view.lastPossibleSeq)
-        var printer = EventPrinter(format: view.outputFormat, lastSeq: min(last, try ledger.head().seq), masking: privacy.masking)
+        let query = EventQuery(from: from, to: to, types: Set(type.compactMap(EventType.init(name:))), stream: stream,
+                               view: view.ledgerView)
+        // One head for every step: an import meanwhile is not half shown.
+        let head = try ledger.head().seq
+        let last = query.lastSeq(head: head)
+        var printer = EventPrinter(format: view.outputFormat, lastSeq: last, masking: privacy.masking)
         // Mark events reversed within the view's log prefix.
-        let prefixEnd = view.lastPossibleSeq
         let reversals = try ledger.reversalMap()
-        printer.reversedBy = reversals.filter { $0.value <= prefixEnd }
+        printer.reversedBy = query.reversedBy(reversals, head: head)
         if view.outputFormat == .csv {
             // A reversal belongs to its target's stream: read the targets of
             // the reversals that can be printed (reversals are rare).
@@ -51,23 +54,9 @@ struct LogCommand: ParsableCommand, ShowsPersonalData {
             }
         }
         printer.begin()
-        let accept: (StoredEvent) -> Bool = { stored in
-            view.includes(stored) && (types.isEmpty || types.contains(stored.event.type))
-        }
-        if let stream {
-            for seq in try ledger.sequenceNumbers(ofStream: stream) where seq >= from && seq <= last {
-                try ledger.forEachEvent(from: seq, to: seq) { stored in
-                    if accept(stored) { printer.print(stored) }
-                    return false
-                }
-            }
-        } else {
-            try ledger.forEachEvent(from: from, to: last) { stored in
-                // Recorded times never decrease: past --known-at nothing more can match.
-                if let knownAt = view.knownAtMicros, stored.recordedMicros > knownAt { return false }
-                if accept(stored) { printer.print(stored) }
-                return true
-            }
+        try query.forEach(in: ledger, through: last) { stored in
+            printer.print(stored)
+            return true
         }
         printer.end()
     }
@@ -126,9 +115,8 @@ struct EventPrinter {
         let hash = HashChain.hex(stored.hash)
         switch format {
         case .json:
-            var object = eventJSONFields(seq: stored.seq, recordedMicros: stored.recordedMicros, event: event, hash: hash, masking: masking)
-            if let reversal = reversedBy[stored.seq] { object += ",\"reversedBy\":\(reversal)" }
-            out.write((count == 0 ? "\n" : ",\n") + object + "}")
+            let object = EventJSON.object(stored, reversedBy: reversedBy[stored.seq], masking: masking)
+            out.write((count == 0 ? "\n" : ",\n") + object)
         case .csv:
             var fields = [String(stored.seq), recorded, hash, event.id, event.type.name, event.effective.description, summary(event),
                           reversedBy[stored.seq].map(String.init) ?? "", event.ownStream ?? reversalStreams[stored.seq] ?? "",

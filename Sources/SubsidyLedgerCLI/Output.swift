@@ -1,6 +1,7 @@
 import EventStore
 import Glibc
 import LedgerCore
+import LedgerQueries
 import Reports
 
 /// Output formats every reading command offers. JSON and CSV are stable
@@ -70,24 +71,10 @@ func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 func jsonString(_ text: String) -> String { JSONText.quote(text) }
 
 /// A stored event as `log --format json` prints it, without the closing
-/// brace so that callers can add members: seq, recorded, the chain hash
-/// (when given), id, type, effective, data and expect.
-///
-/// Personal fields are shown as `masking` says; a proof bundle passes
-/// `.shown`, since its event must equal its leaf bytes.
+/// brace (``EventJSON/fields(seq:recordedMicros:event:hash:masking:)``, which
+/// the server's answers use too).
 func eventJSONFields(seq: UInt64, recordedMicros: Int64, event: Event, hash: String?, masking: PersonalIDMasking) -> String {
-    var fields: [String] = []
-    for (field, value) in event.data.entries {
-        let text = ValueText.text(value, field: field, masking: masking)
-        fields.append(jsonString(field.name) + ":" + (ValueText.isNumber(value) ? text : jsonString(text)))
-    }
-    var object = "{\"seq\":\(seq),\"recorded\":\"\(Clock.iso8601(micros: recordedMicros))\","
-        + (hash.map { "\"hash\":\"\($0)\"," } ?? "") + "\"id\":\(jsonString(event.id)),"
-        + "\"type\":\"\(event.type.name)\",\"effective\":\"\(event.effective)\",\"data\":{\(fields.joined(separator: ","))}"
-    if let expect = event.expect {
-        object += ",\"expect\":{\"stream\":\(jsonString(masking.subject(expect.stream))),\"version\":\(expect.version)}"
-    }
-    return object
+    EventJSON.fields(seq: seq, recordedMicros: recordedMicros, event: event, hash: hash, masking: masking)
 }
 
 /// Text of a table for a terminal: control characters from the input

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventStore
 import Glibc
 import LedgerCore
+import LedgerQueries
 import Projections
 import Reports
 
@@ -104,7 +105,7 @@ struct ReconcileCommand: ParsableCommand, ShowsPersonalData {
 
 /// `--fiscal-year` within the range the event format allows.
 func validateFiscalYear(_ year: Int64) throws {
-    guard (1990...2100).contains(year) else {
+    guard PerformanceQuery.fiscalYears.contains(year) else {
         throw ValidationError("--fiscal-year: \(year) is not a year between 1990 and 2100")
     }
 }

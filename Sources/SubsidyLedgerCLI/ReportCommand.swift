@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import EventStore
 import LedgerCore
+import LedgerQueries
 import Policy
 import Projections
 import Reports
@@ -76,22 +77,13 @@ struct PerformanceCommand: ParsableCommand, ShowsPersonalData {
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let (balances, last) = try ledger.balances(view: view.ledgerView)
-        // Pinned to the balances' last event, so both reads see the same log.
-        var pinned = view.ledgerView
-        pinned.asOfSeq = last
-        // Two passes over the log, neither holding its events: the audit's
-        // compact facts, then the report's figures as the live events stream past.
-        let findings = try auditFindings(try AuditCommand.read(ledger, view: pinned), policy: chosenPolicy)
-        var accumulation = try PerformanceReport.Accumulation(
-            balances: balances, findings: findings, fiscalYear: fiscalYear, level: level.flatMap(RegionLevel.init(rawValue:)),
-            scope: RegionScope(region), asOfSeq: last)
-        try ledger.forEachLiveRecord(view: pinned) { record in
-            // Only grants, recoveries, write-offs and the findings' triggers
-            // count; the other events are not decoded at all.
-            if accumulation.needs(type: record.type, id: record.id) { try accumulation.add(try Ledger.decoded(record).event) }
+        let report: PerformanceReport
+        do {
+            report = try PerformanceQuery.report(ledger, view: view.ledgerView, policy: chosenPolicy, fiscalYear: fiscalYear,
+                                                 level: level.flatMap(RegionLevel.init(rawValue:)), region: region)
+        } catch let failure as PerformanceQuery.AuditFailed {
+            throw CLIFailure.input("error: \(failure)")
         }
-        let report = accumulation.report()
         let text: String
         switch view.outputFormat {
         case .json: text = report.renderJSON()
@@ -100,21 +92,4 @@ struct PerformanceCommand: ParsableCommand, ShowsPersonalData {
         }
         try write(text, to: output, masking: privacy.masking)
     }
-
-    /// The audit's findings of the same live events, as the report takes them.
-    func auditFindings(_ input: consuming AuditInput, policy: Policy) throws -> [PerformanceReport.FindingInput] {
-        do {
-            return performanceInputs(try Auditor(policy: policy).audit(input).findings)
-        } catch let error as AuditError {
-            // An overflow is the ledger's problem (exit 4, in main), not the input's.
-            if case .overflow = error { throw error }
-            throw CLIFailure.input("error: the audit behind the findings column failed: \(error)")
-        }
-    }
-}
-
-/// The adapter between the audit and the performance report: a finding
-/// counts by its rule, placed at its trigger event.
-func performanceInputs(_ findings: [Finding]) -> [PerformanceReport.FindingInput] {
-    findings.map { PerformanceReport.FindingInput(rule: $0.rule.rawValue, trigger: $0.trigger) }
 }

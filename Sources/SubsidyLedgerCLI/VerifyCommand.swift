@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import LedgerCore
+import LedgerQueries
 import Proofs
 
 struct VerifyCommand: ParsableCommand, ShowsPersonalData {
@@ -76,18 +77,9 @@ struct VerifyCommand: ParsableCommand, ShowsPersonalData {
         let last = try ledger.lastSeq(of: view.ledgerView)
         // A long chain shows its progress on a terminal.
         let showProgress = isTerminal(2) && last >= 1_000_000
-        var report = try ledger.verify(expect: expected, upTo: last) { seq in
-            if showProgress { printError("verified through seq \(seq) of \(last)") }
-        }
-        // The derived databases describe the whole log: they are compared
-        // when the whole chain is intact.
-        // (An import between the two reads is checked too: the derived check
-        // reads the ledger as it then is, every record it reads checked.)
         let wholeLog = view.asOfSeq == nil && view.knownAt == nil
-        if !chainOnly && report.firstBadSeq == nil && wholeLog {
-            report.derived = try ledger.checkDerivedData { message in
-                if showProgress { printError(message) }
-            }
+        let report = try VerifyQuery.run(ledger, expect: expected, upTo: last, wholeLog: wholeLog, chainOnly: chainOnly) { message in
+            if showProgress { printError(message) }
         }
         let extends = try held.map { try HeldCheckpointCheck(held: $0, key: trusted, ledger: ledger, report: report) }
         // What could not be compared is said on standard error.
@@ -99,24 +91,7 @@ struct VerifyCommand: ParsableCommand, ShowsPersonalData {
         let hash = HashChain.hex(report.headHash)
         switch view.outputFormat {
         case .json:
-            var object = "{\"head\":\(report.headSeq),\"hash\":\"\(hash)\",\"ok\":\(report.ok)"
-            if let bad = report.firstBadSeq {
-                object += ",\"firstBadSeq\":\(bad),\"problem\":\(jsonString(report.problem ?? ""))"
-            }
-            if let expectation = report.expectation {
-                object += ",\"expect\":{\"seq\":\(expectation.seq),\"matches\":\(expectation.matches)"
-                    + (expectation.actual.map { ",\"actual\":\"\(HashChain.hex($0))\"" } ?? "") + "}"
-            }
-            if let problem = report.treeProblem { object += ",\"treeProblem\":\(jsonString(problem))" }
-            // Derived data is named only when it differs: the output of a
-            // sound ledger is what it always was.
-            if let derived = report.derived, !derived.ok {
-                object += ",\"derived\":{\"ok\":\(derived.ok),\"checked\":[\(derived.checked.map(jsonString).joined(separator: ","))],"
-                    + "\"problemCount\":\(derived.problemCount),\"problems\":["
-                    + derived.problems.map { "{\"database\":\(jsonString($0.database)),\"problem\":\(jsonString($0.message))}" }.joined(separator: ",")
-                    + "],\"notes\":[\(derived.notes.map(jsonString).joined(separator: ","))]}"
-            }
-            if let broken = report.expectationBrokenAt { object += ",\"expectBrokenAt\":\(broken)" }
+            var object = VerifyQuery.jsonFields(report)
             if let extends {
                 object += ",\"against\":{\"origin\":\(jsonString(extends.held.checkpoint.origin)),\"size\":\(extends.held.checkpoint.size),"
                     + "\"consistent\":\(extends.failure == nil),\"signature\":\"\(extends.signature)\""

@@ -7,8 +7,9 @@ import Testing
 @Suite("Help text")
 struct HelpSnapshotTests {
     @Test("every command's help equals its reviewed snapshot",
-          arguments: ["", "init", "import", "follow", "log", "verify", "balances", "audit", "export hledger", "rebuild", "stats",
-                      "reconcile", "report performance", "origin", "key generate", "checkpoint", "prove", "check-proof"])
+          arguments: ["", "init", "import", "log", "verify", "balances", "audit", "warnings", "export hledger", "rebuild", "stats",
+                      "reconcile", "report performance", "origin", "key generate", "checkpoint", "prove", "check-proof", "serve",
+                      "follow"])
     func snapshot(command: String) throws {
         let name = command.isEmpty ? "subsidy-ledger" : command.replacingOccurrences(of: " ", with: "-")
         let expected = try String(contentsOfFile: packageRoot + "/Fixtures/help/\(name).txt", encoding: .utf8)

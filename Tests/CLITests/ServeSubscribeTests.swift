@@ -1,0 +1,99 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `GET /v1/subscribe`: stored events, then live ones; heartbeats; resuming.
+@Suite("serve: subscribe")
+struct ServeSubscribeTests {
+    static var sampleLines: [String] { ServeCommandTests.sampleLines }
+
+    static func post(_ server: ServerProcess, _ lines: ArraySlice<String>) throws {
+        let reply = try server.request("POST", "/v1/events", body: lines.joined(separator: "\n"), contentType: "application/x-ndjson")
+        #expect(reply.status == 201, "\(reply.body)")
+    }
+
+    @Test("stored events, a heartbeat at the head, then live events as they are committed")
+    func storedThenLive() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work, events: 200)
+        let server = try ServerProcess(ledger: ledger, ["--heartbeat", "1"])
+        let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe")
+        #expect(stream.status == 200)
+        #expect(stream.headers["content-type"] == "text/event-stream")
+        let stored = try stream.collect { $0.event == "head" }
+        let events = stored.filter { $0.event == "event" }
+        #expect(events.map(\.id) == (1...200).map { String($0) })
+        #expect(stored.last?.id == "200")
+        #expect(stored.last?.object["seq"] as? Int == 200)
+        // Each event is the object /v1/events sends, with its canonical bytes
+        // (a server without tokens gives every right).
+        let page = try server.get("/v1/events?from=57&limit=1").object["events"] as? [[String: Any]]
+        var fifty7 = events[56].object
+        #expect(fifty7.removeValue(forKey: "canonical") is String)
+        #expect(NSDictionary(dictionary: fifty7).isEqual(to: page?.first ?? [:]))
+
+        try Self.post(server, Self.sampleLines[200..<242])
+        let live = try stream.collect { $0.event == "head" && $0.id == "242" }
+        #expect(live.filter { $0.event == "event" }.map(\.id) == (201...242).map { String($0) })
+        #expect(try server.stop() == 0)
+        // The server ended the stream when it stopped.
+        #expect(try stream.collect(within: 10) { _ in false }.allSatisfy { $0.event == "head" })
+    }
+
+    @Test("a filtered stream's heartbeat passes the events it left out; a reader gets no canonical bytes")
+    func filteredHeartbeat() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work)
+        let tokens = work.file("tokens", "reader \(try sha256Hex("r"))\nauditor \(try sha256Hex("a"))\n")
+        let server = try ServerProcess(ledger: ledger, ["--tokens", tokens])
+        defer { #expect((try? server.stop()) == 0) }
+        let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe?type=loan.issued", headers: [("Authorization", "Bearer r")])
+        let received = try stream.collect { $0.event == "head" }
+        let events = received.filter { $0.event == "event" }
+        let expected = ServeCommandTests.logObjects(try runOK(["log", "--type", "loan.issued", "--format", "json", "--ledger", ledger], in: work.path).stdout)
+        #expect(events.map(\.data) == expected)
+        #expect(events.allSatisfy { $0.object["canonical"] == nil })
+        #expect(Int(events.last?.id ?? "") ?? 0 < 242)
+        // The heartbeat says the stream has considered everything up to the head.
+        #expect(received.last?.id == "242")
+        let auditor = try EventStreamClient(port: server.port, path: "/v1/subscribe?from=242", headers: [("Authorization", "Bearer a")])
+        let last = try #require(try auditor.collect { $0.event == "event" }.last)
+        #expect(last.id == "242")
+        #expect(last.object["canonical"] is String)
+        #expect(try EventStreamClient(port: server.port, path: "/v1/subscribe").status == 401)
+    }
+
+    @Test("a client that drops and resumes with Last-Event-ID misses nothing and gets nothing twice")
+    func resume() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work, events: 150)
+        let server = try ServerProcess(ledger: ledger)
+        defer { #expect((try? server.stop()) == 0) }
+        var ids: [String] = []
+        do {
+            let first = try EventStreamClient(port: server.port, path: "/v1/subscribe")
+            ids += try first.collect { $0.id == "100" }.filter { $0.event == "event" }.compactMap(\.id)
+        }
+        // Committed while the client is away.
+        try Self.post(server, Self.sampleLines[150..<200])
+        let resumed = try EventStreamClient(port: server.port, path: "/v1/subscribe?from=1", headers: [("Last-Event-ID", ids.last ?? "")])
+        ids += try resumed.collect { $0.event == "head" && $0.id == "200" }.filter { $0.event == "event" }.compactMap(\.id)
+        try Self.post(server, Self.sampleLines[200..<242])
+        ids += try resumed.collect { $0.event == "head" && $0.id == "242" }.filter { $0.event == "event" }.compactMap(\.id)
+        #expect(ids == (1...242).map { String($0) })
+        #expect(try EventStreamClient(port: server.port, path: "/v1/subscribe", headers: [("Last-Event-ID", "x")]).status == 400)
+    }
+
+    @Test("more subscriptions than --max-subscribers are refused with 503")
+    func subscriberLimit() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work, events: 5)
+        let server = try ServerProcess(ledger: ledger, ["--max-subscribers", "1"])
+        defer { #expect((try? server.stop()) == 0) }
+        let first = try EventStreamClient(port: server.port, path: "/v1/subscribe")
+        #expect(try first.collect { $0.event == "head" }.count == 6)
+        let second = try server.get("/v1/subscribe")
+        #expect(second.status == 503)
+        #expect(second.errorCode == "too_many_subscribers")
+    }
+}
