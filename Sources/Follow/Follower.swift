@@ -175,6 +175,11 @@ public final class Follower {
                     try sink.heartbeat(announced)
                     if goal == nil { goal = announced.seq }
                     if configuration.untilHead, let goal, sink.position >= goal { return true }
+                case .error(let code, let message):
+                    // The events before it are good: hand them over first.
+                    try flush()
+                    if code == "ledger_damaged" { throw FollowFailure.leaderDamaged(message) }
+                    throw RetryableRefusal(message: "the server ended the stream with an error\(code.isEmpty ? "" : " (\(code))"): \(message)")
                 case .other:
                     continue
                 }

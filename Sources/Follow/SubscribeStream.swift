@@ -23,12 +23,22 @@ public struct HeadAnnouncement: Sendable, Equatable {
     public var seq: UInt64
     public var hash: [UInt8]
     public var scannedThrough: UInt64
+
+    public init(seq: UInt64, hash: [UInt8], scannedThrough: UInt64) {
+        self.seq = seq
+        self.hash = hash
+        self.scannedThrough = scannedThrough
+    }
 }
 
 /// What the subscription stream carries.
 public enum SubscribeItem: Sendable, Equatable {
     case event(FollowedEvent)
     case head(HeadAnnouncement)
+    /// The server ends the stream with an API error (`event: error`, whose
+    /// data is `{"error":{"code","message"}}`): `ledger_damaged` when a
+    /// record failed its check.
+    case error(code: String, message: String)
     /// An event type this client does not know; ignored, as SSE clients do.
     case other(String)
 }
@@ -75,6 +85,9 @@ extension SubscribeItem {
                 throw SubscribeStreamError("a heartbeat came with the id \"\(message.lastEventID.prefix(30))\", not a seq")
             }
             self = .head(HeadAnnouncement(seq: seq, hash: hash, scannedThrough: scanned))
+        case "error":
+            let error = apiErrorMessage(Array(message.data.utf8))
+            self = .error(code: error?.code ?? "", message: error?.message ?? Self.excerpt(message.data))
         default:
             self = .other(message.type)
         }

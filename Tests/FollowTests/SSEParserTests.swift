@@ -1,3 +1,4 @@
+import Foundation
 import Follow
 import Testing
 
@@ -91,5 +92,42 @@ struct SSEParserTests {
     func fieldNames() {
         let (events, _) = parse("Data: no\nevent : no\ndata: yes\n\n")
         #expect(events == [SSEMessage(type: "message", data: "yes", lastEventID: "")])
+    }
+}
+
+/// What a follower reads out of each message of the subscription.
+@Suite("Subscription messages: events, heartbeats, errors")
+struct SubscribeItemTests {
+    let hash = String(repeating: "0f", count: 32)
+
+    @Test("an event keeps its members in order without canonical, whose Base64 is decoded")
+    func event() throws {
+        let data = "{\"seq\":7,\"hash\":\"\(hash)\",\"id\":\"e-7\",\"data\":{\"amount\":\"1.50\"},\"canonical\":\"AQID\"}"
+        let item = try SubscribeItem(SSEMessage(type: "event", data: data, lastEventID: "7"))
+        guard case .event(let event) = item else {
+            Issue.record("not an event: \(item)")
+            return
+        }
+        #expect(event.seq == 7)
+        #expect(event.canonical == [1, 2, 3])
+        #expect(event.json == "{\"seq\":7,\"hash\":\"\(hash)\",\"id\":\"e-7\",\"data\":{\"amount\":\"1.50\"}}")
+    }
+
+    @Test("an event whose id is not its seq, whose hash is not 64 hex digits or whose canonical is not Base64 is refused",
+          arguments: [("{\"seq\":7,\"hash\":\"HASH\"}", "8"), ("{\"seq\":7,\"hash\":\"abc\"}", "7"),
+                      ("{\"seq\":7,\"hash\":\"HASH\",\"canonical\":\"A\"}", "7"), ("[7]", "7"), ("{\"hash\":\"HASH\"}", "7")])
+    func badEvent(data: String, id: String) {
+        let message = SSEMessage(type: "event", data: data.replacingOccurrences(of: "HASH", with: hash), lastEventID: id)
+        #expect(throws: SubscribeStreamError.self) { try SubscribeItem(message) }
+    }
+
+    @Test("a heartbeat gives the head and how far the stream was scanned; an error event its code and message; other types are passed over")
+    func heartbeatAndError() throws {
+        let head = try SubscribeItem(SSEMessage(type: "head", data: "{\"seq\":242,\"hash\":\"\(hash)\"}", lastEventID: "240"))
+        #expect(head == .head(HeadAnnouncement(seq: 242, hash: Array(repeating: 0x0F, count: 32), scannedThrough: 240)))
+        let error = try SubscribeItem(SSEMessage(type: "error", data: "{\"error\":{\"code\":\"ledger_damaged\",\"message\":\"event 9\"}}",
+                                                 lastEventID: "8"))
+        #expect(error == .error(code: "ledger_damaged", message: "event 9"))
+        #expect(try SubscribeItem(SSEMessage(type: "message", data: "x", lastEventID: "")) == .other("message"))
     }
 }
