@@ -76,10 +76,14 @@ struct FollowServeTests {
         let exited = DispatchSemaphore(value: 0)
         follower.terminationHandler = { _ in exited.signal() }
         try follower.run()
-        defer {
+        var reaped = false
+        func stopFollower() {
+            guard !reaped else { return }
+            reaped = true
             kill(follower.processIdentifier, SIGKILL)
             _ = exited.wait(timeout: .now() + childProcessTimeout)
         }
+        defer { stopFollower() }
         for start in stride(from: 50, to: 150, by: 25) {
             try post(server, Self.sampleLines[start..<start + 25])
         }
@@ -96,8 +100,7 @@ struct FollowServeTests {
         try #require(head == 242, "the replica reached \(head); follow said: \((try? String(contentsOfFile: work.path + "/follow.err", encoding: .utf8)) ?? "")")
         // Killed outright: each batch was one transaction, so the replica is
         // whole at its last commit, and each printed line was flushed after it.
-        kill(follower.processIdentifier, SIGKILL)
-        _ = exited.wait(timeout: .now() + childProcessTimeout)
+        stopFollower()
         #expect(try verifiedHead("replica", in: work.path) == verifiedHead(ledger, in: work.path))
         let seqs = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { line in
             try #require((JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int)
