@@ -26,12 +26,15 @@ public struct FollowConfiguration: Sendable {
         self.from = from
     }
 
-    /// The request target for a stream starting at `from`.
-    func target(from first: UInt64) -> String {
+    /// The request target for a stream starting at `from`: the address's
+    /// path (a prefix a proxy may add) then `/v1/subscribe`, unless the
+    /// address already names it.
+    public func target(from first: UInt64) -> String {
         var query = ["from=\(first)"]
         for type in types { query.append("type=\(percentEncoded(type))") }
         if let stream { query.append("stream=\(percentEncoded(stream))") }
-        return address.path + "/v1/subscribe?" + query.joined(separator: "&")
+        let endpoint = address.path.hasSuffix("/v1/subscribe") ? address.path : address.path + "/v1/subscribe"
+        return endpoint + "?" + query.joined(separator: "&")
     }
 }
 

@@ -131,3 +131,32 @@ struct SubscribeItemTests {
         #expect(try SubscribeItem(SSEMessage(type: "message", data: "x", lastEventID: "")) == .other("message"))
     }
 }
+
+/// The server's address as `follow` is given it, and the request it makes.
+@Suite("follow's address and request")
+struct FollowAddressTests {
+    @Test("host, port and a path prefix are read; the subscription path and query are added once")
+    func targets() throws {
+        var configuration = FollowConfiguration(address: try HTTPAddress(parsing: "http://127.0.0.1:8080"), from: 5)
+        #expect(configuration.address.host == "127.0.0.1" && configuration.address.port == 8080)
+        #expect(configuration.target(from: 5) == "/v1/subscribe?from=5")
+        configuration.types = ["subsidy.granted", "loan.issued"]
+        configuration.stream = "fund:employment-special/220000/2015"
+        #expect(configuration.target(from: 1)
+                == "/v1/subscribe?from=1&type=subsidy.granted&type=loan.issued&stream=fund%3Aemployment-special%2F220000%2F2015")
+        for text in ["http://ledger.example/jilin/", "http://ledger.example/jilin/v1/subscribe"] {
+            let address = try HTTPAddress(parsing: text)
+            #expect(address.port == 80)
+            #expect(FollowConfiguration(address: address, from: 1).target(from: 1) == "/jilin/v1/subscribe?from=1")
+        }
+        let v6 = try HTTPAddress(parsing: "http://[::1]:9000")
+        #expect(v6.host == "::1" && v6.port == 9000 && v6.hostHeader == "[::1]:9000")
+    }
+
+    @Test("https, a token in the URL, a query, a bad port and other schemes are refused with the reason",
+          arguments: ["https://127.0.0.1", "http://user:pw@127.0.0.1", "http://127.0.0.1/?from=3", "http://127.0.0.1:0",
+                      "http://127.0.0.1:99999", "ftp://127.0.0.1", "http://"])
+    func refused(text: String) {
+        #expect(throws: HTTPFailure.self) { try HTTPAddress(parsing: text) }
+    }
+}
