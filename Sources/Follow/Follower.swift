@@ -115,7 +115,10 @@ public final class Follower {
             if let maxRetries = configuration.maxRetries, failures > maxRetries {
                 throw FollowFailure.unreachable(attempts: failures, lastProblem: problem)
             }
-            let wait = retryMilliseconds.map { Double($0) / 1000 } ?? min(configuration.maxBackoff, 0.5 * Double(1 << min(failures - 1, 16)))
+            // The server's `retry` wins, though never below 100 ms (a loop
+            // of reconnections would only load the server).
+            let wait = retryMilliseconds.map { max(0.1, Double($0) / 1000) }
+                ?? min(configuration.maxBackoff, 0.5 * Double(1 << min(failures - 1, 16)))
             sink.notice("\(problem); reconnecting in \(Self.seconds(wait)) from seq \(sink.position + 1)")
             Self.sleep(seconds: wait)
         }
