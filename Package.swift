@@ -94,6 +94,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
             "Audit", "Policy", "EventStore", "Proofs", "LMDBKit",
+            // The server's route list, compared with docs/openapi.json.
+            "LedgerServer",
         ]),
     ],
     swiftLanguageModes: [.v6]
