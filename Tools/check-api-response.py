@@ -8,7 +8,9 @@ method and path template as the document writes them (`GET
 /v1/events/{id}`), the status received, and a file holding the body. The
 body must be JSON and valid against the schema the document gives for that
 operation and status (JSON Schema 2020-12, as OpenAPI 3.1 uses it, with the
-document's `$ref`s resolved). Prints one line an answer; exits 1 if any
+document's `$ref`s resolved). A group `SCHEMA NAME - BODY-FILE` checks
+the body against the component schema NAME instead: the `data` of a
+server-sent event of the subscription (StreamedEvent, Heartbeat). Prints one line an answer; exits 1 if any
 answer does not conform, 2 on bad usage. Needs the `jsonschema` package
 (Debian's python3-jsonschema, installed by Tools/setup).
 """
@@ -20,6 +22,10 @@ import jsonschema
 
 
 def schema_for(document, method, path, status):
+    if method == "SCHEMA":
+        if path not in document["components"]["schemas"]:
+            raise LookupError(f"the document has no component schema {path}")
+        return {"$ref": "#/components/schemas/" + path}
     operation = document["paths"].get(path, {}).get(method.lower())
     if operation is None:
         raise LookupError(f"the document has no operation {method} {path}")

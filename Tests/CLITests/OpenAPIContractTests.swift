@@ -180,7 +180,26 @@ struct OpenAPIContractTests {
         answers.append(Answer(method: "POST", template: "/v1/events", expected: 403,
                               reply: try server.request("POST", "/v1/events", token: read, body: registered, contentType: "application/x-ndjson")))
 
+        // The subscription's events and heartbeat, as an auditor (with
+        // `canonical`) and as a reader.
+        var streamed: [(schema: String, data: String)] = []
+        for token in [audit, read] {
+            let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe?from=240",
+                                               headers: [("Authorization", "Bearer " + token)])
+            #expect(stream.status == 200)
+            #expect(stream.headers["content-type"] == "text/event-stream")
+            let events = try stream.collect { $0.event == "head" }
+            #expect(events.filter { $0.event == "event" }.count >= 3, "\(events.map(\.event))")
+            #expect(events.last?.event == "head")
+            for event in events {
+                streamed.append((event.event == "head" ? "Heartbeat" : "StreamedEvent", event.data))
+            }
+        }
+
         var arguments = [Self.checker, Self.documentPath]
+        for (index, item) in streamed.enumerated() {
+            arguments += ["SCHEMA", item.schema, "-", served.work.file("streamed-\(index).json", item.data)]
+        }
         for (index, answer) in answers.enumerated() {
             #expect(answer.reply.status == answer.expected,
                     "\(answer.method) \(answer.template): status \(answer.reply.status), not \(answer.expected): \(answer.reply.body.prefix(300))")
@@ -190,7 +209,7 @@ struct OpenAPIContractTests {
         }
         let result = try runProcess(python3, arguments)
         #expect(result.status == 0, "answers that do not conform to docs/openapi.json:\n\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == answers.count, "\(result.stdout)")
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == answers.count + streamed.count, "\(result.stdout)")
     }
 
     @Test("the checker refuses answers of the wrong shape",
