@@ -93,9 +93,7 @@ let package = Package(
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit",
-            // The server's route list, compared with docs/openapi.json.
-            "LedgerServer",
+            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -17,7 +17,7 @@ extension Endpoints {
     /// appended unless every line is accepted.
     func append() async throws -> Response {
         try query.onlyKnown([])
-        var request = exchange.request
+        let request = exchange.request
         let contentType = (request.headers[.contentType] ?? "application/x-ndjson")
             .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let isArray: Bool
@@ -31,7 +31,8 @@ extension Endpoints {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.payloadTooLarge(limit) }
         let body: [UInt8]
         do {
-            let buffer = try await request.collectBody(upTo: limit)
+            let incoming = request.body
+            let buffer = try await withDeadline(state.options.requestTimeoutSeconds) { try await incoming.collect(upTo: limit) }
             body = Array(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit)

@@ -21,10 +21,15 @@ struct LedgerResponder: HTTPResponder {
         do {
             let exchange = try prepare(request)
             role = exchange.role
-            if exchange.route.endpoint == .subscribe {
+            switch exchange.route.endpoint {
+            case .subscribe:
                 // A stream lives as long as its client: no request timeout.
                 response = try await handle(exchange)
-            } else {
+            case .append:
+                // Only receiving the body is timed: an import, once begun,
+                // runs to its end, and the answer says what it did.
+                response = try await handle(exchange)
+            default:
                 response = try await withDeadline(state.options.requestTimeoutSeconds) { try await handle(exchange) }
             }
         } catch {

@@ -146,6 +146,9 @@ struct SubscriptionStream: Sendable {
         var scannedThrough: UInt64
         var head: UInt64
         var headHash: [UInt8]
+        /// Why the scan stopped early (the ledger failed a check): the
+        /// events before it are sent, then the stream ends saying why.
+        var failure: APIError?
     }
 
     func run(_ writer: inout any ResponseBodyWriter) async throws {
@@ -160,6 +163,7 @@ struct SubscriptionStream: Sendable {
             let through = scanned
             let scan = try await access.read { ledger in try self.scan(ledger, after: through) }
             if !scan.frames.isEmpty { try await writer.write(ByteBuffer(string: scan.frames.joined())) }
+            if let failure = scan.failure { throw failure }
             scanned = scan.scannedThrough
             if scanned < scan.head { continue }
             // Caught up: a heartbeat at once the first time (a follower learns
@@ -187,9 +191,14 @@ struct SubscriptionStream: Sendable {
         window.from = after + 1
         let reversedBy = window.reversedBy(try ledger.reversalMap(), head: last)
         var frames: [String] = []
-        try window.forEachWithCanonical(in: ledger, through: last) { stored, canonical in
-            frames.append(frame(stored, canonical: canonical, reversedBy: reversedBy[stored.seq]))
-            return true
+        do {
+            try window.forEachWithCanonical(in: ledger, through: last) { stored, canonical in
+                frames.append(frame(stored, canonical: canonical, reversedBy: reversedBy[stored.seq]))
+                return true
+            }
+        } catch {
+            // Every event read before the failing record passed its check.
+            return Scan(frames: frames, scannedThrough: after, head: head.seq, headHash: head.hash, failure: APIError.from(error))
         }
         return Scan(frames: frames, scannedThrough: last, head: head.seq, headHash: head.hash)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LedgerServer
 import Testing
 
 /// `subsidy-ledger serve`: the real program on a temporary ledger, reached
@@ -180,5 +181,70 @@ struct ServeCommandTests {
         let reply = try server.get("/v1/openapi.json")
         #expect(reply.status == 200)
         #expect(reply.body == (try String(contentsOfFile: packageRoot + "/docs/openapi.json", encoding: .utf8)))
+    }
+}
+
+/// A ledger changed behind the server's back is never served as if sound.
+@Suite("serve: a damaged ledger")
+struct ServeDamageTests {
+    @Test("one byte of an event changed: reads that pass it answer ledger_damaged, verify says where, nothing is appended")
+    func damagedLedger() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work)
+        // e-0057 (seq 57) carries voucher V2015-000021, once in the file.
+        let file = ledger + "/data.mdb"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let needle = Array("V2015-000021".utf8)
+        let at = try #require(find(needle, in: bytes))
+        #expect(find(needle, in: bytes, from: at + 1) == nil)
+        bytes[at + 11] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+
+        let server = try ServerProcess(ledger: ledger)
+        defer { #expect((try? server.stop()) == 0) }
+        for path in ["/v1/events?from=50", "/v1/events/e-0057", "/v1/audit", "/v1/events?type=loan.issued&limit=10000"] {
+            let reply = try server.get(path)
+            #expect(reply.status == 503, "\(path): \(reply.body)")
+            #expect(reply.errorCode == "ledger_damaged", "\(path)")
+            #expect(reply.errorMessage.contains("57"), "\(path): \(reply.errorMessage)")
+        }
+        // Events before the damage are still served.
+        #expect(try server.get("/v1/events?to=56&limit=10000").status == 200)
+        let verify = try server.get("/v1/verify")
+        #expect(verify.status == 200)
+        #expect(verify.object["ok"] as? Bool == false)
+        #expect(verify.object["firstBadSeq"] as? Int == 57)
+        let post = try server.request("POST", "/v1/events", body: ServeWriteTests.registered, contentType: "application/x-ndjson")
+        #expect(post.errorCode == "ledger_damaged", "\(post.body)")
+        // A subscription delivers the intact events, then says why it stops.
+        let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe")
+        let events = try stream.collect { $0.event == "error" }
+        #expect(events.filter { $0.event == "event" }.count == 56)
+        #expect(events.last?.event == "error")
+        #expect(events.last?.data.contains("ledger_damaged") == true)
+    }
+}
+
+/// The routes the server declares (``Routes/all``, the list the OpenAPI
+/// document must describe) are the routes it serves.
+@Suite("serve: routes")
+struct ServeRouteTests {
+    @Test("every declared route is served; SIGINT stops the server like SIGTERM")
+    func declaredRoutesAreServed() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work, events: 10)
+        let server = try ServerProcess(ledger: ledger)
+        #expect(Set(Routes.all.map { "\($0.method) \($0.path)" }).count == Routes.all.count)
+        for route in Routes.all where route.endpoint != .subscribe {
+            let path = route.path.replacingOccurrences(of: "{id}", with: "e-0001").replacingOccurrences(of: "{eventId}", with: "e-0001")
+            let reply = try server.request(route.method, path, body: route.method == "POST" ? ServeCommandTests.sampleLines[0] : nil,
+                                           contentType: route.method == "POST" ? "application/x-ndjson" : nil)
+            // Served: answered by the endpoint (a refused parameter or a
+            // finding to explain are the endpoint's own answers).
+            #expect(reply.status != 405 && (reply.status != 404 || reply.errorMessage.contains("e-0001")), "\(route.method) \(path): \(reply.body)")
+            #expect(reply.headers["content-type"] == "application/json")
+        }
+        #expect(try EventStreamClient(port: server.port, path: "/v1/subscribe").status == 200)
+        #expect(try server.stop(signal: SIGINT) == 0)
     }
 }

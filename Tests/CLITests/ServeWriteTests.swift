@@ -186,6 +186,28 @@ struct ServeWriteTests {
         #expect(small.status == 201)
     }
 
+    @Test("a body that never finishes arriving is answered 503 timeout after --request-timeout")
+    func slowBody() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work, events: 0)
+        let server = try ServerProcess(ledger: ledger, ["--request-timeout", "1"])
+        defer { #expect((try? server.stop()) == 0) }
+        let connection = try SocketConnection(port: server.port)
+        defer { connection.close() }
+        let head = "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n"
+        try connection.send(Array((head + "{\"id\":").utf8))
+        let deadline = Date().addingTimeInterval(childProcessTimeout)
+        var raw: [UInt8] = []
+        while find([13, 10, 13, 10], in: raw) == nil || !raw.contains(UInt8(ascii: "}")) {
+            guard let chunk = try connection.receive(deadline: deadline) else { break }
+            raw += chunk
+        }
+        let reply = try HTTPReply.parse(raw)
+        #expect(reply.status == 503)
+        #expect(reply.errorCode == "timeout")
+        #expect(try server.get("/v1/head").object["seq"] as? Int == 0)
+    }
+
     @Test("one writer and several readers at once: every write lands, every read sees one whole log")
     func writerAndReaders() async throws {
         let work = WorkDirectory()

@@ -49,13 +49,14 @@ final class ServerProcess {
         self.port = port
     }
 
-    /// Sends SIGTERM and waits for the exit; returns the exit status.
-    func stop() throws -> Int32 {
+    /// Sends `signal` (SIGTERM by default) and waits for the exit, at most
+    /// ``childProcessTimeout``; returns the exit status.
+    func stop(signal: Int32 = SIGTERM) throws -> Int32 {
         stopped = true
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, signal)
         guard finished.wait(timeout: .now() + childProcessTimeout) == .success else {
             kill(process.processIdentifier, SIGKILL)
-            throw TestSetupError("serve did not stop within \(childProcessTimeout) s of SIGTERM")
+            throw TestSetupError("serve did not stop within \(childProcessTimeout) s of signal \(signal)")
         }
         return process.terminationStatus
     }
