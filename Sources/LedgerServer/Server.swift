@@ -42,7 +42,9 @@ public enum LedgerHTTPServer {
         let responder = LedgerResponder(state: state)
         let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(max(options.requestTimeoutSeconds, 1) * 2)))),
+            // A connection with nothing to say is closed, but never a
+            // subscription between two heartbeats.
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(max(options.requestTimeoutSeconds, options.heartbeatSeconds, 1) * 2 + 1)))),
             configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "subsidy-ledger"),
             onServerRunning: { channel in
                 onListening(channel.localAddress?.port ?? options.port)
