@@ -50,6 +50,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The follow client: a server-sent-events reader over HTTP/1.1 on
+        // POSIX sockets, for `follow` and its read replicas.
+        .target(name: "Follow", dependencies: ["EventStore", "LedgerCore", "Proofs", "Reports"]),
         // What the commands and the HTTP service both answer, and its JSON:
         // one implementation of each read and of the import's summary.
         .target(name: "LedgerQueries", dependencies: ["EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs"]),
@@ -72,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "LedgerQueries", "LedgerServer",
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "LedgerQueries", "LedgerServer", "Follow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
+        .testTarget(name: "FollowTests", dependencies: ["Follow", "EventStore", "LedgerCore", "Proofs"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [

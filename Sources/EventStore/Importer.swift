@@ -258,7 +258,28 @@ struct BatchWriter {
             if same { return .duplicate }
             throw FieldError("id", "\(event.id) is already in the ledger (seq \(existingSeq)) with different content; a correction is a new event with a new id")
         }
+        _ = try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
+        return .appended
+    }
 
+    /// Appends an event another ledger already stored, keeping the time it
+    /// was recorded there (a replica's records are the leader's bytes, see
+    /// ``Replica``), and returns its chain hash. Its id must be new: in the
+    /// leader's log an id occurs once, so one already here is a conflict,
+    /// never a duplicate to skip.
+    mutating func appendReplicated(_ event: Event, content: [UInt8], recordedMicros: Int64) throws -> [UInt8] {
+        precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
+        let idKey = Array(event.id.utf8)
+        if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
+            throw FieldError("id", "\(event.id) is already in the replica (seq \(existingSeq)); an id occurs once in a log")
+        }
+        return try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
+    }
+
+    /// Writes `event` as the next record, recorded at `recordedMicros`, once
+    /// the append rules accept it: the record, its Merkle leaf and its
+    /// indexes. Returns its chain hash.
+    private mutating func write(_ event: Event, content: [UInt8], idKey: [UInt8], recordedMicros: Int64) throws -> [UInt8] {
         let seq = nextSeq
         let placement = try rules.apply(event, seq: seq, to: state)
 
@@ -280,7 +301,7 @@ struct BatchWriter {
         try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
         previousHash = hash
         nextSeq += 1
-        return .appended
+        return hash
     }
 }
 

@@ -33,7 +33,11 @@ struct LedgerLocation: ParsableArguments {
     /// `SUBSIDY_LEDGER_SNAPSHOT_EVENTS`: how many events between projection
     /// snapshots (default 250,000). Smaller makes as-of reads faster and
     /// the ledger larger.
-    var snapshotInterval: UInt64 {
+    var snapshotInterval: UInt64 { Self.snapshotIntervalSetting }
+
+    /// `SUBSIDY_LEDGER_SNAPSHOT_EVENTS` for a ledger named otherwise than by
+    /// --ledger (`follow --replica DIR`).
+    static var snapshotIntervalSetting: UInt64 {
         if let env = getenv("SUBSIDY_LEDGER_SNAPSHOT_EVENTS"), let value = UInt64(String(cString: env)), value > 0 { return value }
         return Ledger.defaultSnapshotIntervalEvents
     }

@@ -8,7 +8,8 @@ import Testing
 struct HelpSnapshotTests {
     @Test("every command's help equals its reviewed snapshot",
           arguments: ["", "init", "import", "log", "verify", "balances", "audit", "warnings", "export hledger", "rebuild", "stats",
-                      "reconcile", "report performance", "origin", "key generate", "checkpoint", "prove", "check-proof", "serve"])
+                      "reconcile", "report performance", "origin", "key generate", "checkpoint", "prove", "check-proof", "serve",
+                      "follow"])
     func snapshot(command: String) throws {
         let name = command.isEmpty ? "subsidy-ledger" : command.replacingOccurrences(of: " ", with: "-")
         let expected = try String(contentsOfFile: packageRoot + "/Fixtures/help/\(name).txt", encoding: .utf8)
