@@ -38,6 +38,9 @@ let package = Package(
             "LedgerCore", "Projections",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
+        // `report html`: one self-contained page (inline CSS and SVG charts) of
+        // fund usage, performance and audit findings for budget officers.
+        .target(name: "HtmlReport", dependencies: ["LedgerCore", "Projections", "Reports", "Audit", "Policy"]),
         .target(
             name: "EventStore",
             dependencies: [
@@ -48,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs",
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "HtmlReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,10 +69,11 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
+        .testTarget(name: "HtmlReportTests", dependencies: ["HtmlReport", "Reports", "Projections", "LedgerCore", "Audit", "Policy"]),
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit",
+            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "HtmlReport",
         ]),
     ],
     swiftLanguageModes: [.v6]
