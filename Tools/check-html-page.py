@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Opens an HTML file in headless Chromium and reports what happened.
 
-    Tools/check-html-page.py PAGE.html --screenshot OUT.png [--dom OUT.html] [--width 1280]
+    Tools/check-html-page.py PAGE.html --screenshot OUT.png [--dom OUT.html] [--width 1280] [--slices 1400]
 
 Chromium is driven over the DevTools protocol on a pipe
 (--remote-debugging-pipe: JSON messages separated by NUL bytes on file
@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--dom")
     parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--slices", type=int, default=0,
+                        help="also write the page in pieces this many pixels tall, OUT-1.png, OUT-2.png, … (a long page is easier to look at so)")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
@@ -162,6 +164,13 @@ def main():
         shot = call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
         with open(args.screenshot, "wb") as out:
             out.write(base64.b64decode(shot["data"]))
+        if args.slices > 0:
+            stem = args.screenshot[:-4] if args.screenshot.endswith(".png") else args.screenshot
+            for index, top in enumerate(range(0, int(height), args.slices)):
+                clip = {"x": 0, "y": top, "width": args.width, "height": min(args.slices, int(height) - top), "scale": 1}
+                piece = call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}, session=session)
+                with open(f"{stem}-{index + 1}.png", "wb") as out:
+                    out.write(base64.b64decode(piece["data"]))
         if args.dom:
             with open(args.dom, "w", encoding="utf-8") as out:
                 out.write(dom or "")

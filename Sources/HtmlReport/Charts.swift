@@ -72,7 +72,7 @@ enum Chart {
     static func groupedBars(label: String, categories: [String], series: [String], values: [[Int128]]) -> String {
         let left = 96.0, right = 12.0, top = 30.0, plotHeight = 220.0
         let longest = categories.map(Text.width).max() ?? 0
-        let bottom = min(150.0, 24 + Double(longest) * 5.2)
+        let bottom = min(130.0, 24 + Double(longest) * 3.8)
         let height = top + plotHeight + bottom
         let all = values.flatMap { $0 }
         let ticks = Self.ticks(low: min(all.min() ?? 0, 0), high: max(all.max() ?? 0, 0))
@@ -119,6 +119,11 @@ enum Chart {
         let largest = max(items.compactMap(\.value).max() ?? 1, 1)
         let plot = width - labelWidth - right
         var out = open(height: height, label: label)
+        // Gridlines at each quarter of the scale (100% when no rate is above it).
+        for quarter in 1...4 {
+            let x = labelWidth + plot * Double(quarter) / 4
+            out += "<line class=\"grid\" x1=\"\(coordinate(x))\" x2=\"\(coordinate(x))\" y1=\"\(coordinate(top))\" y2=\"\(coordinate(height - top))\"/>"
+        }
         for (index, item) in items.enumerated() {
             let y = top + rowHeight * Double(index)
             out += "<text class=\"label\" x=\"\(coordinate(labelWidth - 8))\" y=\"\(coordinate(y + 15))\" text-anchor=\"end\">\(HtmlText.escape(item.label))</text>"

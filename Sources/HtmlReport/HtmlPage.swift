@@ -201,10 +201,14 @@ private struct Page {
     }
 
     /// `name amount` per programme, one a line, in code order.
+    /// Behind a disclosure when there are more than two, so that a table
+    /// stays one line a row on screen (print opens it).
     func programmeBreakdown(_ amounts: [String: Total]) -> String {
-        amounts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { code in
+        let items = amounts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { code in
             "<span class=\"programme\">\(e(programmeLabel(code))) <span class=\"amount\">\(Amount.grouped(amounts[code]!))</span></span>"
-        }.joined(separator: "<br>")
+        }
+        guard items.count > 2 else { return items.joined(separator: "<br>") }
+        return "<details class=\"programmes\"><summary>\(e(w.programmeCount(items.count)))</summary>" + items.joined(separator: "<br>") + "</details>"
     }
 
     // MARK: Performance
@@ -272,7 +276,8 @@ private struct Page {
         }
         table([(w.rule, .left), (w.name, .left), (w.findingCount, .right), (w.amount, .right)],
               rows: summary.rules.map { g in
-                  ["<a href=\"#rule-\(g.rule.rawValue)\"><code>\(g.rule.rawValue)</code></a>", e(w.ruleName(g.rule)), Amount.count(g.count), money(g.amount)]
+                  ["<a href=\"#rule-\(g.rule.rawValue)\"><code>\(g.rule.rawValue)</code></a>", e(w.ruleName(g.rule)), Amount.count(g.count),
+                   g.hasAmounts ? money(g.amount) : "—"]
               },
               totals: [e(w.total), "", Amount.count(count), money(amount)])
         if summary.elsewhere > 0 { out += "<p class=\"note\">\(e(w.findingsOutside(summary.elsewhere)))</p>\n" }
@@ -284,8 +289,8 @@ private struct Page {
             out += "<p class=\"clause\">\(e(w.clause)): " + group.clauses.map { e(document.clauseHeading($0, language: language)) }.joined(separator: "；")
                 + "</p>\n"
             table([(w.region, .left), (w.findingCount, .right), (w.amount, .right)],
-                  rows: group.byRegion.map { [e(regionLabel($0.region)), Amount.count($0.count), money($0.amount)] },
-                  totals: [e(w.total), Amount.count(group.count), money(group.amount)])
+                  rows: group.byRegion.map { [e(regionLabel($0.region)), Amount.count($0.count), group.hasAmounts ? money($0.amount) : "—"] },
+                  totals: [e(w.total), Amount.count(group.count), group.hasAmounts ? money(group.amount) : "—"])
             if group.listed.count < group.count { out += "<p class=\"note\">\(e(w.findingsShown(group.listed.count, group.count)))</p>\n" }
             var region: String?? = .none
             for listed in group.listed {
@@ -301,11 +306,17 @@ private struct Page {
                 out += "<dt>\(e(w.entries))</dt><dd>\(finding.events.map { "<code>\(e($0))</code>" }.joined(separator: " "))</dd></dl>\n"
                 out += "<p class=\"message\" lang=\"en\">\(e(finding.message))</p>\n"
                 out += "<p class=\"steps-title\">\(e(w.explanation))</p>\n<ol class=\"steps\" lang=\"en\">"
-                    + listed.explanation.map(step).joined() + "</ol>\n</details>\n"
+                    + steps(listed.explanation, message: finding.message).map(step).joined() + "</ol>\n</details>\n"
             }
             out += "</article>\n"
         }
         out += "</section>\n"
+    }
+
+    /// The steps of an explanation without its last, which repeats the
+    /// finding's message (shown just above them).
+    func steps(_ steps: [String], message: String) -> [String] {
+        steps.last == "Finding: " + message ? Array(steps.dropLast()) : steps
     }
 
     /// One step of an explanation; a step the audit indents (a loan of a
@@ -355,7 +366,7 @@ private struct Page {
         if let effectiveOn = p.effectiveOn { view.append(w.effectiveOn + " " + effectiveOn) }
         if p.asOfSeq == nil && p.knownAt == nil && p.effectiveOn == nil { view.append(w.wholeLog) }
         out += "<dt>\(e(w.view))</dt><dd>\(e(view.joined(separator: " · ")))</dd>\n"
-        out += "<dt>\(e(w.personalIDs(p.showsPersonalIDs)))</dt><dd></dd>\n"
+        out += "<dt>\(e(w.personalData))</dt><dd>\(e(w.personalIDs(p.showsPersonalIDs)))</dd>\n"
         out += "</dl>\n</footer>\n"
     }
 
@@ -402,6 +413,7 @@ private struct Page {
         details { margin: 0.15em 0; }
         details.finding { border-left: 3px solid var(--s1); padding: 2px 8px; background: var(--band); }
         details summary { cursor: pointer; }
+        details.programmes summary { color: var(--muted); font-size: 0.82rem; }
         summary .amount { font-weight: 600; margin-left: 0.6em; }
         summary .trigger { color: var(--muted); margin-left: 0.6em; font-size: 0.9em; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0.4em 0; font-size: 0.9rem; }
@@ -409,7 +421,7 @@ private struct Page {
         dd { margin: 0; overflow-wrap: anywhere; }
         .steps-title { font-weight: 600; margin: 0.4em 0 0.1em; font-size: 0.9rem; }
         ol.steps { margin: 0 0 0.4em; padding-left: 1.6em; font-size: 0.88rem; }
-        ol.steps li.sub { list-style: none; margin-left: 1.4em; color: var(--muted); }
+        ol.steps li.sub { display: block; margin-left: 1.4em; color: var(--muted); }
         .message { margin: 0.3em 0; }
         .origin { color: var(--muted); }
         footer { margin-top: 2em; font-size: 0.9rem; }

@@ -100,6 +100,8 @@ public struct FindingsSummary: Sendable {
         public var clauses: [String]
         public var count = 0
         public var amount = Total.zero
+        /// Whether any finding of the rule has an amount (LOAN-CATEGORY's have none).
+        public var hasAmounts = false
         public var byRegion: [RegionCount]
         /// The largest findings, in (region, amount descending) order.
         public var listed: [Listed]
@@ -314,6 +316,7 @@ public struct HtmlReportBuilder {
                 if let amount = finding.amount {
                     count.amount.add(amount)
                     group.amount.add(amount)
+                    group.hasAmounts = true
                 }
                 counts[region ?? ""] = count
             }

@@ -66,6 +66,8 @@ struct Words: Sendable {
     var effectiveOn: String
     var wholeLog: String
     var personalIDs: @Sendable (_ shown: Bool) -> String
+    var personalData: String
+    var programmeCount: @Sendable (_ count: Int) -> String
 
     // Column headers.
     var region: String
@@ -154,6 +156,8 @@ extension Words {
         effectiveOn: "业务日期截至",
         wholeLog: "完整账本",
         personalIDs: { shown in shown ? "身份证号完整显示（--show-personal-ids）" : "身份证号已脱敏" },
+        personalData: "个人信息",
+        programmeCount: { count in "\(count) 个项目" },
         region: "地区", name: "名称", level: "级别", fund: "资金", received: "收到", paid: "支出", recovered: "收回",
         available: "结余", net: "净支出", programme: "项目", total: "合计", executionRate: "执行率", discounted: "贴息",
         compensated: "代偿", writtenOff: "核销", people: "人数", enterprises: "企业数", loans: "笔数", principal: "本金",
@@ -214,6 +218,8 @@ extension Words {
         effectiveOn: "effective on or before",
         wholeLog: "the whole log",
         personalIDs: { shown in shown ? "identity numbers shown in full (--show-personal-ids)" : "identity numbers masked" },
+        personalData: "Personal data",
+        programmeCount: { count in "\(count) programmes" },
         region: "Region", name: "Name", level: "Level", fund: "Fund", received: "Received", paid: "Paid", recovered: "Recovered",
         available: "Available", net: "Net", programme: "Programme", total: "Total", executionRate: "Execution", discounted: "Discounted",
         compensated: "Compensated", writtenOff: "Written off", people: "People", enterprises: "Enterprises", loans: "Loans",
