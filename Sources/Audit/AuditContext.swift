@@ -39,6 +39,8 @@ final class AuditContext: Sendable {
         var applies: Bool { certificationKind != nil || sizes != nil }
     }
     let lines: [BudgetLine]
+    /// Loan id → the region its `loan.issued` names ("" when not issued in the view).
+    let loanRegions: [String]
 
     /// Person id → fact index of its registration (-1 when not in the view).
     let registrations: [Int32]
@@ -79,6 +81,10 @@ final class AuditContext: Sendable {
         grantNames = input.grantNames
         loanNames = input.loans.names
         lines = input.lines
+        let regionNames = input.regions.names
+        loanRegions = (0..<input.loans.count).map { loan in
+            loan < input.loanRegions.count && input.loanRegions[loan] != Fact.none ? regionNames[Int(input.loanRegions[loan])] : ""
+        }
 
         var programmes: [Programme] = []
         for (index, code) in input.programmes.names.enumerated() {

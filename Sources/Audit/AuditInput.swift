@@ -18,6 +18,10 @@ public struct AuditInput: Sendable {
     var loans = Names()
     var programmes = Names()
     var funds = Names()
+    /// Regions of loans (`loan.issued`'s `region`), interned.
+    var regions = Names()
+    /// Loan id → its region in `regions` (-1 until its issue is seen).
+    var loanRegions: [Int32] = []
     /// Budget lines by a packed key (fund, year, region as a number), so a
     /// line is found without hashing strings.
     var lineIndex: [Int64: Int32] = [:]
@@ -108,6 +112,8 @@ public struct AuditInput: Sendable {
             fact.key = loans.intern(record.bytes(.loan))
             fact.person = record.has(.person) ? people.intern(record.bytes(.person)) : Fact.none
             fact.enterprise = record.has(.enterprise) ? enterprises.intern(record.bytes(.enterprise)) : Fact.none
+            while loanRegions.count <= Int(fact.key) { loanRegions.append(Fact.none) }
+            loanRegions[Int(fact.key)] = regions.intern(record.bytes(.region))
             fact.code = record.code(.category)
             fact.amount = record.fen(.principal)
             fact.first = record.date(.maturity).dayNumber

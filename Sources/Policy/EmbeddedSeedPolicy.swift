@@ -81,6 +81,22 @@ public enum EmbeddedSeedPolicy {
        "text": "将求职补贴调整为求职创业补贴，对象范围扩展到已获得国家助学贷款的毕业年度高校毕业生",
        "note": "The seed sets no amount; each city sets its own. The figure here is the one the sample history uses. No audit rule checks it."}
     ],
+    "warning-loan-cap-margin": [
+      {"from": "2015-01-01", "value": "10000", "unit": "yuan", "clause": "十一", "basis": "local-standard",
+       "note": "Not a number of the seed: an early-warning threshold (docs/WARNINGS.md). A borrower whose outstanding guaranteed principal is within 10,000 yuan of the cap that would apply to a new loan is named."}
+    ],
+    "warning-term-months-left": [
+      {"from": "2015-01-01", "value": 3, "unit": "months", "clause": "十七", "basis": "local-standard",
+       "note": "Not a number of the seed: an early-warning threshold (docs/WARNINGS.md). A person with 3 or fewer months left of a subsidy term, or of a retirement extension, is named."}
+    ],
+    "warning-discount-rate-margin": [
+      {"from": "2015-01-01", "value": 25, "unit": "basis-points", "clause": "十一", "basis": "local-standard",
+       "note": "Not a number of the seed: an early-warning threshold (docs/WARNINGS.md). A loan to a person whose rate is at most 25 bp below the benchmark + margin limit of discounts is named."}
+    ],
+    "warning-payment-window": [
+      {"from": "2015-01-01", "value": 90, "unit": "days", "clause": "三十一", "basis": "local-standard",
+       "note": "Not a number of the seed: an early-warning threshold (docs/WARNINGS.md). A budget line's daily payment rate is its payments of the last 90 days ÷ 90; a person paid in the last 90 days is still paid."}
+    ],
     "max-event-amount": [
       {"from": "2015-01-01", "value": "10000000000", "unit": "yuan", "clause": "三十一", "basis": "local-standard",
        "note": "Not a number of the seed: the largest amount one event (an appropriation, transfer, grant, recovery, loan, repayment, discount, compensation or write-off) may carry, 10,000,000,000 yuan (10^12 fen), far above any real one. Import refuses a larger amount as one that cannot be true (a typing or unit slip), which keeps every sum the reports take far inside 64-bit fen."}

@@ -117,6 +117,28 @@ public struct ParameterName: RawRepresentable, Hashable, Comparable, Sendable, C
     /// import enforces (``AmountBound``), not a number of the seed.
     public static let maxEventAmount = ParameterName(AmountBound.parameter)
 
+    /// How close (yuan) a borrower's outstanding guaranteed principal may
+    /// come to the cap before the early warnings name the borrower.
+    public static let warningLoanCapMargin = ParameterName("warning-loan-cap-margin")
+    /// How few months left of a term (or of a retirement extension) make an
+    /// early warning, months.
+    public static let warningTermMonthsLeft = ParameterName("warning-term-months-left")
+    /// How close (basis points) a discounted loan's rate may come to the
+    /// benchmark + margin limit before the early warnings name the loan.
+    public static let warningDiscountRateMargin = ParameterName("warning-discount-rate-margin")
+    /// The days of recent payments the early warnings look back over: a
+    /// budget line's daily payment rate, and whether a person is still paid, days.
+    public static let warningPaymentWindow = ParameterName("warning-payment-window")
+
+    /// The thresholds of the early warnings (docs/WARNINGS.md), with their
+    /// units. A policy file need not have them (the audit does not read
+    /// them); when it has one, its unit is checked, and the warnings stop
+    /// with an error naming a missing one.
+    public static let warningThresholds: [(ParameterName, ParameterUnit)] = [
+        (.warningLoanCapMargin, .yuan), (.warningTermMonthsLeft, .months),
+        (.warningDiscountRateMargin, .basisPoints), (.warningPaymentWindow, .days),
+    ]
+
     /// The parameters rules look up by name, with the unit each must have.
     /// Parameters named by programmes (terms, retirement extensions) and by
     /// the retirement ages are checked where they are named.
@@ -134,12 +156,13 @@ public enum ParameterUnit: String, CaseIterable, Sendable {
     case basisPoints = "basis-points"
     case months
     case years
+    case days
 
     /// Money units are written as yuan strings; the others as JSON integers.
     public var isMoney: Bool {
         switch self {
         case .yuan, .yuanPerPerson, .yuanPerMonth: true
-        case .basisPoints, .months, .years: false
+        case .basisPoints, .months, .years, .days: false
         }
     }
 }
@@ -213,6 +236,7 @@ public struct ParameterEntry: Hashable, Sendable {
             case .basisPoints: return "\(number) bp"
             case .months: return number == 1 ? "1 month" : "\(number) months"
             case .years: return number == 1 ? "1 year" : "\(number) years"
+            case .days: return number == 1 ? "1 day" : "\(number) days"
             default: return "\(number) \(unit.rawValue)"
             }
         }

@@ -104,6 +104,9 @@ public enum PolicyLoader {
         for (name, unit) in ParameterName.required {
             try require(name, unit, at: parametersNode.child(name.rawValue), "the audit rules", listed: true)
         }
+        for (name, unit) in ParameterName.warningThresholds where parameters.entries[name] != nil {
+            try require(name, unit, at: parametersNode.child(name.rawValue), "an early warning")
+        }
         for (index, programme) in programmes.enumerated() {
             let node = top["programmes"]!.child(index)
             if let term = programme.term { try require(term, .months, at: node.child("term"), "a programme's term") }

@@ -12,6 +12,10 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the history against the effective-dated policy and list where it breaks a rule.",
+        // Written out: past 12 options the generated line shrinks to `<options>`.
+        usage: "subsidy-ledger audit [--ledger <dir>] [--as-of-seq <n>] [--known-at <time>] [--effective-on <date>] "
+            + "[--format <format>] [--show-personal-ids] [--policy <dir>] [--compare-with <dir>] [--set <name=value@date> ...] "
+            + "[--rule <rule> ...] [--fail-on-findings] [--explain <event-id>] [--output <file>]",
         discussion: """
             Replays the view (--as-of-seq, --known-at, --effective-on) in business-date order and checks \
             every rule of the policy: LOAN-CAP, LOAN-CATEGORY, DISCOUNT-RATE, DISCOUNT-EXCESS, \
@@ -23,6 +27,12 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
             The policy is the seed's (built in) unless --policy DIR names a directory holding policy.json \
             (for example Fixtures/policy/amended). --explain EVENT walks through the computation behind \
             the findings that event triggers. --fail-on-findings exits 3 when there is any finding.
+
+            What-if: --compare-with DIR2 audits the same view under DIR2's policy too, and --set \
+            NAME=VALUE@DATE (repeatable) changes a parameter of the policy compared with (DIR2's, or the \
+            first one's) from DATE on. The output is the difference: the findings that appear, disappear \
+            or change amount, summarised by rule, region and fiscal year with the money at stake, then \
+            listed; with --fail-on-findings, exit 3 when there is any difference.
             """)
 
     @OptionGroup var location: LedgerLocation
@@ -31,6 +41,8 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
 
     @Option(help: ArgumentHelp("Audit against the policy in DIR/policy.json instead of the seed's.", valueName: "dir"))
     var policy: String?
+
+    @OptionGroup var whatIf: WhatIfOptions
 
     @Option(name: .customLong("rule"), help: ArgumentHelp("Only this rule (repeat for more), such as LOAN-CAP.", valueName: "rule"))
     var rules: [String] = []
@@ -45,6 +57,7 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     var output: String?
 
     func validate() throws {
+        try whatIf.check(explain: explain)
         for rule in rules where RuleCode(rawValue: rule.uppercased()) == nil {
             throw ValidationError("--rule: \"\(rule)\" is not one of " + RuleCode.allCases.map(\.rawValue).joined(separator: ", "))
         }
@@ -55,6 +68,7 @@ struct AuditCommand: ParsableCommand, ShowsPersonalData {
     }
 
     func run() throws {
+        if whatIf.active { return try runWhatIf() }
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)

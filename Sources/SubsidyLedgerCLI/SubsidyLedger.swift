@@ -23,7 +23,7 @@ struct SubsidyLedger: ParsableCommand {
             storage failed (a full disk, an I/O error).
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self, OriginCommand.self, KeyCommand.self, CheckpointCommand.self, ProveCommand.self, CheckProofCommand.self]
+        subcommands: [InitCommand.self, ImportCommand.self, LogCommand.self, VerifyCommand.self, BalancesCommand.self, AuditCommand.self, WarningsCommand.self, ReconcileCommand.self, ReportCommand.self, ExportCommand.self, RebuildCommand.self, StatsCommand.self, OriginCommand.self, KeyCommand.self, CheckpointCommand.self, ProveCommand.self, CheckProofCommand.self]
     )
 }
 

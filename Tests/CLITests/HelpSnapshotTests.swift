@@ -7,7 +7,7 @@ import Testing
 @Suite("Help text")
 struct HelpSnapshotTests {
     @Test("every command's help equals its reviewed snapshot",
-          arguments: ["", "init", "import", "log", "verify", "balances", "audit", "export hledger", "rebuild", "stats",
+          arguments: ["", "init", "import", "log", "verify", "balances", "audit", "warnings", "export hledger", "rebuild", "stats",
                       "reconcile", "report performance", "origin", "key generate", "checkpoint", "prove", "check-proof"])
     func snapshot(command: String) throws {
         let name = command.isEmpty ? "subsidy-ledger" : command.replacingOccurrences(of: " ", with: "-")
