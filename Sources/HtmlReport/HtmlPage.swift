@@ -330,21 +330,43 @@ private struct Page {
 
     mutating func warnings() {
         out += "<section id=\"warnings\">\n<h2>\(e(w.warnings))</h2>\n"
-        guard let warnings = document.warnings else {
+        guard let section = document.warnings else {
             out += "<p class=\"note\">\(e(w.warningsPending))</p>\n</section>\n"
             return
         }
-        guard !warnings.isEmpty else {
-            out += "<p>\(e(w.noWarnings))</p>\n</section>\n"
+        if let asOf = section.asOf, let end = section.horizonEnd {
+            out += "<p class=\"note\">\(e(w.warningsNote(asOf.description, section.horizonDays, end.description)))</p>\n"
+        }
+        guard !section.warnings.isEmpty else {
+            out += "<p>\(e(w.noWarnings))</p>\n"
+            if section.elsewhere > 0 { out += "<p class=\"note\">\(e(w.warningsOutside(section.elsewhere)))</p>\n" }
+            out += "</section>\n"
             return
         }
-        let shown = warnings.prefix(HtmlPage.rowLimit)
-        table([(w.rule, .left), (w.region, .left), (w.subject, .left), (w.amount, .right), ("", .left)],
+        var counts: [WarningKind: Int] = [:]
+        for warning in section.warnings { counts[warning.kind, default: 0] += 1 }
+        table([(w.kind, .left), (w.name, .left), (w.warningCount, .right)],
+              rows: counts.keys.sorted().map { ["<code>\($0.rawValue)</code>", e(w.warningName($0)), Amount.count(counts[$0]!)] },
+              totals: [e(w.total), "", Amount.count(section.warnings.count)])
+        if section.elsewhere > 0 { out += "<p class=\"note\">\(e(w.warningsOutside(section.elsewhere)))</p>\n" }
+        let shown = section.warnings.prefix(HtmlPage.rowLimit)
+        table([(w.kind, .left), (w.region, .left), (w.subject, .left), (w.date, .left), (w.figures, .left), (w.message, .left)],
               rows: shown.map { warning in
-                  [e(warning.kind), e(regionLabel(warning.region)), e(warning.subject), warning.amount.map(money) ?? "", e(warning.message)]
+                  ["<code>\(warning.kind.rawValue)</code><br>\(e(w.warningName(warning.kind)))", e(regionLabel(warning.region)),
+                   e(warning.subject) + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
+                   warning.projectedDate.map { e($0.description) } ?? "",
+                   warning.figures.map { "<span class=\"programme\">\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span></span>" }
+                       .joined(separator: "<br>"),
+                   "<span lang=\"en\">\(e(warning.message))</span>"]
               },
-              hidden: warnings.count - shown.count)
+              hidden: section.warnings.count - shown.count, className: "wide")
         out += "</section>\n"
+    }
+
+    /// A warning's figure: amounts with separators, the rest as the warnings command writes them.
+    func figure(_ value: WarningValue) -> String {
+        if case .money(let money) = value { return Amount.grouped(money) }
+        return e(value.text)
     }
 
     // MARK: Footer

@@ -25,8 +25,8 @@ public struct HtmlReportDocument: Sendable {
     public var monthly: MonthlyFlows
     public var performance: PerformanceReport
     public var findings: FindingsSummary
-    /// The early warnings, or nil where this build has none to show.
-    public var warnings: [EarlyWarning]?
+    /// The early warnings of the view inside the scope, or nil when none were computed.
+    public var warnings: WarningsSection?
     public var provenance: Provenance
     /// Programme names of the policy, for labels: code → (zh, en).
     public var programmeNames: [String: (zh: String, en: String?)]
@@ -112,21 +112,16 @@ public struct FindingsSummary: Sendable {
     public var elsewhere: Int
 }
 
-/// One early warning, as the warnings section shows it.
-public struct EarlyWarning: Sendable {
-    public var kind: String
-    public var region: String?
-    public var subject: String
-    public var message: String
-    public var amount: Money?
-
-    public init(kind: String, region: String?, subject: String, message: String, amount: Money?) {
-        self.kind = kind
-        self.region = region
-        self.subject = subject
-        self.message = message
-        self.amount = amount
-    }
+/// The early warnings (docs/WARNINGS.md) of the view that fall in the scope.
+public struct WarningsSection: Sendable {
+    /// The date they look ahead from, and how far.
+    public var asOf: CalendarDate?
+    public var horizonDays: Int
+    public var horizonEnd: CalendarDate?
+    /// As shown (personal ids masked), in the warnings' own order.
+    public var warnings: [Warning]
+    /// Warnings of regions outside the scope.
+    public var elsewhere: Int
 }
 
 /// Where the figures come from: the footer of the page.
@@ -225,7 +220,7 @@ public struct HtmlReportBuilder {
     /// `audit` masks it.
     public func document(performance: PerformanceReport, placing: PerformanceReport.Accumulation, findings: [Finding],
                          explain: (Finding) throws -> [String], policy: Policy, masking: PersonalIDMasking, people: Set<String>,
-                         warnings: [EarlyWarning]?, provenance: Provenance) throws -> HtmlReportDocument {
+                         warnings: WarningsResult?, provenance: Provenance) throws -> HtmlReportDocument {
         var lines: [BudgetLineUsage] = []
         var regions: [String: RegionUsage] = [:]
         var programmes: [String: ProgrammeUsage] = [:]
@@ -259,8 +254,21 @@ public struct HtmlReportBuilder {
             monthly: monthlyFlows(),
             performance: performance,
             findings: try summary(findings, placing: placing, explain: explain, masking: masking, people: people),
-            warnings: warnings, provenance: provenance, programmeNames: names,
+            warnings: warnings.map { section($0, masking: masking) }, provenance: provenance, programmeNames: names,
             clauseNames: policy.clauses.mapValues { ($0.zh, $0.en) })
+    }
+
+    /// The warnings in the scope: a warning of a region inside it, and one
+    /// that names no region only when the page covers every region.
+    func section(_ result: WarningsResult, masking: PersonalIDMasking) -> WarningsSection {
+        let people = masking.showsPersonalIDs ? [] : result.peopleToMask
+        var shown: [Warning] = [], elsewhere = 0
+        for warning in result.warnings {
+            let inside = warning.region.map(scope.contains) ?? (scope.region == nil)
+            if inside { shown.append(warning.masked(masking, people: people)) } else { elsewhere += 1 }
+        }
+        return WarningsSection(asOf: result.asOf, horizonDays: result.horizonDays, horizonEnd: result.horizonEnd, warnings: shown,
+                               elsewhere: elsewhere)
     }
 
     /// The months of the year, widened to any month with money before or after.

@@ -54,6 +54,14 @@ struct Words: Sendable {
     var warnings: String
     var warningsPending: String
     var noWarnings: String
+    var warningsNote: @Sendable (_ asOf: String, _ days: Int, _ end: String) -> String
+    var warningsOutside: @Sendable (_ count: Int) -> String
+    var warningName: @Sendable (_ kind: WarningKind) -> String
+    var kind: String
+    var warningCount: String
+    var date: String
+    var figures: String
+    var message: String
 
     var footer: String
     var head: String
@@ -143,8 +151,12 @@ extension Words {
         clause: "条款",
         noRegion: "无法归属地区",
         warnings: "预警",
-        warningsPending: "本版本尚未提供预警。",
+        warningsPending: "本页未计算预警。",
         noWarnings: "没有预警。",
+        warningsNote: { asOf, days, end in "以 \(asOf) 为基准，向后看 \(days) 天（至 \(end)）：即将超限、到期或用完的情况。" },
+        warningsOutside: { count in "另有 \(Amount.count(count)) 条预警属于其他地区，未列出。" },
+        warningName: Words.chineseWarningName,
+        kind: "类型", warningCount: "预警数", date: "预计日期", figures: "数据", message: "说明",
         footer: "数据来源",
         head: "账本头部",
         merkleRoot: { size in "Merkle 树根（\(Amount.count(Int(clamping: size))) 个事件）" },
@@ -205,8 +217,12 @@ extension Words {
         clause: "Clause",
         noRegion: "no region",
         warnings: "Early warnings",
-        warningsPending: "Early warnings are not available in this version.",
+        warningsPending: "Early warnings were not computed for this page.",
         noWarnings: "No warnings.",
+        warningsNote: { asOf, days, end in "As of \(asOf), looking \(days) days ahead (to \(end)): what is about to pass a limit, end or run out." },
+        warningsOutside: { count in "\(Amount.count(count)) more warning\(count == 1 ? "" : "s") belong to other regions and are not listed." },
+        warningName: Words.englishWarningName,
+        kind: "Kind", warningCount: "Warnings", date: "Expected", figures: "Figures", message: "Message",
         footer: "Source",
         head: "Ledger head",
         merkleRoot: { size in "Merkle tree root (\(Amount.count(Int(clamping: size))) events)" },
@@ -238,6 +254,28 @@ extension Words {
         case .province: "省"
         case .prefecture: "市（州）"
         case .county: "县（市、区）"
+        }
+    }
+
+    static func chineseWarningName(_ kind: WarningKind) -> String {
+        switch kind {
+        case .loanCapNear: "贷款余额接近额度上限"
+        case .termEnding: "补贴期限即将届满"
+        case .extensionEnding: "延长至退休的补贴即将结束"
+        case .discountRateNear: "贷款利率接近贴息上限"
+        case .budgetRunOut: "预算科目将在年度结束前用完"
+        case .certificationExpiring: "认定即将到期而补贴仍在发放"
+        }
+    }
+
+    static func englishWarningName(_ kind: WarningKind) -> String {
+        switch kind {
+        case .loanCapNear: "Borrower near the loan cap"
+        case .termEnding: "Subsidy term about to end"
+        case .extensionEnding: "Extension to retirement about to end"
+        case .discountRateNear: "Loan rate near the discount limit"
+        case .budgetRunOut: "Budget line runs out before the year ends"
+        case .certificationExpiring: "Certification expiring while subsidies go on"
         }
     }
 

@@ -21,7 +21,8 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
             the funds received, the figures of `report performance` with the regions ranked by execution \
             rate, and the audit's findings (policy: the seed's, or --policy DIR) grouped by rule and \
             region, the largest of each rule with the computation of `audit --explain` behind a \
-            disclosure. The footer names the ledger's head, its Merkle root, the policy and the view.
+            disclosure, and the early warnings of `warnings` (as of the view's last business date, 90 days \
+            ahead) in the region. The footer names the ledger's head, its Merkle root, the policy and the view.
 
             The page loads nothing from anywhere (inline style, inline SVG charts, no script; a \
             Content-Security-Policy forbids every network load), prints on A4, and speaks --lang \
@@ -68,12 +69,15 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
                 + ": give the year with --fiscal-year")
         }
 
-        let result: AuditResult
+        // One read of the view's facts serves the audit and the early warnings.
+        let input = try AuditCommand.read(ledger, view: pinned)
+        let result: AuditResult, warnings: WarningsResult
         do {
-            result = try Auditor(policy: chosenPolicy).audit(try AuditCommand.read(ledger, view: pinned))
+            warnings = try EarlyWarnings(policy: chosenPolicy).warnings(input, asOf: view.effectiveDate)
+            result = try Auditor(policy: chosenPolicy).audit(input)
         } catch let error as AuditError {
             if case .overflow = error { throw error }
-            throw CLIFailure.input("error: the audit behind the findings failed: \(error)")
+            throw CLIFailure.input("error: the audit behind the findings and warnings failed: \(error)")
         }
         var performance = try PerformanceReport.Accumulation(
             balances: balances, findings: performanceInputs(result.findings), fiscalYear: year, level: nil, scope: scope, asOfSeq: last)
@@ -98,7 +102,7 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
         let document = try builder.document(
             performance: performance.report(), placing: performance, findings: result.findings, explain: result.explain,
             policy: chosenPolicy, masking: privacy.masking, people: privacy.showPersonalIDs ? [] : result.peopleToMask,
-            warnings: nil, provenance: provenance)
+            warnings: warnings, provenance: provenance)
         try write(HtmlPage.render(document, language: ReportLanguage(rawValue: lang) ?? .zhCN), to: output, masking: privacy.masking)
     }
 }

@@ -89,6 +89,17 @@ struct ReportHtmlTests {
         }
         #expect(html.contains("(十一) 支持创业担保贷款发展"))
 
+        // The early warnings of the view, as the warnings command gives them.
+        let warned = try runOK(["warnings", "--format", "json"], in: dir.path).stdout
+        let warnings = try #require((try JSONSerialization.jsonObject(with: Data(warned.utf8)) as? [String: Any])?["warnings"] as? [[String: Any]])
+        #expect(!warnings.isEmpty)
+        for warning in warnings {
+            let kind = try #require(warning["kind"] as? String), message = try #require(warning["message"] as? String)
+            #expect(html.contains("<code>\(kind)</code>"), "warning \(kind)")
+            #expect(html.contains("<span lang=\"en\">" + Self.escaped(message) + "</span>"), "warning \(message)")
+        }
+        #expect(html.contains("以 2017-12-20 为基准，向后看 90 天"))
+
         // Charts: a bar chart per level, ranked bars, the monthly line.
         #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 >= 5)
         #expect(html.contains("<polyline class=\"line s1\""))
