@@ -40,6 +40,8 @@ def main():
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--slices", type=int, default=0,
                         help="also write the page in pieces this many pixels tall, OUT-1.png, OUT-2.png, … (a long page is easier to look at so)")
+    parser.add_argument("--print", action="store_true",
+                        help="lay the page out as for printing (print media, the width of A4 at 96 dpi less margins) and also write OUT.pdf")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
@@ -156,6 +158,13 @@ def main():
             result = call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
             return result.get("result", {}).get("value")
 
+        if args.print:
+            call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
+            pdf = call("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": True,
+                                           "printBackground": True}, session=session)
+            stem = args.screenshot[:-4] if args.screenshot.endswith(".png") else args.screenshot
+            with open(stem + ".pdf", "wb") as out:
+                out.write(base64.b64decode(pdf["data"]))
         dom = evaluate("document.documentElement.outerHTML")
         title = evaluate("document.title")
         height = evaluate("Math.ceil(document.documentElement.scrollHeight)") or 900

@@ -51,6 +51,9 @@ private struct Page {
         return RegionNames.name(code, language: language).map { code + " " + $0 } ?? code
     }
 
+    /// A region in a table cell: kept on one line.
+    func regionCell(_ code: String?) -> String { "<span class=\"nowrap\">\(e(regionLabel(code)))</span>" }
+
     func programmeLabel(_ code: String) -> String {
         if code == PayoutKind.interestDiscount { return w.interestDiscount }
         if code == PayoutKind.guaranteeCompensation { return w.guaranteeCompensation }
@@ -128,7 +131,7 @@ private struct Page {
             table([(w.region, .left), (w.received, .right), (w.paid, .right), (w.recovered, .right), (w.available, .right),
                    (w.byProgramme, .left)],
                   rows: shown.map { r in
-                      [e(regionLabel(r.code)), money(r.received), money(r.paid), money(r.recovered), money(r.available),
+                      [regionCell(r.code), money(r.received), money(r.paid), money(r.recovered), money(r.available),
                        programmeBreakdown(r.paidByProgramme)]
                   },
                   totals: [e(w.total), money(totals.0), money(totals.1), money(totals.2), money(totals.3), ""],
@@ -180,7 +183,7 @@ private struct Page {
         table([(w.fund, .left), (w.region, .left), (w.received, .right), (w.paid, .right), (w.recovered, .right), (w.available, .right),
                (w.byProgramme, .left)],
               rows: shownLines.map { line in
-                  ["<code>\(e(line.key.fund))</code>", e(regionLabel(line.key.region)), money(line.figures.received), money(line.figures.paid),
+                  ["<code>\(e(line.key.fund))</code>", regionCell(line.key.region), money(line.figures.received), money(line.figures.paid),
                    money(line.figures.recovered), money(line.figures.available),
                    programmeBreakdown(line.figures.paidByProgramme.mapValues { Total($0) })]
               },
@@ -239,7 +242,7 @@ private struct Page {
                (w.discounted, .right), (w.compensated, .right), (w.writtenOff, .right), (w.people, .right), (w.enterprises, .right),
                (w.findingCount, .right)],
               rows: shown.map { r in
-                  [e(regionLabel(r.code)), e(w.levelName(r.level)), money(r.received), money(r.paid), money(r.recovered),
+                  [regionCell(r.code), e(w.levelName(r.level)), money(r.received), money(r.paid), money(r.recovered),
                    Percent.text(r.executionRate), money(r.discounted), money(r.compensated), money(r.writtenOff), Amount.count(r.peopleTotal),
                    Amount.count(r.enterprisesTotal), Amount.count(r.findings.values.reduce(0, +))]
               },
@@ -250,7 +253,7 @@ private struct Page {
         table([(w.region, .left), (w.loans, .right), (w.principal, .right), (w.defaulted, .right), (w.defaultRate, .right),
                (w.compensated, .right), (w.compensationRate, .right), (w.writtenOff, .right), (w.writeOffRate, .right)],
               rows: shownLoans.map { r in
-                  [e(regionLabel(r.code)), Amount.count(r.loans.count), money(r.loans.amount), Amount.count(r.loans.defaulted),
+                  [regionCell(r.code), Amount.count(r.loans.count), money(r.loans.amount), Amount.count(r.loans.defaulted),
                    Percent.text(r.defaultRate), money(r.loans.compensated), Percent.text(r.compensationRate), money(r.loans.writtenOff),
                    Percent.text(r.writeOffRate)]
               },
@@ -289,7 +292,7 @@ private struct Page {
             out += "<p class=\"clause\">\(e(w.clause)): " + group.clauses.map { e(document.clauseHeading($0, language: language)) }.joined(separator: "；")
                 + "</p>\n"
             table([(w.region, .left), (w.findingCount, .right), (w.amount, .right)],
-                  rows: group.byRegion.map { [e(regionLabel($0.region)), Amount.count($0.count), group.hasAmounts ? money($0.amount) : "—"] },
+                  rows: group.byRegion.map { [regionCell($0.region), Amount.count($0.count), group.hasAmounts ? money($0.amount) : "—"] },
                   totals: [e(w.total), Amount.count(group.count), group.hasAmounts ? money(group.amount) : "—"])
             if group.listed.count < group.count { out += "<p class=\"note\">\(e(w.findingsShown(group.listed.count, group.count)))</p>\n" }
             var region: String?? = .none
@@ -352,7 +355,7 @@ private struct Page {
         let shown = section.warnings.prefix(HtmlPage.rowLimit)
         table([(w.kind, .left), (w.region, .left), (w.subject, .left), (w.date, .left), (w.figures, .left), (w.message, .left)],
               rows: shown.map { warning in
-                  ["<code>\(warning.kind.rawValue)</code><br>\(e(w.warningName(warning.kind)))", e(regionLabel(warning.region)),
+                  ["<code>\(warning.kind.rawValue)</code><br>\(e(w.warningName(warning.kind)))", regionCell(warning.region),
                    e(warning.subject) + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
                    warning.projectedDate.map { e($0.description) } ?? "",
                    warning.figures.map { "<span class=\"programme\">\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span></span>" }
@@ -414,6 +417,7 @@ private struct Page {
         td.num, th.num { text-align: right; white-space: nowrap; }
         tfoot td { font-weight: 600; border-top: 2px solid var(--ink); }
         .neg { color: var(--neg); }
+        .nowrap, td code { white-space: nowrap; }
         .programme { white-space: nowrap; font-size: 0.82rem; color: var(--muted); }
         .programme .amount { color: var(--ink); }
         code { font-family: "DejaVu Sans Mono", Consolas, "Noto Sans Mono CJK SC", monospace; font-size: 0.86em; }
