@@ -72,7 +72,9 @@ enum Chart {
     static func groupedBars(label: String, categories: [String], series: [String], values: [[Int128]]) -> String {
         let left = 96.0, right = 12.0, top = 30.0, plotHeight = 220.0
         let longest = categories.map(Text.width).max() ?? 0
-        let bottom = min(130.0, 24 + Double(longest) * 3.8)
+        // Many categories: steeper labels, so that neighbours do not overlap.
+        let angle = categories.count > 8 ? 60.0 : 35.0
+        let bottom = min(150.0, 24 + Double(longest) * (categories.count > 8 ? 5.4 : 3.8))
         let height = top + plotHeight + bottom
         let all = values.flatMap { $0 }
         let ticks = Self.ticks(low: min(all.min() ?? 0, 0), high: max(all.max() ?? 0, 0))
@@ -98,7 +100,7 @@ enum Chart {
             }
             let x = left + groupWidth * (Double(index) + 0.5), labelY = top + plotHeight + 14
             out += "<text class=\"label\" x=\"\(coordinate(x))\" y=\"\(coordinate(labelY))\" text-anchor=\"end\" "
-                + "transform=\"rotate(-35 \(coordinate(x)) \(coordinate(labelY)))\">\(HtmlText.escape(category))</text>"
+                + "transform=\"rotate(-\(coordinate(angle)) \(coordinate(x)) \(coordinate(labelY)))\">\(HtmlText.escape(category))</text>"
         }
         out += "<line class=\"axis\" x1=\"\(coordinate(left))\" x2=\"\(coordinate(width - right))\" y1=\"\(coordinate(y(0)))\" y2=\"\(coordinate(y(0)))\"/>"
         return out + "</svg>"

@@ -21,6 +21,8 @@ public enum HtmlPage {
     /// (its totals row still counts them all), and how many bars a chart draws.
     public static let rowLimit = 200
     public static let chartLimit = 30
+    /// How many warnings of each kind are listed (the counts cover them all).
+    public static let warningsPerKind = 20
 
     public static func render(_ document: HtmlReportDocument, language: ReportLanguage) -> String {
         var page = Page(document: document, language: language)
@@ -352,17 +354,24 @@ private struct Page {
               rows: counts.keys.sorted().map { ["<code>\($0.rawValue)</code>", e(w.warningName($0)), Amount.count(counts[$0]!)] },
               totals: [e(w.total), "", Amount.count(section.warnings.count)])
         if section.elsewhere > 0 { out += "<p class=\"note\">\(e(w.warningsOutside(section.elsewhere)))</p>\n" }
-        let shown = section.warnings.prefix(HtmlPage.rowLimit)
-        table([(w.kind, .left), (w.region, .left), (w.subject, .left), (w.date, .left), (w.figures, .left), (w.message, .left)],
-              rows: shown.map { warning in
-                  ["<code>\(warning.kind.rawValue)</code><br>\(e(w.warningName(warning.kind)))", regionCell(warning.region),
-                   e(warning.subject) + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
-                   warning.projectedDate.map { e($0.description) } ?? "",
-                   warning.figures.map { "<span class=\"programme\">\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span></span>" }
-                       .joined(separator: "<br>"),
-                   "<span lang=\"en\">\(e(warning.message))</span>"]
-              },
-              hidden: section.warnings.count - shown.count, className: "wide")
+        // Per kind, the first few in the warnings' own order, so that one
+        // plentiful kind does not hide the others.
+        for kind in counts.keys.sorted() {
+            let ofKind = section.warnings.filter { $0.kind == kind }
+            let shown = ofKind.prefix(HtmlPage.warningsPerKind)
+            out += "<h3><code>\(kind.rawValue)</code> \(e(w.warningName(kind)))</h3>\n"
+            if shown.count < ofKind.count { out += "<p class=\"note\">\(e(w.warningsShown(shown.count, ofKind.count)))</p>\n" }
+            table([(w.region, .left), (w.subject, .left), (w.date, .left), (w.figures, .left), (w.message, .left)],
+                  rows: shown.map { warning in
+                      [regionCell(warning.region),
+                       e(warning.subject) + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
+                       warning.projectedDate.map { e($0.description) } ?? "",
+                       "<span class=\"figures\">" + warning.figures.map { "\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span>" }
+                           .joined(separator: " · ") + "</span>",
+                       "<span class=\"message\" lang=\"en\">\(e(warning.message))</span>"]
+                  },
+                  className: "wide")
+        }
         out += "</section>\n"
     }
 
@@ -419,7 +428,9 @@ private struct Page {
         .neg { color: var(--neg); }
         .nowrap, td code { white-space: nowrap; }
         .programme { white-space: nowrap; font-size: 0.82rem; color: var(--muted); }
-        .programme .amount { color: var(--ink); }
+        .programme .amount, .figures .amount { color: var(--ink); }
+        .figures { font-size: 0.82rem; color: var(--muted); }
+        td .message { font-size: 0.84rem; }
         code { font-family: "DejaVu Sans Mono", Consolas, "Noto Sans Mono CJK SC", monospace; font-size: 0.86em; }
         figure { margin: 0.4em 0 0.8em; }
         svg.chart { width: 100%; height: auto; max-width: 760px; display: block; }

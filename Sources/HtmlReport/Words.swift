@@ -56,6 +56,7 @@ struct Words: Sendable {
     var noWarnings: String
     var warningsNote: @Sendable (_ asOf: String, _ days: Int, _ end: String) -> String
     var warningsOutside: @Sendable (_ count: Int) -> String
+    var warningsShown: @Sendable (_ shown: Int, _ all: Int) -> String
     var warningName: @Sendable (_ kind: WarningKind) -> String
     var kind: String
     var warningCount: String
@@ -155,6 +156,7 @@ extension Words {
         noWarnings: "没有预警。",
         warningsNote: { asOf, days, end in "以 \(asOf) 为基准，向后看 \(days) 天（至 \(end)）：即将超限、到期或用完的情况。" },
         warningsOutside: { count in "另有 \(Amount.count(count)) 条预警属于其他地区，未列出。" },
+        warningsShown: { shown, all in "列出前 \(Amount.count(shown)) 条，共 \(Amount.count(all)) 条。" },
         warningName: Words.chineseWarningName,
         kind: "类型", warningCount: "预警数", date: "预计日期", figures: "数据", message: "说明",
         footer: "数据来源",
@@ -221,6 +223,7 @@ extension Words {
         noWarnings: "No warnings.",
         warningsNote: { asOf, days, end in "As of \(asOf), looking \(days) days ahead (to \(end)): what is about to pass a limit, end or run out." },
         warningsOutside: { count in "\(Amount.count(count)) more warning\(count == 1 ? "" : "s") belong to other regions and are not listed." },
+        warningsShown: { shown, all in "The first \(Amount.count(shown)) of \(Amount.count(all)) are listed." },
         warningName: Words.englishWarningName,
         kind: "Kind", warningCount: "Warnings", date: "Expected", figures: "Figures", message: "Message",
         footer: "Source",

@@ -96,7 +96,7 @@ struct ReportHtmlTests {
         for warning in warnings {
             let kind = try #require(warning["kind"] as? String), message = try #require(warning["message"] as? String)
             #expect(html.contains("<code>\(kind)</code>"), "warning \(kind)")
-            #expect(html.contains("<span lang=\"en\">" + Self.escaped(message) + "</span>"), "warning \(message)")
+            #expect(html.contains("<span class=\"message\" lang=\"en\">" + Self.escaped(message) + "</span>"), "warning \(message)")
         }
         #expect(html.contains("以 2017-12-20 为基准，向后看 90 天"))
 
