@@ -365,7 +365,7 @@ private struct Page {
                   rows: shown.map { warning in
                       [regionCell(warning.region),
                        e(warning.subject) + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
-                       warning.projectedDate.map { e($0.description) } ?? "",
+                       warning.projectedDate.map { "<span class=\"nowrap\">\(e($0.description))</span>" } ?? "",
                        "<span class=\"figures\">" + warning.figures.map { "\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span>" }
                            .joined(separator: " · ") + "</span>",
                        "<span class=\"message\" lang=\"en\">\(e(warning.message))</span>"]
