@@ -364,7 +364,8 @@ private struct Page {
             table([(w.region, .left), (w.subject, .left), (w.date, .left), (w.figures, .left), (w.message, .left)],
                   rows: shown.map { warning in
                       [regionCell(warning.region),
-                       e(warning.subject) + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
+                       (warning.subject.contains("/") ? e(warning.subject) : "<span class=\"nowrap\">\(e(warning.subject))</span>")
+                           + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
                        warning.projectedDate.map { "<span class=\"nowrap\">\(e($0.description))</span>" } ?? "",
                        "<span class=\"figures\">" + warning.figures.map { "\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span>" }
                            .joined(separator: " · ") + "</span>",
