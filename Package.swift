@@ -43,6 +43,9 @@ let package = Package(
             "LedgerCore", "Projections",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
+        // `report html`: one self-contained page (inline CSS and SVG charts) of
+        // fund usage, performance and audit findings for budget officers.
+        .target(name: "HtmlReport", dependencies: ["LedgerCore", "Projections", "Reports", "Audit", "Policy"]),
         .target(
             name: "EventStore",
             dependencies: [
@@ -75,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "SubsidyLedgerCLI",
             dependencies: [
-                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "LedgerQueries", "LedgerServer", "Follow",
+                "EventStore", "LedgerCore", "Projections", "Reports", "Policy", "Audit", "Proofs", "LedgerQueries", "LedgerServer", "Follow", "HtmlReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,10 +97,11 @@ let package = Package(
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
         .testTarget(name: "FollowTests", dependencies: ["Follow", "EventStore", "LedgerCore", "Proofs"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
+        .testTarget(name: "HtmlReportTests", dependencies: ["HtmlReport", "Reports", "Projections", "LedgerCore", "Audit", "Policy"]),
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer",
+            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer", "HtmlReport",
         ]),
     ],
     swiftLanguageModes: [.v6]

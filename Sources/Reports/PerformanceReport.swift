@@ -231,6 +231,18 @@ public struct PerformanceReport: Sendable {
             }
         }
 
+        /// Where the finding triggered by the event `id` counts in this
+        /// report (as the findings column places it): the region, when it is
+        /// in the report's year; ``FindingPlace/elsewhere`` when in another
+        /// year; ``FindingPlace/nowhere`` when it names no region.
+        public func place(ofTrigger id: String) -> FindingPlace {
+            switch places[id] ?? .nowhere {
+            case .region(let code, let year): return year == fiscalYear ? .region(code) : .elsewhere
+            case .otherYear: return .elsewhere
+            case .nowhere: return .nowhere
+            }
+        }
+
         /// The report of everything added.
         public func report() -> PerformanceReport {
             var builder = self.builder
@@ -249,6 +261,16 @@ public struct PerformanceReport: Sendable {
             return PerformanceReport(fiscalYear: fiscalYear, level: level, scope: scope, asOfSeq: asOfSeq, audited: findings != nil,
                                      regions: builder.finish(), findingsWithoutRegion: unplaced)
         }
+    }
+
+    /// Where a finding counts, as ``Accumulation/place(ofTrigger:)`` says.
+    public enum FindingPlace: Hashable, Sendable {
+        /// At this region code, in the report's year.
+        case region(String)
+        /// In another year.
+        case elsewhere
+        /// In no region.
+        case nowhere
     }
 
     /// Where a finding's trigger belongs.

@@ -12,7 +12,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports for performance-evaluation tooling.",
-        subcommands: [PerformanceCommand.self])
+        subcommands: [PerformanceCommand.self, ReportHtmlCommand.self])
 
     /// Takes `--ledger` when it is written before the subcommand
     /// (`subsidy-ledger --ledger DIR report performance …`); the subcommand's

@@ -8,7 +8,7 @@ import Testing
 struct HelpSnapshotTests {
     @Test("every command's help equals its reviewed snapshot",
           arguments: ["", "init", "import", "log", "verify", "balances", "audit", "warnings", "export hledger", "rebuild", "stats",
-                      "reconcile", "report performance", "origin", "key generate", "checkpoint", "prove", "check-proof", "serve",
+                      "reconcile", "report performance", "report html", "origin", "key generate", "checkpoint", "prove", "check-proof", "serve",
                       "follow"])
     func snapshot(command: String) throws {
         let name = command.isEmpty ? "subsidy-ledger" : command.replacingOccurrences(of: " ", with: "-")
