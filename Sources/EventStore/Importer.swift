@@ -212,7 +212,7 @@ struct BatchWriter {
     let state: TransactionState
     /// The Merkle tree over the log, extended with each appended event
     /// (nil only when the import benchmark measures the log without it).
-    var tree: MerkleAppender?
+    var tree: BackgroundMerkleAppender?
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -233,12 +233,14 @@ struct BatchWriter {
         guard let frontier = try ledger.checkedFrontier(in: txn), frontier.size == head.seq else {
             throw LedgerError.corrupt("the Merkle tree does not cover the \(head.seq) events of the log")
         }
-        tree = MerkleAppender(frontier: frontier, database: try ledger.merkle ?? txn.database(named: "merkle", create: true))
+        tree = BackgroundMerkleAppender(frontier: frontier, database: try ledger.merkle ?? txn.database(named: "merkle", create: true))
     }
 
-    /// Stores what the batch changed beyond the events and their indexes.
+    /// Stores what the batch changed beyond the events and their indexes:
+    /// the Merkle tree's new nodes and its frontier. Must be called before
+    /// the transaction commits.
     func finish() throws {
-        try tree?.save(txn: txn, meta: ledger.meta)
+        try tree?.finish(txn: txn, meta: ledger.meta)
     }
 
     mutating func append(_ event: Event) throws -> Outcome {
@@ -272,9 +274,7 @@ struct BatchWriter {
             previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
         }
         record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
-        try record.withUnsafeBytes { bytes in
-            try tree?.append(canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]), txn: txn)
-        }
+        tree?.append(record: record)
 
         try txn.append(ledger.events, key: sequenceKey(seq), value: record)
         try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
