@@ -225,7 +225,7 @@ struct BatchWriter {
         previousHash = head.hash
         // Recorded time never decreases along the sequence, whatever the clock does.
         recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
-        state = TransactionState(ledger: ledger, txn: txn)
+        state = TransactionState(ledger: ledger, txn: txn, caching: true)
         guard ledger.options.keepsMerkleTree else {
             tree = nil
             return
@@ -237,9 +237,10 @@ struct BatchWriter {
     }
 
     /// Stores what the batch changed beyond the events and their indexes:
-    /// the Merkle tree's new nodes and its frontier. Must be called before
-    /// the transaction commits.
+    /// the stream states held in memory, the Merkle tree's new nodes and its
+    /// frontier. Must be called before the transaction commits.
     func finish() throws {
+        try state.flush()
         try tree?.finish(txn: txn, meta: ledger.meta)
     }
 
@@ -285,17 +286,36 @@ struct BatchWriter {
 }
 
 /// ``AppendState`` over the write transaction: reads see this batch's own writes.
+///
+/// With `caching` (an import's batch) the stream states it reads and writes
+/// stay in memory, decoded, and only the final state of each changed stream
+/// is encoded and written, in key order, by ``flush()`` (which the batch's
+/// owner must call before it commits) or when the cache holds
+/// `streamCacheLimit` streams. A stream touched by many events of one batch (a
+/// person with several grants, a budget line) is then read, decoded,
+/// encoded and written once, not once per event. What is stored is the same
+/// bytes either way: the state after the batch's last event of that stream.
 final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
+    let caching: Bool
+    /// Stream name → its state (nil: not stored), and whether it changed.
+    private var cache: [String: (state: StreamState?, dirty: Bool)] = [:]
+    private var dirtyCount = 0
+    /// Written out and forgotten at this many cached streams, so memory
+    /// stays bounded however long the batch (``Ledger/OpenOptions``).
+    private let cacheLimit: Int
 
-    init(ledger: Ledger, txn: WriteTransaction) {
+    init(ledger: Ledger, txn: WriteTransaction, caching: Bool = false) {
         self.ledger = ledger
         self.txn = txn
+        self.caching = caching
+        cacheLimit = max(1, ledger.options.streamCacheLimit)
     }
 
     func stream(_ name: String) throws -> StreamState? {
-        try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes in
+        if caching, let cached = cache[name] { return cached.state }
+        let found = try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes -> StreamState? in
             guard let bytes else { return nil }
             do {
                 return try StreamState.decode(bytes)
@@ -303,10 +323,56 @@ final class TransactionState: AppendState {
                 throw LedgerError.corrupt("stream state of \(name) cannot be decoded (\(error))")
             }
         }
+        if caching {
+            if cache.count >= cacheLimit { try flush() }
+            cache[name] = (found, false)
+        }
+        return found
     }
 
     func setStream(_ name: String, _ state: StreamState) throws {
-        try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
+        guard caching else {
+            try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
+            return
+        }
+        if cache.count >= cacheLimit { try flush() }
+        if let old = cache.updateValue((state, true), forKey: name) {
+            if !old.dirty { dirtyCount += 1 }
+        } else {
+            dirtyCount += 1
+        }
+    }
+
+    /// Writes every changed stream state (in key order, which LMDB inserts
+    /// fastest) and empties the cache.
+    func flush() throws {
+        guard caching else { return }
+        if dirtyCount > 0 {
+            var keys: [[UInt8]] = []
+            var states: [StreamState] = []
+            keys.reserveCapacity(dirtyCount)
+            states.reserveCapacity(dirtyCount)
+            for (name, entry) in cache where entry.dirty {
+                guard let state = entry.state else { continue }
+                keys.append(Array(name.utf8))
+                states.append(state)
+            }
+            // Positions sorted by the keys' bytes (LMDB's order); moving
+            // small integers rather than the entries.
+            var order = Array(keys.indices)
+            order.sort { a, b in
+                keys[a].withUnsafeBytes { x in
+                    keys[b].withUnsafeBytes { y in
+                        let common = min(x.count, y.count)
+                        let c = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                        return c != 0 ? c < 0 : x.count < y.count
+                    }
+                }
+            }
+            for index in order { try txn.put(ledger.streams, key: keys[index], value: states[index].encoded()) }
+        }
+        cache.removeAll(keepingCapacity: true)
+        dirtyCount = 0
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {
