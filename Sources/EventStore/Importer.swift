@@ -212,7 +212,7 @@ struct BatchWriter {
     let state: TransactionState
     /// The Merkle tree over the log, extended with each appended event
     /// (nil only when the import benchmark measures the log without it).
-    var tree: MerkleAppender?
+    var tree: BackgroundMerkleAppender?
 
     init(ledger: Ledger, txn: WriteTransaction) throws {
         self.ledger = ledger
@@ -225,7 +225,7 @@ struct BatchWriter {
         previousHash = head.hash
         // Recorded time never decreases along the sequence, whatever the clock does.
         recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
-        state = TransactionState(ledger: ledger, txn: txn)
+        state = TransactionState(ledger: ledger, txn: txn, caching: true)
         guard ledger.options.keepsMerkleTree else {
             tree = nil
             return
@@ -233,12 +233,15 @@ struct BatchWriter {
         guard let frontier = try ledger.checkedFrontier(in: txn), frontier.size == head.seq else {
             throw LedgerError.corrupt("the Merkle tree does not cover the \(head.seq) events of the log")
         }
-        tree = MerkleAppender(frontier: frontier, database: try ledger.merkle ?? txn.database(named: "merkle", create: true))
+        tree = BackgroundMerkleAppender(frontier: frontier, database: try ledger.merkle ?? txn.database(named: "merkle", create: true))
     }
 
-    /// Stores what the batch changed beyond the events and their indexes.
+    /// Stores what the batch changed beyond the events and their indexes:
+    /// the stream states held in memory, the Merkle tree's new nodes and its
+    /// frontier. Must be called before the transaction commits.
     func finish() throws {
-        try tree?.save(txn: txn, meta: ledger.meta)
+        try state.flush()
+        try tree?.finish(txn: txn, meta: ledger.meta)
     }
 
     mutating func append(_ event: Event) throws -> Outcome {
@@ -293,9 +296,7 @@ struct BatchWriter {
             previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
         }
         record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
-        try record.withUnsafeBytes { bytes in
-            try tree?.append(canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]), txn: txn)
-        }
+        tree?.append(record: record)
 
         try txn.append(ledger.events, key: sequenceKey(seq), value: record)
         try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
@@ -306,17 +307,36 @@ struct BatchWriter {
 }
 
 /// ``AppendState`` over the write transaction: reads see this batch's own writes.
+///
+/// With `caching` (an import's batch) the stream states it reads and writes
+/// stay in memory, decoded, and only the final state of each changed stream
+/// is encoded and written, in key order, by ``flush()`` (which the batch's
+/// owner must call before it commits) or when the cache holds
+/// `streamCacheLimit` streams. A stream touched by many events of one batch (a
+/// person with several grants, a budget line) is then read, decoded,
+/// encoded and written once, not once per event. What is stored is the same
+/// bytes either way: the state after the batch's last event of that stream.
 final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
+    let caching: Bool
+    /// Stream name → its state (nil: not stored), and whether it changed.
+    private var cache: [String: (state: StreamState?, dirty: Bool)] = [:]
+    private var dirtyCount = 0
+    /// Written out and forgotten at this many cached streams, so memory
+    /// stays bounded however long the batch (``Ledger/OpenOptions``).
+    private let cacheLimit: Int
 
-    init(ledger: Ledger, txn: WriteTransaction) {
+    init(ledger: Ledger, txn: WriteTransaction, caching: Bool = false) {
         self.ledger = ledger
         self.txn = txn
+        self.caching = caching
+        cacheLimit = max(1, ledger.options.streamCacheLimit)
     }
 
     func stream(_ name: String) throws -> StreamState? {
-        try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes in
+        if caching, let cached = cache[name] { return cached.state }
+        let found = try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes -> StreamState? in
             guard let bytes else { return nil }
             do {
                 return try StreamState.decode(bytes)
@@ -324,10 +344,56 @@ final class TransactionState: AppendState {
                 throw LedgerError.corrupt("stream state of \(name) cannot be decoded (\(error))")
             }
         }
+        if caching {
+            if cache.count >= cacheLimit { try flush() }
+            cache[name] = (found, false)
+        }
+        return found
     }
 
     func setStream(_ name: String, _ state: StreamState) throws {
-        try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
+        guard caching else {
+            try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
+            return
+        }
+        if cache.count >= cacheLimit { try flush() }
+        if let old = cache.updateValue((state, true), forKey: name) {
+            if !old.dirty { dirtyCount += 1 }
+        } else {
+            dirtyCount += 1
+        }
+    }
+
+    /// Writes every changed stream state (in key order, which LMDB inserts
+    /// fastest) and empties the cache.
+    func flush() throws {
+        guard caching else { return }
+        if dirtyCount > 0 {
+            var keys: [[UInt8]] = []
+            var states: [StreamState] = []
+            keys.reserveCapacity(dirtyCount)
+            states.reserveCapacity(dirtyCount)
+            for (name, entry) in cache where entry.dirty {
+                guard let state = entry.state else { continue }
+                keys.append(Array(name.utf8))
+                states.append(state)
+            }
+            // Positions sorted by the keys' bytes (LMDB's order); moving
+            // small integers rather than the entries.
+            var order = Array(keys.indices)
+            order.sort { a, b in
+                keys[a].withUnsafeBytes { x in
+                    keys[b].withUnsafeBytes { y in
+                        let common = min(x.count, y.count)
+                        let c = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                        return c != 0 ? c < 0 : x.count < y.count
+                    }
+                }
+            }
+            for index in order { try txn.put(ledger.streams, key: keys[index], value: states[index].encoded()) }
+        }
+        cache.removeAll(keepingCapacity: true)
+        dirtyCount = 0
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {

@@ -98,6 +98,10 @@ public final class Ledger {
         /// off, to measure what the tree costs; a ledger imported without it
         /// has its tree extended by the next import that keeps it.
         package var keepsMerkleTree = true
+        /// How many stream states an import's batch holds in memory before
+        /// it writes them out (``TransactionState``); tests make it tiny so
+        /// that the write-out in the middle of a batch is exercised.
+        package var streamCacheLimit = 1 << 18
         /// Test hook: `create` calls it when the staged ledger is complete,
         /// before moving it into place; a throw there is a failed creation.
         package var creationFaultForTesting: (@Sendable () throws -> Void)?

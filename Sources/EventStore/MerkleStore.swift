@@ -76,6 +76,82 @@ struct MerkleAppender {
     }
 }
 
+/// Keeps the tree in step with an import's batch on a thread of its own.
+///
+/// The leaves and interior nodes depend on the records alone, not on
+/// anything the writer decides later, so the writer hands each finished
+/// record over (in batches of ``batchSize``) and goes on with the next line
+/// while a second core hashes the leaf and the nodes it completes: the
+/// tree's SHA-256 work leaves the writer's thread, which is the one that
+/// bounds an import. The worker only computes; the nodes to store and the
+/// frontier are written by the writer's thread, inside its transaction, in
+/// ``finish(txn:meta:)``. The same ``MerkleFrontier`` arithmetic as
+/// ``MerkleAppender``, so the stored tree is the same, node for node.
+final class BackgroundMerkleAppender {
+    /// What the worker owns until ``finish(txn:meta:)`` has waited for it.
+    private final class Work: @unchecked Sendable {
+        var frontier: MerkleFrontier
+        /// Completed subtrees at stored levels: key → hash, in the order completed.
+        var nodes: [([UInt8], MerkleHash)] = []
+        init(frontier: MerkleFrontier) { self.frontier = frontier }
+
+        func add(_ records: [[UInt8]]) {
+            for record in records {
+                record.withUnsafeBytes { bytes in
+                    let leaf = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]))
+                    frontier.append(leaf) { level, index, hash in
+                        if MerkleLayout.isStored(level: level) { nodes.append((MerkleLayout.nodeKey(level: level, index: index), hash)) }
+                    }
+                }
+            }
+        }
+    }
+
+    static let batchSize = 1024
+    private let work: Work
+    private let database: Database
+    private var handoff: BatchHandoff<[[UInt8]]>?
+    private var pending: [[UInt8]] = []
+
+    init(frontier: MerkleFrontier, database: Database) {
+        let work = Work(frontier: frontier)
+        self.work = work
+        self.database = database
+        handoff = BatchHandoff { records in
+            work.add(records)
+            return true
+        }
+        pending.reserveCapacity(Self.batchSize)
+    }
+
+    /// A batch abandoned (refused, or failed in LMDB) still stops its worker.
+    deinit { handoff?.finish() }
+
+    /// Adds a stored record (hash ‖ canonical bytes) as the next leaf.
+    func append(record: [UInt8]) {
+        pending.append(record)
+        if pending.count == Self.batchSize {
+            handoff?.put(pending)
+            pending = []
+            pending.reserveCapacity(Self.batchSize)
+        }
+    }
+
+    /// Waits for the worker, then stores the nodes it completed and the
+    /// frontier. Called once, when the batch is complete.
+    func finish(txn: WriteTransaction, meta: Database) throws {
+        if let handoff {
+            if !pending.isEmpty { handoff.put(pending) }
+            pending = []
+            handoff.finish()
+            self.handoff = nil
+        }
+        for (key, hash) in work.nodes { try txn.put(database, key: key, value: hash.bytes) }
+        work.nodes = []
+        try txn.put(meta, key: MerkleLayout.frontierKey, value: MerkleLayout.encode(work.frontier))
+    }
+}
+
 /// A checkpoint's worth of facts about the tree of one size.
 public struct TreeHead: Sendable, Equatable {
     public var origin: String

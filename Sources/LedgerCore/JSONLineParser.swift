@@ -73,9 +73,12 @@ struct JSONScanner {
 
     func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    mutating func expect(_ byte: UInt8, _ what: String) throws(FieldError) {
+    /// `what` is built only when the byte is missing: on the import's hot
+    /// path it names the member, and making that text for every member of
+    /// every line cost more than the rest of the scan.
+    mutating func expect(_ byte: UInt8, _ what: @autoclosure () -> String) throws(FieldError) {
         skipWhitespace()
-        guard peek() == byte else { throw syntax("expected \(what)") }
+        guard peek() == byte else { throw syntax("expected \(what())") }
         position += 1
     }
 
