@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import EventStore
 import HtmlReport
+import LedgerQueries
 import LedgerCore
 import Policy
 import Projections
@@ -70,7 +71,7 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
         }
 
         // One read of the view's facts serves the audit and the early warnings.
-        let input = try AuditCommand.read(ledger, view: pinned)
+        let input = try AuditQuery.read(ledger, view: pinned)
         let result: AuditResult, warnings: WarningsResult
         do {
             warnings = try EarlyWarnings(policy: chosenPolicy).warnings(input, asOf: view.effectiveDate)
@@ -80,7 +81,7 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
             throw CLIFailure.input("error: the audit behind the findings and warnings failed: \(error)")
         }
         var performance = try PerformanceReport.Accumulation(
-            balances: balances, findings: performanceInputs(result.findings), fiscalYear: year, level: nil, scope: scope, asOfSeq: last)
+            balances: balances, findings: PerformanceQuery.performanceInputs(result.findings), fiscalYear: year, level: nil, scope: scope, asOfSeq: last)
         var builder = HtmlReportBuilder(balances: balances, fiscalYear: year, scope: scope, findings: result.findings)
         // One pass over the live events; an event neither needs is not decoded.
         try ledger.forEachLiveRecord(view: pinned) { record in
