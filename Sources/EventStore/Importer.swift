@@ -74,11 +74,7 @@ extension Ledger {
         // Nothing is appended to a log that fails its check: the whole chain
         // (and the stored Merkle tree) is verified first, so damage anywhere
         // stops the import until it is dealt with.
-        let check = try verify()
-        if let bad = check.firstBadSeq {
-            throw LedgerError.corrupt("the log fails its check at seq \(bad): \(check.problem ?? "")")
-        }
-        if let problem = check.treeProblem { throw LedgerError.corrupt(problem) }
+        try checkLogBeforeAppending()
         try prepareProjections(notice: notice)
         let added = options.keepsMerkleTree ? try catchUpMerkleTree() : 0
         if added > 0 { notice?("extended the Merkle tree over \(added) event(s) appended before it was kept") }
@@ -134,7 +130,57 @@ extension Ledger {
             if report.appended > 0 { report.firstAppendedSeq = batch.firstSeq }
             return report
         }
+        // This process wrote every byte after the head it had verified.
+        verifiedHead?.remember(seq: report.headSeq, hash: report.headHash)
         return report
+    }
+
+    /// Verifies the whole log (chain and stored tree) before an append, or,
+    /// in a process that keeps ``verifiedHead`` (the server), only confirms
+    /// that the head is still the one it verified or wrote itself.
+    ///
+    /// A long-running server appends many small batches: verifying a
+    /// million events before each would make one append cost a second. It
+    /// verifies the log once, then after each append of its own knows the
+    /// new head is its own work. When the head is not the one remembered
+    /// (another process appended), the whole log is verified again. What
+    /// this gives up: damage to records below the head made by another
+    /// program while the server runs is found by the first read that passes
+    /// over them (every read checks each record's link), by `verify`, or by
+    /// the first append after a restart, not by the next append.
+    func checkLogBeforeAppending() throws {
+        if let memo = verifiedHead, let known = memo.known {
+            let head = try head()
+            if head.seq == known.seq && head.hash == known.hash { return }
+        }
+        let check = try verify()
+        if let bad = check.firstBadSeq {
+            throw LedgerError.corrupt("the log fails its check at seq \(bad): \(check.problem ?? "")")
+        }
+        if let problem = check.treeProblem { throw LedgerError.corrupt(problem) }
+        verifiedHead?.remember(seq: check.headSeq, hash: check.headHash)
+    }
+}
+
+/// The head this process last verified or appended itself (see
+/// ``Ledger/checkLogBeforeAppending()``); shared by the server's threads.
+public final class VerifiedHeadMemo: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var value: (seq: UInt64, hash: [UInt8])?
+
+    public init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    var known: (seq: UInt64, hash: [UInt8])? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return value
+    }
+
+    func remember(seq: UInt64, hash: [UInt8]) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        value = (seq, hash)
     }
 }
 

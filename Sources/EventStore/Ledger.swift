@@ -49,6 +49,7 @@ public final class Ledger {
     init(path: String, env: Environment, create: Bool, options: OpenOptions) throws {
         self.path = path
         self.options = options
+        verifiedHead = options.remembersVerifiedHead ? VerifiedHeadMemo() : nil
         self.env = env
         func open(_ name: String) throws -> Database {
             do {
@@ -105,6 +106,11 @@ public final class Ledger {
         /// Test hook: `create` calls it when the staged ledger is complete,
         /// before moving it into place; a throw there is a failed creation.
         package var creationFaultForTesting: (@Sendable () throws -> Void)?
+        /// A long-running process (the server) remembers the head it
+        /// verified or appended, so that each append does not verify the
+        /// whole log again (``Ledger/checkLogBeforeAppending()``). Off for
+        /// the commands: each run verifies the whole log before appending.
+        public var remembersVerifiedHead = false
         public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true,
                     snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents) {
             self.readOnly = readOnly
@@ -115,6 +121,8 @@ public final class Ledger {
     }
 
     public let options: OpenOptions
+    /// Present when ``OpenOptions/remembersVerifiedHead`` is set.
+    let verifiedHead: VerifiedHeadMemo?
 
     public static let defaultSnapshotIntervalEvents: UInt64 = 250_000
 

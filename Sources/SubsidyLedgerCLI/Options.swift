@@ -42,10 +42,14 @@ struct LedgerLocation: ParsableArguments {
         return Ledger.defaultSnapshotIntervalEvents
     }
 
-    func open(readOnly: Bool) throws -> Ledger {
+    /// `remembersVerifiedHead`: for `serve`, which appends many batches in
+    /// one run (``Ledger/OpenOptions/remembersVerifiedHead``).
+    func open(readOnly: Bool, remembersVerifiedHead: Bool = false) throws -> Ledger {
         let ledger: Ledger
         do {
-            ledger = try Ledger.open(at: path, options: Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval))
+            var options = Ledger.OpenOptions(readOnly: readOnly, snapshotIntervalEvents: snapshotInterval)
+            options.remembersVerifiedHead = remembersVerifiedHead
+            ledger = try Ledger.open(at: path, options: options)
         } catch {
             guard let failure = LedgerError.from(error) else { throw error }
             throw CLIFailure.unopenable("error: \(failure)")

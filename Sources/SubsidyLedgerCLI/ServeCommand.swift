@@ -93,7 +93,7 @@ struct ServeCommand: ParsableCommand {
         options.maxSubscribers = maxSubscribers
         options.heartbeatSeconds = heartbeat
         options.openAPIDocument = OpenAPIDocument.text
-        let ledger = try location.open(readOnly: false)
+        let ledger = try location.open(readOnly: false, remembersVerifiedHead: true)
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
