@@ -63,6 +63,8 @@ final class ServerState: Sendable {
     let logger: Logger
     let subscriptions: SubscriptionHub
     let idempotency = IdempotencyCache()
+    /// Balance answers for the current head (``HeadAnswerCache``).
+    let balanceAnswers = HeadAnswerCache()
 
     init(access: LedgerAccess, options: ServerOptions, logger: Logger) {
         self.access = access

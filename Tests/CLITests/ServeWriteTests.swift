@@ -41,6 +41,29 @@ struct ServeWriteTests {
         #expect(asArray.object["duplicates"] as? Int == 12)
     }
 
+    @Test("balances asked again at the same head, then after an append: each answer is the command's at that moment")
+    func balancesFollowTheHead() throws {
+        let work = WorkDirectory()
+        let ledger = try ServeCommandTests.ledger(work, events: 200)
+        let server = try ServerProcess(ledger: ledger)
+        defer { #expect((try? server.stop()) == 0) }
+        func command() throws -> String {
+            try runOK(["balances", "--ledger", ledger, "--by", "region", "--format", "json"], in: work.path).stdout
+        }
+        let before = try command()
+        // The second answer at an unmoved head is the kept one.
+        #expect(try server.get("/v1/balances?by=region").body == before)
+        #expect(try server.get("/v1/balances?by=region").body == before)
+        let rest = Self.sampleLines.dropFirst(200).joined(separator: "\n") + "\n"
+        #expect(try server.request("POST", "/v1/events", body: rest, contentType: "application/x-ndjson").status == 201)
+        let after = try command()
+        #expect(after != before)
+        #expect(try server.get("/v1/balances?by=region").body == after)
+        // Another grouping at the same head is its own answer.
+        #expect(try server.get("/v1/balances?by=fund").body
+                == runOK(["balances", "--ledger", ledger, "--format", "json"], in: work.path).stdout)
+    }
+
     @Test("refused lines: 422 naming line and field, nothing appended; a version conflict is 409")
     func refusedAndConflict() throws {
         let work = WorkDirectory()
