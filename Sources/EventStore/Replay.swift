@@ -373,13 +373,22 @@ extension Ledger {
         try env.read { txn in try reversalMap(in: txn) }
     }
 
-    func reversalMap(in txn: ReadTransaction) throws -> [UInt64: UInt64] {
+    /// The reversals of the events `targets` only: a reader that walks the
+    /// log a window at a time (a subscription) reads the reversals of that
+    /// window, not every reversal of the ledger each time.
+    public func reversalMap(targets: ClosedRange<UInt64>) throws -> [UInt64: UInt64] {
+        try env.read { txn in try reversalMap(in: txn, targets: targets) }
+    }
+
+    func reversalMap(in txn: ReadTransaction, targets: ClosedRange<UInt64>? = nil) throws -> [UInt64: UInt64] {
         var map: [UInt64: UInt64] = [:]
         try txn.withCursor(reversals) { cursor in
-            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+            // Keys are big-endian target seqs: key order is seq order.
+            try cursor.forEach(from: targets.map { sequenceKey($0.lowerBound) }) { key, value in
                 guard let target = readSequence(key), let reversal = readSequence(value) else {
                     throw LedgerError.corrupt("a reversals entry is not two sequence numbers")
                 }
+                if let targets, target > targets.upperBound { return false }
                 map[target] = reversal
                 return true
             }

@@ -189,7 +189,7 @@ struct SubscriptionStream: Sendable {
         let last = min(head.seq, after + Self.batch)
         var window = selection
         window.from = after + 1
-        let reversedBy = window.reversedBy(try ledger.reversalMap(), head: last)
+        let reversedBy = window.reversedBy(try ledger.reversalMap(targets: (after + 1)...last), head: last)
         var frames: [String] = []
         do {
             try window.forEachWithCanonical(in: ledger, through: last) { stored, canonical in

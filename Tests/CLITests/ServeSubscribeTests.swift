@@ -31,6 +31,12 @@ struct ServeSubscribeTests {
         var fifty7 = events[56].object
         #expect(fifty7.removeValue(forKey: "canonical") is String)
         #expect(NSDictionary(dictionary: fifty7).isEqual(to: page?.first ?? [:]))
+        // Every stored event, its reversal included (the sample reverses one
+        // entry), is the object `log --format json` prints.
+        let logged = ServeCommandTests.logObjects(try runOK(["log", "--format", "json", "--ledger", ledger], in: work.path).stdout)
+        let streamed = events.map { $0.data.replacingOccurrences(of: #",\"canonical\":\"[A-Za-z0-9+/=]*\""#, with: "", options: .regularExpression) }
+        #expect(streamed == logged)
+        #expect(logged.contains { $0.contains("\"reversedBy\"") })
 
         try Self.post(server, Self.sampleLines[200..<242])
         let live = try stream.collect { $0.event == "head" && $0.id == "242" }
