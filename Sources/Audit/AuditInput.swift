@@ -40,6 +40,12 @@ public struct AuditInput: Sendable {
 
     public init() {}
 
+    /// The facts of `events`, gathered in their order.
+    public init(_ events: [AuditedEvent]) {
+        reserveCapacity(events.count)
+        for event in events { add(seq: event.seq, event: event.event) }
+    }
+
     /// The number of facts kept (reversals are not facts).
     public var count: Int { facts.count }
 

@@ -33,10 +33,7 @@ public struct Auditor: Sendable {
     /// for a date a rule needs, a grant names a programme the policy does
     /// not know, or a figure overflows.
     public func audit(_ events: [AuditedEvent]) throws -> AuditResult {
-        var input = AuditInput()
-        input.reserveCapacity(events.count)
-        for event in events { input.add(seq: event.seq, event: event.event) }
-        return try audit(input)
+        try audit(AuditInput(events))
     }
 
     /// Audits events gathered one at a time (see ``AuditInput``).

@@ -33,10 +33,7 @@ public struct EarlyWarnings: Sendable {
     }
 
     public func warnings(_ events: [AuditedEvent], asOf: CalendarDate? = nil) throws -> WarningsResult {
-        var input = AuditInput()
-        input.reserveCapacity(events.count)
-        for event in events { input.add(seq: event.seq, event: event.event) }
-        return try warnings(input, asOf: asOf)
+        try warnings(AuditInput(events), asOf: asOf)
     }
 
     /// Throws ``AuditError`` as an audit does, and when the policy lacks a

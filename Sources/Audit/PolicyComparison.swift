@@ -26,10 +26,7 @@ public struct PolicyComparison: Sendable {
     }
 
     public func compare(_ events: [AuditedEvent]) throws -> ComparisonResult {
-        var input = AuditInput()
-        input.reserveCapacity(events.count)
-        for event in events { input.add(seq: event.seq, event: event.event) }
-        return try compare(input)
+        try compare(AuditInput(events))
     }
 
     /// Throws ``AuditError`` as either audit does.
