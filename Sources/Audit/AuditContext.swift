@@ -11,6 +11,8 @@ import Policy
 /// a few bytes an event and no per-subject allocation.
 final class AuditContext: Sendable {
     let policy: Policy
+    /// The language of the sentences of findings, explanations and warnings.
+    let language: TextLanguage
     let facts: [Fact]
     let ids: [String]
     /// Business-date order: `order[position]` is a fact index.
@@ -71,9 +73,10 @@ final class AuditContext: Sendable {
     let retirementDays: [Int32]?
     let retirementAgesFrom: Int32
 
-    init(_ input: consuming AuditInput, policy: Policy) throws {
+    init(_ input: consuming AuditInput, policy: Policy, language: TextLanguage = .english) throws {
         input.resolveRecoveries()
         self.policy = policy
+        self.language = language
         facts = input.facts
         ids = input.ids
         people = input.people.names
@@ -262,6 +265,12 @@ final class AuditContext: Sendable {
     @inline(__always)
     func fact(_ index: Int32) -> Fact { facts[Int(index)] }
 
+    /// A sentence in the audit's language (``TextLanguage/words(en:zh:)``).
+    @inline(__always)
+    func words(en english: @autoclosure () -> String, zh chinese: @autoclosure () -> String) -> String {
+        language.words(en: english(), zh: chinese())
+    }
+
     func id(_ index: Int32) -> String { ids[Int(index)] }
 
     func date(_ index: Int32) -> CalendarDate { facts[Int(index)].date }
@@ -413,26 +422,41 @@ struct Groups: Sendable {
 final class Trace {
     /// The trigger's fact index.
     let target: Int32
+    let language: TextLanguage
     var lines: [String] = []
 
-    init(target: Int32) { self.target = target }
+    init(target: Int32, language: TextLanguage = .english) {
+        self.target = target
+        self.language = language
+    }
 
     /// Self when `index` is the trigger being explained.
     func at(_ index: Int32) -> Trace? { index == target ? self : nil }
 
-    func say(_ line: String) { lines.append(line) }
+    /// A step already in the explanation's language (from ``Notes``).
+    func record(_ line: String) { lines.append(line) }
+
+    /// A step in the explanation's language, its two languages side by side.
+    func say(en english: @autoclosure () -> String, zh chinese: @autoclosure () -> String) {
+        lines.append(language.words(en: english(), zh: chinese()))
+    }
 }
 
 /// Steps written down only while explaining: the sentences are not built
 /// at all in a normal audit.
 struct Notes {
     private(set) var lines: [String]?
+    let language: TextLanguage
 
-    init(_ enabled: Bool) { lines = enabled ? [] : nil }
+    init(_ enabled: Bool, language: TextLanguage = .english) {
+        lines = enabled ? [] : nil
+        self.language = language
+    }
 
     var enabled: Bool { lines != nil }
 
-    mutating func add(_ line: @autoclosure () -> String) {
-        if lines != nil { lines!.append(line()) }
+    /// A step in the explanation's language, its two languages side by side.
+    mutating func add(en english: @autoclosure () -> String, zh chinese: @autoclosure () -> String) {
+        if lines != nil { lines!.append(language.words(en: english(), zh: chinese())) }
     }
 }

@@ -23,10 +23,14 @@ public struct Auditor: Sendable {
     public var policy: Policy
     /// The rules to run (all by default).
     public var rules: [RuleCode]
+    /// The language of the findings' messages and of their explanations
+    /// (English by default, as every command and the server give them).
+    public var language: TextLanguage
 
-    public init(policy: Policy = .seed, rules: [RuleCode] = RuleCode.allCases) {
+    public init(policy: Policy = .seed, rules: [RuleCode] = RuleCode.allCases, language: TextLanguage = .english) {
         self.policy = policy
         self.rules = rules
+        self.language = language
     }
 
     /// Audits `events`. Throws ``AuditError`` when the policy has no value
@@ -38,7 +42,7 @@ public struct Auditor: Sendable {
 
     /// Audits events gathered one at a time (see ``AuditInput``).
     public func audit(_ input: consuming AuditInput) throws -> AuditResult {
-        let context = try AuditContext(input, policy: policy)
+        let context = try AuditContext(input, policy: policy, language: language)
         // The rules read the context and nothing else: they run side by
         // side, each writing its own slot. The final sort makes the order
         // of the findings independent of which finished first.
@@ -76,6 +80,9 @@ public struct AuditResult: Sendable {
     public let findings: [Finding]
     let context: AuditContext
 
+    /// The language of the messages and of the explanations.
+    public var language: TextLanguage { context.language }
+
     /// The findings whose trigger is the event with this id.
     public func findings(triggeredBy id: String) -> [Finding] {
         findings.filter { $0.trigger == id }
@@ -97,17 +104,18 @@ public struct AuditResult: Sendable {
     /// Walks through the computation behind a finding of this audit, in
     /// sentences: the figures, the dates and the policy entries behind it
     /// (the days and outstanding principal behind a discount bound, the
-    /// months counted towards a term, …).
+    /// months counted towards a term, …), in the audit's language. The last
+    /// step is the finding's message after ``TextLanguage/findingStepPrefix``.
     public func explain(_ finding: Finding) throws -> [String] {
         precondition(finding.triggerPosition >= 0 && finding.triggerPosition < context.order.count,
                      "a finding of another audit")
         let trigger = context.order[finding.triggerPosition]
-        let trace = Trace(target: trigger)
+        let trace = Trace(target: trigger, language: context.language)
         let again = try Auditor.rule(finding.rule).findings(at: trigger, in: context, trace: trace)
         guard again.contains(where: { $0.subject == finding.subject && $0.amount == finding.amount }) else {
             preconditionFailure("\(finding.rule.rawValue) at \(finding.trigger) did not recur while explaining it")
         }
-        return trace.lines + ["Finding: " + finding.message]
+        return trace.lines + [context.language.findingStepPrefix + finding.message]
     }
 }
 

@@ -24,12 +24,19 @@ public struct EarlyWarnings: Sendable {
     /// as-of date only).
     public var horizonDays: Int
 
+    /// The language of the messages (English by default, as the
+    /// `warnings` command and the server give them). The order of the
+    /// warnings is the same in every language: ties are broken by the
+    /// English message.
+    public var language: TextLanguage
+
     public static let defaultHorizonDays = 90
 
-    public init(policy: Policy = .seed, horizonDays: Int = EarlyWarnings.defaultHorizonDays) {
+    public init(policy: Policy = .seed, horizonDays: Int = EarlyWarnings.defaultHorizonDays, language: TextLanguage = .english) {
         precondition(horizonDays >= 0, "a horizon cannot be negative")
         self.policy = policy
         self.horizonDays = horizonDays
+        self.language = language
     }
 
     public func warnings(_ events: [AuditedEvent], asOf: CalendarDate? = nil) throws -> WarningsResult {
@@ -39,7 +46,7 @@ public struct EarlyWarnings: Sendable {
     /// Throws ``AuditError`` as an audit does, and when the policy lacks a
     /// threshold on the as-of date.
     public func warnings(_ input: consuming AuditInput, asOf: CalendarDate? = nil) throws -> WarningsResult {
-        let context = try AuditContext(input, policy: policy)
+        let context = try AuditContext(input, policy: policy, language: language)
         let people = Set(context.people.filter { $0.utf8.count > 2 * PersonalIDMasking.keptAtEachEnd && !ResidentIDNumber.isValid($0) })
         guard let today = asOf ?? context.order.last.map(context.date) else {
             return WarningsResult(asOf: nil, horizonDays: horizonDays, warnings: [], policyName: policy.name,
@@ -51,7 +58,7 @@ public struct EarlyWarnings: Sendable {
         try scan.discountRates()
         try scan.budgetLines()
         try scan.certifications()
-        let warnings = scan.warnings.sorted(by: Warning.ordered)
+        let warnings = scan.sorted()
         return WarningsResult(asOf: today, horizonDays: horizonDays, warnings: warnings, policyName: policy.name,
                               policySource: policy.source, peopleToMask: people)
     }
@@ -65,11 +72,35 @@ struct WarningScan {
     let today: CalendarDate
     let horizonEnd: CalendarDate
     var warnings: [Warning] = []
+    /// Each warning's English message, the last sort key in every language.
+    var englishMessages: [String] = []
 
     init(context: AuditContext, today: CalendarDate, horizonEnd: CalendarDate) {
         self.context = context
         self.today = today
         self.horizonEnd = horizonEnd
+    }
+
+    var language: TextLanguage { context.language }
+
+    /// Adds a warning showing `message` in the scan's language.
+    mutating func add(_ warning: Warning, _ message: Sentence) {
+        var warning = warning
+        warning.message = message.shown
+        warnings.append(warning)
+        englishMessages.append(message.english)
+    }
+
+    /// The warnings in ``Warning/ordered(_:_:)`` order, ties broken by the
+    /// English message whatever the language shown.
+    func sorted() -> [Warning] {
+        guard language != .english else { return warnings.sorted(by: Warning.ordered) }
+        let english = warnings.indices.map { index in
+            var warning = warnings[index]
+            warning.message = englishMessages[index]
+            return warning
+        }
+        return warnings.indices.sorted { Warning.ordered(english[$0], english[$1]) }.map { warnings[$0] }
     }
 
     /// The facts of a group effective on or before the as-of date.
@@ -140,18 +171,26 @@ struct WarningScan {
             let words = headroom > 0 ? "\(Money(fen: headroom).yuan) below the \(cap.amount.yuan) cap"
                 : headroom == 0 ? "exactly the \(cap.amount.yuan) cap"
                 : "\(Money(fen: -headroom).yuan) above the \(cap.amount.yuan) cap"
-            let message = "On \(today) \(name)'s outstanding guaranteed principal is \(Money(fen: total).yuan), \(words) "
-                + "for \(category.noun) (\(cap.citation)): "
-                + (headroom > 0 ? "within the \(margin.money.yuan) warning margin; a new loan of more than \(Money(fen: headroom).yuan) would break LOAN-CAP."
-                                : "any new loan would break LOAN-CAP.")
-            warnings.append(Warning(
+            let message = Sentence(language,
+                en: "On \(today) \(name)'s outstanding guaranteed principal is \(Money(fen: total).yuan), \(words) "
+                    + "for \(category.noun) (\(cap.citation)): "
+                    + (headroom > 0 ? "within the \(margin.money.yuan) warning margin; a new loan of more than \(Money(fen: headroom).yuan) would break LOAN-CAP."
+                                    : "any new loan would break LOAN-CAP."),
+                zh: "截至 \(today)，\(name) 未偿还的担保贷款本金为 \(Zh.yuan(Money(fen: total)))，"
+                    + (headroom > 0 ? "距\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount)) 还差 \(Zh.yuan(Money(fen: headroom)))"
+                        : headroom == 0 ? "恰好达到\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount))"
+                        : "超过\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount)) 达 \(Zh.yuan(Money(fen: -headroom)))")
+                    + "（\(Zh.citation(cap.entry))）："
+                    + (headroom > 0 ? "在 \(Zh.yuan(margin.money)) 的预警范围内；再发放超过 \(Zh.yuan(Money(fen: headroom))) 的贷款将违反 LOAN-CAP。"
+                                    : "再发放任何贷款都将违反 LOAN-CAP。"))
+            add(Warning(
                 kind: .loanCapNear, subject: borrower.subject, region: nonEmpty(context.loanRegions[Int(loan.key)]), fiscalYear: nil,
                 clause: LoanCapRule.clause,
                 figures: [WarningFigure("outstanding", .money(Money(fen: total))), WarningFigure("cap", .money(cap.amount)),
                           WarningFigure("headroom", .money(Money(fen: headroom))), WarningFigure("category", .text(category.word)),
                           WarningFigure("loans", .text(open.map { context.loanNames[Int(context.fact($0).key)] }.joined(separator: " ")))],
                 threshold: Self.figure(margin), thresholdSource: margin.provenance, projectedDate: nil,
-                events: open.map(context.id), message: message))
+                events: open.map(context.id), message: ""), message)
         }
     }
 
@@ -194,7 +233,7 @@ struct WarningScan {
             let lastMonth: Int32
             let monthsLeft: Int
             var figures = [WarningFigure("programme", .text(programme.code))]
-            var message: String
+            let message: Sentence
             if let retirementAtFirst = exemptRetirement {
                 // The extension runs until retirement: the last month payable
                 // is the last one that begins before the retirement date
@@ -206,10 +245,14 @@ struct WarningScan {
                 figures += [WarningFigure("retirement", .date(retirement.date)), WarningFigure("covered", .months(count)),
                             WarningFigure("lastCovered", .month(YearMonth(index: lastCovered))),
                             WarningFigure("lastMonth", .month(YearMonth(index: lastMonth))), WarningFigure("left", .months(monthsLeft))]
-                message = "\(person) is paid \(programme.code) past the term under the retirement extension, which ends with "
-                    + "retirement on \(retirement.date) (\(retirement.group.words), age \(retirement.ageYears)): the last month "
-                    + "payable is \(YearMonth(index: lastMonth)); covered up to \(YearMonth(index: lastCovered)), "
-                    + "\(Say.count(monthsLeft, "month")) left." + retirement.reformNote
+                message = Sentence(language,
+                    en: "\(person) is paid \(programme.code) past the term under the retirement extension, which ends with "
+                        + "retirement on \(retirement.date) (\(retirement.group.words), age \(retirement.ageYears)): the last month "
+                        + "payable is \(YearMonth(index: lastMonth)); covered up to \(YearMonth(index: lastCovered)), "
+                        + "\(Say.count(monthsLeft, "month")) left." + retirement.reformNote,
+                    zh: "\(person) 按延长至退休的规定超期享受 \(programme.code)，延长至 \(retirement.date) 退休时结束"
+                        + "（\(Zh.group(retirement.group))，\(retirement.ageYears) 岁）：最后可补贴的月份为 \(YearMonth(index: lastMonth))；"
+                        + "已补贴至 \(YearMonth(index: lastCovered))，还剩 \(Zh.count(monthsLeft, "个月"))。" + Zh.reformNote(retirement))
             } else {
                 let term = try context.value(of: termName, on: firstApproval)
                 monthsLeft = max(0, Int(term.integer) - count)
@@ -219,17 +262,22 @@ struct WarningScan {
                 figures += [WarningFigure("term", .months(Int(term.integer))), WarningFigure("covered", .months(count)),
                             WarningFigure("lastCovered", .month(YearMonth(index: lastCovered))),
                             WarningFigure("lastMonth", .month(YearMonth(index: lastMonth))), WarningFigure("left", .months(monthsLeft))]
-                message = "\(person) has \(Say.count(count, "distinct month")) of \(programme.code) covered of the \(term.integer)-month "
-                    + "term (\(term.provenance)): " + (monthsLeft == 0 ? "none left; a grant for a month not yet covered would break TERM-LIMIT."
-                        : "\(Say.count(monthsLeft, "month")) left; paid on month by month from \(YearMonth(index: lastCovered)), "
-                            + "the term ends with \(YearMonth(index: lastMonth)).")
+                message = Sentence(language,
+                    en: "\(person) has \(Say.count(count, "distinct month")) of \(programme.code) covered of the \(term.integer)-month "
+                        + "term (\(term.provenance)): " + (monthsLeft == 0 ? "none left; a grant for a month not yet covered would break TERM-LIMIT."
+                            : "\(Say.count(monthsLeft, "month")) left; paid on month by month from \(YearMonth(index: lastCovered)), "
+                                + "the term ends with \(YearMonth(index: lastMonth))."),
+                    zh: "\(person) 已享受 \(programme.code) 补贴 \(count) 个不同月份，期限为 \(term.integer) 个月"
+                        + "（\(Zh.provenance(term))）：" + (monthsLeft == 0 ? "已无剩余月份；再补贴尚未补贴过的月份将违反 TERM-LIMIT。"
+                            : "还剩 \(Zh.count(monthsLeft, "个月"))；自 \(YearMonth(index: lastCovered)) 起逐月发放，"
+                                + "期限至 \(YearMonth(index: lastMonth)) 届满。"))
             }
             let end = YearMonth(index: lastMonth).lastDay
             guard monthsLeft <= limit, lastMonth >= todayMonth, end <= horizonEnd else { continue }
-            warnings.append(Warning(
+            add(Warning(
                 kind: kind, subject: context.personSubject(personID), region: line?.region, fiscalYear: line?.fiscalYear,
                 clause: programme.clause, figures: figures, threshold: Self.figure(left), thresholdSource: left.provenance,
-                projectedDate: end, events: inOrder([first, latest]), message: message))
+                projectedDate: end, events: inOrder([first, latest]), message: ""), message)
         }
     }
 
@@ -252,18 +300,24 @@ struct WarningScan {
             guard gap >= 0, gap <= near.integer else { continue }
             let name = context.loanNames[Int(loan.key)]
             let discounts = events.filter { context.fact($0).type == .loanInterestDiscounted }
-            let message = "\(name), lent to \(context.people[Int(loan.person)]) at \(loan.rateBp) bp against a \(loan.benchmarkBp) bp "
-                + "benchmark, is " + (gap == 0 ? "exactly at" : "\(gap) bp below") + " the \(limit) bp limit of interest discounts "
-                + "(benchmark + \(margin.valueText), \(margin.provenance)), within the \(near.valueText) warning margin; "
-                + "\(Money(fen: balance).yuan) is outstanding until \(loan.maturity)."
-            warnings.append(Warning(
+            let person = context.people[Int(loan.person)]
+            let message = Sentence(language,
+                en: "\(name), lent to \(person) at \(loan.rateBp) bp against a \(loan.benchmarkBp) bp "
+                    + "benchmark, is " + (gap == 0 ? "exactly at" : "\(gap) bp below") + " the \(limit) bp limit of interest discounts "
+                    + "(benchmark + \(margin.valueText), \(margin.provenance)), within the \(near.valueText) warning margin; "
+                    + "\(Money(fen: balance).yuan) is outstanding until \(loan.maturity).",
+                zh: "贷款 \(name) 发放给 \(person)，年利率 \(Zh.bp(loan.rateBp))，基准利率 \(Zh.bp(loan.benchmarkBp))，"
+                    + (gap == 0 ? "恰好达到" : "仅比") + "贴息利率上限 \(Zh.bp(limit))" + (gap == 0 ? "" : "低 \(Zh.bp(gap))")
+                    + "（基准利率 + \(Zh.value(margin))，\(Zh.provenance(margin))），在 \(Zh.value(near)) 的预警范围内；"
+                    + "未偿本金 \(Zh.yuan(Money(fen: balance)))，\(loan.maturity) 到期。")
+            add(Warning(
                 kind: .discountRateNear, subject: Streams.loan(name), region: nonEmpty(context.loanRegions[Int(loan.key)]), fiscalYear: nil,
                 clause: DiscountRateRule.clause,
                 figures: [WarningFigure("rate", .basisPoints(loan.rateBp)), WarningFigure("benchmark", .basisPoints(loan.benchmarkBp)),
                           WarningFigure("limit", .basisPoints(limit)), WarningFigure("belowLimit", .basisPoints(gap)),
                           WarningFigure("outstanding", .money(Money(fen: balance))), WarningFigure("maturity", .date(loan.maturity))],
                 threshold: Self.figure(near), thresholdSource: near.provenance, projectedDate: nil,
-                events: [context.id(issue)] + (discounts.last.map { [context.id($0)] } ?? []), message: message))
+                events: [context.id(issue)] + (discounts.last.map { [context.id($0)] } ?? []), message: ""), message)
         }
     }
 
@@ -308,21 +362,28 @@ struct WarningScan {
             guard lasting < remaining else { continue }
             let runOut = today.addingDays(Int(lasting) + 1)
             guard runOut <= horizonEnd else { continue }
-            let message = available <= 0
-                ? "Budget line \(budgetLine.name) has nothing left on \(today) (\(Money(fen: available).yuan) available) and paid out "
-                    + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: payments from \(runOut) on are not covered, "
-                    + "before the fiscal year ends on \(yearEnd)."
-                : "Budget line \(budgetLine.name) has \(Money(fen: available).yuan) available on \(today) and paid out "
-                    + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: at that rate the money lasts "
-                    + "\(Say.count(Int(lasting), "more day")) and runs out on \(runOut), before the fiscal year ends on \(yearEnd)."
-            warnings.append(Warning(
+            let message = Sentence(language,
+                en: available <= 0
+                    ? "Budget line \(budgetLine.name) has nothing left on \(today) (\(Money(fen: available).yuan) available) and paid out "
+                        + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: payments from \(runOut) on are not covered, "
+                        + "before the fiscal year ends on \(yearEnd)."
+                    : "Budget line \(budgetLine.name) has \(Money(fen: available).yuan) available on \(today) and paid out "
+                        + "\(Money(fen: recent).yuan) in the \(window.valueText) up to it: at that rate the money lasts "
+                        + "\(Say.count(Int(lasting), "more day")) and runs out on \(runOut), before the fiscal year ends on \(yearEnd).",
+                zh: available <= 0
+                    ? "预算科目 \(budgetLine.name) 截至 \(today) 已无结余（结余 \(Zh.yuan(Money(fen: available)))），此前 \(Zh.value(window))内"
+                        + "支出 \(Zh.yuan(Money(fen: recent)))：自 \(runOut) 起的支付没有资金保障，而财政年度到 \(yearEnd) 才结束。"
+                    : "预算科目 \(budgetLine.name) 截至 \(today) 结余 \(Zh.yuan(Money(fen: available)))，此前 \(Zh.value(window))内"
+                        + "支出 \(Zh.yuan(Money(fen: recent)))：按此速度，资金还能支付 \(Zh.count(Int(lasting), "天"))，"
+                        + "将于 \(runOut) 用完，早于财政年度结束日 \(yearEnd)。")
+            add(Warning(
                 kind: .budgetRunOut, subject: budgetLine.subject, region: budgetLine.region, fiscalYear: budgetLine.fiscalYear,
                 clause: FundOverdraftRule.clause,
                 figures: [WarningFigure("available", .money(Money(fen: available))), WarningFigure("paidInWindow", .money(Money(fen: recent))),
                           WarningFigure("window", .days(Int(days))), WarningFigure("daysLasting", .days(Int(lasting))),
                           WarningFigure("yearEnd", .date(yearEnd))],
                 threshold: Self.figure(window), thresholdSource: window.provenance, projectedDate: runOut, events: [],
-                message: message))
+                message: ""), message)
         }
     }
 
@@ -360,18 +421,22 @@ struct WarningScan {
                 let kind = Vocabulary.certification.name(of: certification.code) ?? "?"
                 let line = budgetLine(of: latest)
                 let name = context.people[Int(person)]
-                let message = "\(name)'s \(kind) certification (\(context.id(index))) is valid until \(until), and \(name) is still paid "
-                    + "\(Say.list(programmes)), which need\(programmes.count == 1 ? "s" : "") it (last grant \(context.id(latest)) on "
-                    + "\(context.date(latest)), within the \(window.valueText) window): no renewal is recorded, so a grant dated after "
-                    + "\(until) would break ELIGIBILITY."
-                warnings.append(Warning(
+                let message = Sentence(language,
+                    en: "\(name)'s \(kind) certification (\(context.id(index))) is valid until \(until), and \(name) is still paid "
+                        + "\(Say.list(programmes)), which need\(programmes.count == 1 ? "s" : "") it (last grant \(context.id(latest)) on "
+                        + "\(context.date(latest)), within the \(window.valueText) window): no renewal is recorded, so a grant dated after "
+                        + "\(until) would break ELIGIBILITY.",
+                    zh: "\(name) 的\(Zh.certification(kind))（\(context.id(index))）有效期至 \(until)，而 \(name) 仍在享受需要该认定的 "
+                        + "\(Zh.list(programmes))（最近一笔补贴 \(context.id(latest)) 于 \(context.date(latest)) 发放，在 \(Zh.value(window))内）："
+                        + "没有续期记录，\(until) 之后发放的补贴将违反 ELIGIBILITY。")
+                add(Warning(
                     kind: .certificationExpiring, subject: context.personSubject(person), region: line?.region, fiscalYear: line?.fiscalYear,
                     clause: clause,
                     figures: [WarningFigure("certification", .text(kind)), WarningFigure("validUntil", .date(until)),
                               WarningFigure("programmes", .text(programmes.joined(separator: " "))),
                               WarningFigure("lastPaid", .date(context.date(latest)))],
                     threshold: Self.figure(window), thresholdSource: window.provenance, projectedDate: until,
-                    events: inOrder([index, latest]), message: message))
+                    events: inOrder([index, latest]), message: ""), message)
             }
         }
     }

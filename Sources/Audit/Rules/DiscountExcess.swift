@@ -110,9 +110,13 @@ enum DiscountExcessRule: LoanIssueRule {
             }
             guard discount.amount > due.fen else { continue }
             let over = Money(fen: discount.amount - due.fen)
-            let message = "The discount of \(discount.money.yuan) on \(loanName) for \(Say.period(discount.periodStart, discount.periodEnd)) "
-                + "is more than the interest due over those days, \(Money(fen: due.fen).yuan) (\(Say.count(due.days, "day")) "
-                + "counted, at \(Say.percent(loan.rateBp))): \(over.yuan) too much."
+            let message = context.words(
+                en: "The discount of \(discount.money.yuan) on \(loanName) for \(Say.period(discount.periodStart, discount.periodEnd)) "
+                    + "is more than the interest due over those days, \(Money(fen: due.fen).yuan) (\(Say.count(due.days, "day")) "
+                    + "counted, at \(Say.percent(loan.rateBp))): \(over.yuan) too much.",
+                zh: "贷款 \(loanName) \(Zh.period(discount.periodStart, discount.periodEnd)) 的贴息 \(Zh.yuan(discount.money)) "
+                    + "超过该期间的应付利息 \(Zh.yuan(Money(fen: due.fen)))（按年利率 \(Say.percent(loan.rateBp)) 计 \(Zh.count(due.days, "天"))），"
+                    + "多贴 \(Zh.yuan(over))。")
             // The loan, and the repayments and default that shaped the days counted.
             let shaping = (repayments + defaults).filter { context.fact($0).day <= discount.last }
             findings.append(context.finding(code, clause: clause, subject: Streams.loan(loanName), trigger: index,
@@ -121,20 +125,31 @@ enum DiscountExcessRule: LoanIssueRule {
     }
 
     static func explain(_ loanName: String, loan: Fact, discount: Fact, due: Due, defaultedOn: Int32?, trace: Trace) {
-        trace.say("\(loanName): issued \(loan.date), matures \(loan.maturity), \(loan.rateBp) bp"
-            + (defaultedOn.map { ", defaulted \(CalendarDate(dayNumber: $0))" } ?? "")
-            + ". The discount covers \(Say.period(discount.periodStart, discount.periodEnd)).")
-        trace.say("Days counted: issue ≤ d < maturity" + (defaultedOn == nil ? "" : ", d < the default date")
-            + ", outstanding(d) > 0, outstanding(d) = principal − repayments effective on or before d.")
-        if due.runs.isEmpty { trace.say("No day of the period counts.") }
+        trace.say(en: "\(loanName): issued \(loan.date), matures \(loan.maturity), \(loan.rateBp) bp"
+                      + (defaultedOn.map { ", defaulted \(CalendarDate(dayNumber: $0))" } ?? "")
+                      + ". The discount covers \(Say.period(discount.periodStart, discount.periodEnd)).",
+                  zh: "贷款 \(loanName)：\(loan.date) 发放，\(loan.maturity) 到期，年利率 \(Zh.bp(loan.rateBp))"
+                      + (defaultedOn.map { "，\(CalendarDate(dayNumber: $0)) 逾期" } ?? "")
+                      + "。本笔贴息覆盖 \(Zh.period(discount.periodStart, discount.periodEnd))。")
+        trace.say(en: "Days counted: issue ≤ d < maturity" + (defaultedOn == nil ? "" : ", d < the default date")
+                      + ", outstanding(d) > 0, outstanding(d) = principal − repayments effective on or before d.",
+                  zh: "计息天数：发放日 ≤ d < 到期日" + (defaultedOn == nil ? "" : "，d < 逾期日")
+                      + "，且未偿本金(d) > 0；未偿本金(d) = 本金 − d 日及之前生效的还款。")
+        if due.runs.isEmpty { trace.say(en: "No day of the period counts.", zh: "该期间没有一天计息。") }
         for run in due.runs {
             let days = Int(run.through.dayNumber - run.from.dayNumber) + 1
-            trace.say("  \(Say.period(run.from, run.through)): \(Say.count(days, "day")) × \(Money(fen: run.outstanding).yuan) outstanding")
+            trace.say(en: "  \(Say.period(run.from, run.through)): \(Say.count(days, "day")) × \(Money(fen: run.outstanding).yuan) outstanding",
+                      zh: "  \(Zh.period(run.from, run.through))：\(Zh.count(days, "天")) × 未偿本金 \(Zh.yuan(Money(fen: run.outstanding)))")
         }
-        trace.say("Due = Σ outstanding × days × \(Say.percent(loan.rateBp)) ÷ 360 = \(Say.exactYuan(due.sum, over: divisor)) "
-            + "→ \(Money(fen: due.fen).yuan), rounded half up to the fen once.")
-        trace.say("Discount \(discount.money.yuan) " + (discount.amount > due.fen
-            ? "− due \(Money(fen: due.fen).yuan) = \(Money(fen: discount.amount - due.fen).yuan) above the interest due."
-            : "is within the interest due."))
+        trace.say(en: "Due = Σ outstanding × days × \(Say.percent(loan.rateBp)) ÷ 360 = \(Say.exactYuan(due.sum, over: divisor)) "
+                      + "→ \(Money(fen: due.fen).yuan), rounded half up to the fen once.",
+                  zh: "应付利息 = Σ 未偿本金 × 天数 × \(Say.percent(loan.rateBp)) ÷ 360 = \(Zh.exactYuan(due.sum, over: divisor)) "
+                      + "→ \(Zh.yuan(Money(fen: due.fen)))（只在最后四舍五入到分一次）。")
+        trace.say(en: "Discount \(discount.money.yuan) " + (discount.amount > due.fen
+                      ? "− due \(Money(fen: due.fen).yuan) = \(Money(fen: discount.amount - due.fen).yuan) above the interest due."
+                      : "is within the interest due."),
+                  zh: "贴息 \(Zh.yuan(discount.money)) " + (discount.amount > due.fen
+                      ? "− 应付利息 \(Zh.yuan(Money(fen: due.fen))) = \(Zh.yuan(Money(fen: discount.amount - due.fen)))，超过应付利息。"
+                      : "未超过应付利息。"))
     }
 }

@@ -47,23 +47,34 @@ enum DiscountOverlapRule: AuditRule {
             let share = Fen.proRata(discount.money, shared, of: days)
             let period = Say.period(discount.periodStart, discount.periodEnd)
             if let tracing {
-                tracing.say("\(context.id(index)) covers \(period) of \(loanName): \(Say.count(days, "day")), \(discount.money.yuan).")
-                if earlier.isEmpty { tracing.say("No earlier discount of \(loanName) covers any of these days.") }
+                tracing.say(en: "\(context.id(index)) covers \(period) of \(loanName): \(Say.count(days, "day")), \(discount.money.yuan).",
+                            zh: "\(context.id(index)) 覆盖贷款 \(loanName) 的 \(Zh.period(discount.periodStart, discount.periodEnd))：\(Zh.count(days, "天"))，\(Zh.yuan(discount.money))。")
+                if earlier.isEmpty {
+                    tracing.say(en: "No earlier discount of \(loanName) covers any of these days.",
+                                zh: "贷款 \(loanName) 此前的贴息没有覆盖其中任何一天。")
+                }
                 for other in earlier {
                     let fact = context.fact(other)
                     let from = max(first, fact.first), through = min(last, fact.last)
-                    tracing.say("  \(context.id(other)) (paid \(fact.date)) covered \(Say.period(fact.periodStart, fact.periodEnd)): "
-                        + "shares \(Say.period(CalendarDate(dayNumber: from), CalendarDate(dayNumber: through))), "
-                        + "\(Say.count(Int(through - from) + 1, "day")).")
+                    let start = CalendarDate(dayNumber: from), end = CalendarDate(dayNumber: through)
+                    tracing.say(en: "  \(context.id(other)) (paid \(fact.date)) covered \(Say.period(fact.periodStart, fact.periodEnd)): "
+                                    + "shares \(Say.period(start, end)), \(Say.count(Int(through - from) + 1, "day")).",
+                                zh: "  \(context.id(other))（\(fact.date) 支付）覆盖 \(Zh.period(fact.periodStart, fact.periodEnd))："
+                                    + "重叠 \(Zh.period(start, end))，\(Zh.count(Int(through - from) + 1, "天"))。")
                 }
                 if shared > 0 {
-                    tracing.say("Days already covered, each counted once: \(shared). Pro rata \(discount.money.yuan) × \(shared) ÷ \(days) = \(share.yuan).")
+                    tracing.say(en: "Days already covered, each counted once: \(shared). Pro rata \(discount.money.yuan) × \(shared) ÷ \(days) = \(share.yuan).",
+                                zh: "已被覆盖的天数（每天只计一次）：\(shared)。按比例 \(Zh.yuan(discount.money)) × \(shared) ÷ \(days) = \(Zh.yuan(share))。")
                 }
             }
             guard shared > 0 else { continue }
-            let message = "The discount for \(period) on \(loanName) (\(Say.count(days, "day")), \(discount.money.yuan)) covers "
-                + "\(Say.count(shared, "day")) already covered by \(Say.list(earlier.map(context.id))): "
-                + "\(discount.money.yuan) × \(shared) ÷ \(days) = \(share.yuan)."
+            let message = context.words(
+                en: "The discount for \(period) on \(loanName) (\(Say.count(days, "day")), \(discount.money.yuan)) covers "
+                    + "\(Say.count(shared, "day")) already covered by \(Say.list(earlier.map(context.id))): "
+                    + "\(discount.money.yuan) × \(shared) ÷ \(days) = \(share.yuan).",
+                zh: "贷款 \(loanName) \(Zh.period(discount.periodStart, discount.periodEnd)) 的贴息（\(Zh.count(days, "天"))，\(Zh.yuan(discount.money))）"
+                    + "中有 \(Zh.count(shared, "天")) 已由 \(Zh.list(earlier.map(context.id))) 贴息，重复贴息："
+                    + "\(Zh.yuan(discount.money)) × \(shared) ÷ \(days) = \(Zh.yuan(share))。")
             findings.append(context.finding(code, clause: clause, subject: Streams.loan(loanName), trigger: index,
                                             citing: earlier, amount: share, message: message))
         }

@@ -20,7 +20,8 @@ enum DiscountRateRule: LoanIssueRule {
         guard !discounts.isEmpty else { return }
         guard loan.person != Fact.none else {
             for discount in discounts {
-                trace?.at(discount)?.say("\(loanName) is lent to an enterprise: the rate limit applies to loans to persons only.")
+                trace?.at(discount)?.say(en: "\(loanName) is lent to an enterprise: the rate limit applies to loans to persons only.",
+                                         zh: "贷款 \(loanName) 的借款人是企业：利率上限只适用于个人贷款。")
             }
             return
         }
@@ -31,15 +32,23 @@ enum DiscountRateRule: LoanIssueRule {
         for index in discounts {
             let discount = context.fact(index)
             if let trace = trace?.at(index) {
-                trace.say("\(loanName) is lent to person \(person) on \(loan.date) at \(rate) bp; the benchmark is \(benchmark) bp.")
-                trace.say("Margin on the issue date: \(margin.valueText) (\(margin.provenance)); a discount needs a rate of at most \(benchmark) + \(margin.integer) = \(limit) bp.")
-                trace.say(rate > limit ? "\(rate) bp > \(limit) bp: no discount may be paid, so all \(discount.money.yuan) of this one is against the rule."
-                                       : "\(rate) bp ≤ \(limit) bp: the rate allows a discount.")
+                trace.say(en: "\(loanName) is lent to person \(person) on \(loan.date) at \(rate) bp; the benchmark is \(benchmark) bp.",
+                          zh: "贷款 \(loanName) 于 \(loan.date) 发放给个人 \(person)，年利率 \(Zh.bp(rate))；基准利率 \(Zh.bp(benchmark))。")
+                trace.say(en: "Margin on the issue date: \(margin.valueText) (\(margin.provenance)); a discount needs a rate of at most \(benchmark) + \(margin.integer) = \(limit) bp.",
+                          zh: "发放日允许的上浮幅度：\(Zh.value(margin))（\(Zh.provenance(margin))）；享受贴息的利率最高为 \(benchmark) + \(margin.integer) = \(Zh.bp(limit))。")
+                trace.say(en: rate > limit ? "\(rate) bp > \(limit) bp: no discount may be paid, so all \(discount.money.yuan) of this one is against the rule."
+                                           : "\(rate) bp ≤ \(limit) bp: the rate allows a discount.",
+                          zh: rate > limit ? "\(rate) > \(limit) 个基点：不得贴息，本笔贴息 \(Zh.yuan(discount.money)) 全部违规。"
+                                           : "\(rate) ≤ \(limit) 个基点：该利率可以享受贴息。")
             }
             guard rate > limit else { continue }
-            let message = "\(loanName) is lent to person \(person) at \(Say.percent(rate)) (\(rate) bp), more than "
-                + "\(margin.integer) bp above the \(Say.percent(benchmark)) benchmark (at most \(limit) bp), so no interest "
-                + "discount may be paid on it; this discount for \(Say.period(discount.periodStart, discount.periodEnd)) pays \(discount.money.yuan)."
+            let message = context.words(
+                en: "\(loanName) is lent to person \(person) at \(Say.percent(rate)) (\(rate) bp), more than "
+                    + "\(margin.integer) bp above the \(Say.percent(benchmark)) benchmark (at most \(limit) bp), so no interest "
+                    + "discount may be paid on it; this discount for \(Say.period(discount.periodStart, discount.periodEnd)) pays \(discount.money.yuan).",
+                zh: "贷款 \(loanName) 发放给个人 \(person)，年利率 \(Say.percent(rate))（\(Zh.bp(rate))），比基准利率 \(Say.percent(benchmark)) "
+                    + "上浮超过 \(Zh.bp(margin.integer))（最高 \(Zh.bp(limit))），不得享受财政贴息；"
+                    + "本笔 \(Zh.period(discount.periodStart, discount.periodEnd)) 的贴息支付了 \(Zh.yuan(discount.money))。")
             findings.append(context.finding(code, clause: clause, subject: Streams.loan(loanName), trigger: index,
                                             citing: [issue], amount: discount.money, message: message))
         }

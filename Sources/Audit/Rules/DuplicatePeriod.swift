@@ -51,20 +51,28 @@ enum DuplicatePeriodRule: AuditRule {
             }
             let share = Fen.proRata(grant.money, repeated.count, of: span.count)
             if let tracing {
-                tracing.say("\(context.id(index)) pays \(person) under \(programme.code) for \(span.text) (\(Say.count(span.count, "month"))).")
+                tracing.say(en: "\(context.id(index)) pays \(person) under \(programme.code) for \(span.text) (\(Say.count(span.count, "month"))).",
+                            zh: "\(context.id(index)) 按 \(programme.code) 向 \(person) 发放 \(Zh.months(span)) 的补贴（\(Zh.count(span.count, "个月"))）。")
                 for month in repeated {
                     let by = earlier.filter { context.fact($0).months!.indices.contains(month) }
-                    tracing.say("  \(YearMonth(index: month)) was already covered by \(Say.list(by.map(context.id))).")
+                    tracing.say(en: "  \(YearMonth(index: month)) was already covered by \(Say.list(by.map(context.id))).",
+                                zh: "  \(YearMonth(index: month)) 已由 \(Zh.list(by.map(context.id))) 补贴。")
                 }
-                tracing.say(repeated.isEmpty ? "No month was covered before."
-                    : "Pro rata \(grant.money.yuan) × \(repeated.count) ÷ \(span.count) = \(share.yuan).")
+                tracing.say(en: repeated.isEmpty ? "No month was covered before."
+                                : "Pro rata \(grant.money.yuan) × \(repeated.count) ÷ \(span.count) = \(share.yuan).",
+                            zh: repeated.isEmpty ? "此前没有补贴过其中任何月份。"
+                                : "按比例 \(Zh.yuan(grant.money)) × \(repeated.count) ÷ \(span.count) = \(Zh.yuan(share))。")
             }
             guard !repeated.isEmpty else { continue }
-            let months = repeated.map { YearMonth(index: $0).description }.joined(separator: ", ")
+            let months = repeated.map { YearMonth(index: $0).description }
             let cited = earlier
-            let message = "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(span.text)) pays \(person) again for "
-                + "\(Say.count(repeated.count, "month")) already covered under \(programme.code) (\(months), by "
-                + "\(Say.list(cited.map(context.id)))): \(grant.money.yuan) × \(repeated.count) ÷ \(span.count) = \(share.yuan)."
+            let message = context.words(
+                en: "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(span.text)) pays \(person) again for "
+                    + "\(Say.count(repeated.count, "month")) already covered under \(programme.code) (\(months.joined(separator: ", ")), by "
+                    + "\(Say.list(cited.map(context.id)))): \(grant.money.yuan) × \(repeated.count) ÷ \(span.count) = \(share.yuan).",
+                zh: "补贴 \(context.grantNames[Int(grant.key)])（\(programme.code)，\(Zh.months(span))）向 \(person) 重复发放 "
+                    + "\(Zh.count(repeated.count, "个月"))：\(Zh.list(months)) 此前已由 \(Zh.list(cited.map(context.id))) 按 \(programme.code) 补贴；"
+                    + "\(Zh.yuan(grant.money)) × \(repeated.count) ÷ \(span.count) = \(Zh.yuan(share))。")
             findings.append(context.finding(code, clause: programme.clause, subject: context.personSubject(personID), trigger: index,
                                             citing: cited, amount: share, message: message))
         }

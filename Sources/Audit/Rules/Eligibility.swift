@@ -66,11 +66,18 @@ enum EligibilityRule: AuditRule {
                                       in: context, trace: tracing)
             }
             if !holds {
-                var what = Say.article(requirement.kind) + " \(requirement.kind) certification"
-                if let year {
-                    what += " with graduation in \(year) (the year of " + (firstMonth.map { "the first month covered, \($0)" } ?? "the grant") + ")"
-                }
-                problems.append("\(context.people[Int(grant.person)]) did not hold \(what) on \(day), which \(programme.code) requires.")
+                let person = context.people[Int(grant.person)]
+                problems.append(context.words(
+                    en: "\(person) did not hold " + Say.article(requirement.kind) + " \(requirement.kind) certification"
+                        + (year.map { year in
+                            " with graduation in \(year) (the year of " + (firstMonth.map { "the first month covered, \($0)" } ?? "the grant") + ")"
+                        } ?? "")
+                        + " on \(day), which \(programme.code) requires.",
+                    zh: "\(person) 在 \(day) 不具备 \(programme.code) 所要求的\(Zh.certification(requirement.kind))"
+                        + (year.map { year in
+                            "（毕业时间须在 \(year) 年，即" + (firstMonth.map { "补贴覆盖的第一个月 \($0)" } ?? "发放补贴") + "所在年度）"
+                        } ?? "")
+                        + "。"))
                 subject = context.personSubject(grant.person)
             }
         }
@@ -79,20 +86,26 @@ enum EligibilityRule: AuditRule {
             let size = Vocabulary.enterpriseSize.name(of: context.fact(registration).code)!
             let allowed = sizes.contains(size)
             let enterprise = context.enterprises[Int(grant.enterprise)]
-            tracing?.say("\(enterprise) is \(size) (\(context.id(registration))); \(programme.code) may be paid to "
-                + Say.list(sizes) + " enterprises: " + (allowed ? "allowed." : "not allowed."))
+            tracing?.say(en: "\(enterprise) is \(size) (\(context.id(registration))); \(programme.code) may be paid to "
+                             + Say.list(sizes) + " enterprises: " + (allowed ? "allowed." : "not allowed."),
+                         zh: "企业 \(enterprise) 为\(Zh.size(size))企业（\(context.id(registration))）；\(programme.code) 只可发放给"
+                             + Zh.list(sizes.map(Zh.size)) + "企业：" + (allowed ? "符合。" : "不符合。"))
             if !allowed {
-                problems.append("\(programme.code) is paid only to \(Say.list(sizes)) enterprises, and \(enterprise) is \(size).")
+                problems.append(context.words(
+                    en: "\(programme.code) is paid only to \(Say.list(sizes)) enterprises, and \(enterprise) is \(size).",
+                    zh: "\(programme.code) 只发放给\(Zh.list(sizes.map(Zh.size)))企业，而企业 \(enterprise) 为\(Zh.size(size))企业。"))
                 cited.append(registration)
                 subject = subject ?? Streams.enterprise(enterprise)
             }
         }
         guard let subject else {
-            tracing?.say("\(context.id(index)) is eligible.")
+            tracing?.say(en: "\(context.id(index)) is eligible.", zh: "\(context.id(index)) 符合享受条件。")
             return nil
         }
-        tracing?.say("The whole grant, \(grant.money.yuan), is against the rule.")
-        let message = "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(grant.money.yuan)): " + problems.joined(separator: " ")
+        tracing?.say(en: "The whole grant, \(grant.money.yuan), is against the rule.", zh: "整笔补贴 \(Zh.yuan(grant.money)) 均违规。")
+        let message = context.words(
+            en: "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(grant.money.yuan)): " + problems.joined(separator: " "),
+            zh: "补贴 \(context.grantNames[Int(grant.key)])（\(programme.code)，\(Zh.yuan(grant.money))）：" + problems.joined())
         return context.finding(code, clause: programme.clause, subject: subject, trigger: index, citing: cited,
                                amount: grant.money, message: message)
     }
@@ -119,24 +132,40 @@ enum EligibilityRule: AuditRule {
                                       on day: CalendarDate, held: Set<Int32>, in context: AuditContext, trace: Trace) {
         let name = context.people[Int(person)]
         let all = context.certifications(of: person, kind: kind)
-        trace.say("\(name) needs \(requirement.kind) held on \(day) (effective on or before it, and not past validUntil)"
-            + (year.map { ", with graduation in \($0)" } ?? "") + ".")
-        if all.isEmpty { trace.say("  \(name) has no \(requirement.kind) certification in the view.") }
+        trace.say(en: "\(name) needs \(requirement.kind) held on \(day) (effective on or before it, and not past validUntil)"
+                      + (year.map { ", with graduation in \($0)" } ?? "") + ".",
+                  zh: "\(name) 须在 \(day) 持有\(Zh.certification(requirement.kind))（当日或之前生效，且未超过有效期 validUntil）"
+                      + (year.map { "，毕业时间须在 \($0) 年" } ?? "") + "。")
+        if all.isEmpty {
+            trace.say(en: "  \(name) has no \(requirement.kind) certification in the view.",
+                      zh: "  \(name) 在本视图中没有\(Zh.certification(requirement.kind))。")
+        }
         for index in all {
             let certification = context.fact(index)
             var line = "  \(context.id(index)): effective \(certification.date)"
-            if let until = certification.validUntil { line += ", valid until \(until)" }
-            if let graduation = certification.graduation { line += ", graduation \(graduation)" }
+            var zh = "  \(context.id(index))：\(certification.date) 生效"
+            if let until = certification.validUntil {
+                line += ", valid until \(until)"
+                zh += "，有效期至 \(until)"
+            }
+            if let graduation = certification.graduation {
+                line += ", graduation \(graduation)"
+                zh += "，毕业时间 \(graduation)"
+            }
             if held.contains(index) {
                 line += ": qualifies."
+                zh += "：符合。"
             } else if certification.date > day {
                 line += ": not yet effective on \(day)."
+                zh += "：\(day) 尚未生效。"
             } else if let until = certification.validUntil, day > until {
                 line += ": expired before \(day)."
+                zh += "：\(day) 之前已过期。"
             } else {
                 line += ": graduation not in \(year.map(String.init) ?? "the year required")."
+                zh += "：毕业时间不在" + (year.map { " \($0) 年" } ?? "所要求的年度") + "。"
             }
-            trace.say(line)
+            trace.say(en: line, zh: zh)
         }
     }
 }

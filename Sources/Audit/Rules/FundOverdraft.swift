@@ -41,6 +41,17 @@ enum FundOverdraftRule: AuditRule {
         case transferOut = "transfers out"
         case payout = "payouts"
         case recovery = "recoveries"
+
+        /// The counterpart of the raw value, for Chinese steps.
+        var chinese: String {
+            switch self {
+            case .appropriation: "拨款"
+            case .transferIn: "调入"
+            case .transferOut: "调出"
+            case .payout: "支出"
+            case .recovery: "收回"
+            }
+        }
     }
 
     static func movement(of fact: Fact, on line: Int32) -> Movement {
@@ -74,21 +85,30 @@ enum FundOverdraftRule: AuditRule {
             }
             let tracing = trace?.at(index)
             if let tracing {
-                tracing.say("Movements on \(budgetLine.subject) up to and including \(context.id(index)), in business-date order:")
+                tracing.say(en: "Movements on \(budgetLine.subject) up to and including \(context.id(index)), in business-date order:",
+                            zh: "预算科目 \(budgetLine.subject) 截至 \(context.id(index))（含）按业务日期顺序的资金变动：")
                 for kind in Movement.allCases {
                     guard let total = totals[kind] else { continue }
-                    tracing.say("  \(kind.rawValue): \(Say.count(total.count, "event")), \(Money(fen: total.fen).yuan)")
+                    tracing.say(en: "  \(kind.rawValue): \(Say.count(total.count, "event")), \(Money(fen: total.fen).yuan)",
+                                zh: "  \(kind.chinese)：\(Zh.count(total.count, "笔"))，\(Zh.yuan(Money(fen: total.fen)))")
                 }
-                tracing.say("Received = appropriations + transfers in − transfers out = \(Money(fen: received).yuan); "
-                    + "paid out = payouts − recoveries = \(Money(fen: paid).yuan).")
+                tracing.say(en: "Received = appropriations + transfers in − transfers out = \(Money(fen: received).yuan); "
+                                + "paid out = payouts − recoveries = \(Money(fen: paid).yuan).",
+                            zh: "收到 = 拨款 + 调入 − 调出 = \(Zh.yuan(Money(fen: received)))；"
+                                + "净支出 = 支出 − 收回 = \(Zh.yuan(Money(fen: paid)))。")
             }
             guard movement == .payout || movement == .transferOut, paid > received else { continue }
             let deficit = paid - received
             let share = Money(fen: min(fact.amount, deficit))
-            tracing?.say("Deficit \(Money(fen: deficit).yuan); the smaller of it and the event's \(fact.money.yuan) is \(share.yuan).")
-            let what = movement == .transferOut ? "transfer out of \(fact.money.yuan)" : describe(fact, in: context)
-            let message = "After the \(what) on \(fact.date), budget line \(budgetLine.name) has paid out \(Money(fen: paid).yuan) "
-                + "against \(Money(fen: received).yuan) received: \(Money(fen: deficit).yuan) overdrawn, \(share.yuan) of it by this event."
+            tracing?.say(en: "Deficit \(Money(fen: deficit).yuan); the smaller of it and the event's \(fact.money.yuan) is \(share.yuan).",
+                         zh: "超支 \(Zh.yuan(Money(fen: deficit)))；它与本事件金额 \(Zh.yuan(fact.money)) 中较小者为 \(Zh.yuan(share))。")
+            let message = context.words(
+                en: "After the \(movement == .transferOut ? "transfer out of \(fact.money.yuan)" : describe(fact, in: context)) on \(fact.date), "
+                    + "budget line \(budgetLine.name) has paid out \(Money(fen: paid).yuan) "
+                    + "against \(Money(fen: received).yuan) received: \(Money(fen: deficit).yuan) overdrawn, \(share.yuan) of it by this event.",
+                zh: "\(fact.date) \(movement == .transferOut ? "调出 \(Zh.yuan(fact.money))" : describeInChinese(fact, in: context))后，"
+                    + "预算科目 \(budgetLine.name) 累计净支出 \(Zh.yuan(Money(fen: paid)))，而收到 \(Zh.yuan(Money(fen: received)))："
+                    + "超支 \(Zh.yuan(Money(fen: deficit)))，其中 \(Zh.yuan(share)) 由本事件造成。")
             findings.append(context.finding(code, clause: clause, subject: budgetLine.subject, trigger: index, citing: [],
                                             amount: share, message: message))
         }
@@ -101,6 +121,17 @@ enum FundOverdraftRule: AuditRule {
         case .loanInterestDiscounted: return "interest discount of \(payout.money.yuan) on \(context.loanNames[Int(payout.key)])"
         case .guaranteeCompensated: return "guarantee compensation of \(payout.money.yuan) on \(context.loanNames[Int(payout.key)])"
         default: return "\(payout.type.name) of \(payout.money.yuan)"
+        }
+    }
+
+    /// The counterpart of ``describe(_:in:)``: `发放 training 补贴 gr-0067 100,000.00 元`.
+    static func describeInChinese(_ payout: Fact, in context: AuditContext) -> String {
+        switch payout.type {
+        case .subsidyGranted:
+            return "发放 \(context.programmes[Int(payout.programme)].code) 补贴 \(context.grantNames[Int(payout.key)]) \(Zh.yuan(payout.money))"
+        case .loanInterestDiscounted: return "对贷款 \(context.loanNames[Int(payout.key)]) 贴息 \(Zh.yuan(payout.money))"
+        case .guaranteeCompensated: return "对贷款 \(context.loanNames[Int(payout.key)]) 担保代偿 \(Zh.yuan(payout.money))"
+        default: return "\(payout.type.name) \(Zh.yuan(payout.money))"
         }
     }
 }

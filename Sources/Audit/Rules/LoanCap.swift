@@ -82,16 +82,20 @@ enum LoanCapRule: AuditRule {
             let judgement = try LoanCategoryRule.judge(issue, in: context, explaining: tracing != nil)
             let cap = try self.cap(for: judgement.judged, on: loan.date, in: context)
             if let tracing {
-                judgement.notes.lines?.forEach(tracing.say)
+                judgement.notes.lines?.forEach(tracing.record)
                 explain(issues[...position], total: outstanding, cap: cap, on: loan.date, in: context, trace: tracing)
             }
             guard outstanding > cap.amount.fen else { continue }
             let over = Money(fen: outstanding - cap.amount.fen)
             let borrower = loan.person != Fact.none ? context.people[Int(loan.person)] : context.enterprises[Int(loan.enterprise)]
-            let judgedNote = judgement.problem == nil ? "" : " (as LOAN-CATEGORY judges it)"
-            let message = "Issuing \(context.loanNames[Int(loan.key)]) (\(loan.money.yuan)) on \(loan.date) brings \(borrower)'s "
-                + "outstanding guaranteed principal to \(Money(fen: outstanding).yuan), above the \(cap.amount.yuan) cap "
-                + "for \(judgement.judged.noun)\(judgedNote) then in force (\(cap.citation)): \(over.yuan) over."
+            let judged = judgement.problem != nil
+            let message = context.words(
+                en: "Issuing \(context.loanNames[Int(loan.key)]) (\(loan.money.yuan)) on \(loan.date) brings \(borrower)'s "
+                    + "outstanding guaranteed principal to \(Money(fen: outstanding).yuan), above the \(cap.amount.yuan) cap "
+                    + "for \(judgement.judged.noun)\(judged ? " (as LOAN-CATEGORY judges it)" : "") then in force (\(cap.citation)): \(over.yuan) over.",
+                zh: "\(loan.date) 发放贷款 \(context.loanNames[Int(loan.key)])（\(Zh.yuan(loan.money))）后，\(borrower) 未偿还的担保贷款本金"
+                    + "达到 \(Zh.yuan(Money(fen: outstanding)))，超过当时适用于\(judgement.judged.chineseNoun)\(judged ? "（按 LOAN-CATEGORY 认定的类别）" : "")"
+                    + "的额度上限 \(Zh.yuan(cap.amount))（\(Zh.citation(cap.entry))）：超出 \(Zh.yuan(over))。")
             findings.append(context.finding(code, clause: clause, subject: subject, trigger: issue,
                                             citing: cited(issues[...position], on: loan.date, in: context),
                                             amount: over, message: message))
@@ -124,7 +128,9 @@ enum LoanCapRule: AuditRule {
             let individual = try context.value(of: .loanCapIndividual, on: day)
             if individual.money > graduate.money {
                 return Cap(amount: individual.money, entry: individual,
-                           note: "The individual cap \(individual.money.yuan) is above the graduate cap \(graduate.money.yuan) on \(day); a graduate is also an individual borrower, so the larger applies.")
+                           note: context.words(
+                               en: "The individual cap \(individual.money.yuan) is above the graduate cap \(graduate.money.yuan) on \(day); a graduate is also an individual borrower, so the larger applies.",
+                               zh: "\(day) 个人贷款额度上限 \(Zh.yuan(individual.money)) 高于高校毕业生贷款额度上限 \(Zh.yuan(graduate.money))；高校毕业生也是个人借款人，适用较高者。"))
             }
             return Cap(amount: graduate.money, entry: graduate)
         }
@@ -158,20 +164,26 @@ enum LoanCapRule: AuditRule {
 
     static func explain(_ issues: ArraySlice<Int32>, total: Int64, cap: Cap, on day: CalendarDate, in context: AuditContext,
                         trace: Trace) {
-        trace.say("Cap on \(day): \(cap.amount.yuan) (\(cap.entry.provenance)).")
-        if let note = cap.note { trace.say(note) }
-        trace.say("Outstanding guaranteed principal on \(day), over the borrower's loans up to this one:")
+        trace.say(en: "Cap on \(day): \(cap.amount.yuan) (\(cap.entry.provenance)).",
+                  zh: "\(day) 的额度上限：\(Zh.yuan(cap.amount))（\(Zh.provenance(cap.entry))）。")
+        if let note = cap.note { trace.record(note) }
+        trace.say(en: "Outstanding guaranteed principal on \(day), over the borrower's loans up to this one:",
+                  zh: "\(day) 未偿还的担保贷款本金（借款人截至本笔的全部贷款）：")
         for issue in issues {
             let loan = context.fact(issue)
             let (balance, repayments) = outstanding(issue, on: day, in: context)
-            var line = "  \(context.loanNames[Int(loan.key)]) (\(context.id(issue)), issued \(loan.date)): \(loan.money.yuan)"
-            for repayment in repayments {
-                line += " − \(context.fact(repayment).money.yuan) repaid \(context.date(repayment)) (\(context.id(repayment)))"
-            }
-            trace.say(line + " = \(balance.yuan)")
+            let name = context.loanNames[Int(loan.key)]
+            trace.say(en: "  \(name) (\(context.id(issue)), issued \(loan.date)): \(loan.money.yuan)"
+                          + repayments.map { " − \(context.fact($0).money.yuan) repaid \(context.date($0)) (\(context.id($0)))" }.joined()
+                          + " = \(balance.yuan)",
+                      zh: "  \(name)（\(context.id(issue))，\(loan.date) 发放）：\(Zh.yuan(loan.money))"
+                          + repayments.map { " − \(Zh.yuan(context.fact($0).money))（\(context.date($0)) 还款，\(context.id($0))）" }.joined()
+                          + " = \(Zh.yuan(balance))")
         }
         let over = total - cap.amount.fen
-        trace.say("Total \(Money(fen: total).yuan) against the cap \(cap.amount.yuan): "
-            + (over > 0 ? "\(Money(fen: over).yuan) over." : "within it."))
+        trace.say(en: "Total \(Money(fen: total).yuan) against the cap \(cap.amount.yuan): "
+                      + (over > 0 ? "\(Money(fen: over).yuan) over." : "within it."),
+                  zh: "合计 \(Zh.yuan(Money(fen: total)))，额度上限 \(Zh.yuan(cap.amount))："
+                      + (over > 0 ? "超出 \(Zh.yuan(Money(fen: over)))。" : "未超出。"))
     }
 }

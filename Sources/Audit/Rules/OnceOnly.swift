@@ -38,15 +38,21 @@ enum OnceOnlyRule: AuditRule {
             let grant = context.fact(index)
             let first = earlier[0]
             if let trace = trace?.at(index) {
-                trace.say("\(programme.code) (\(programme.name)) is paid once per person (onceOnly in \(context.policy.source)).")
+                trace.say(en: "\(programme.code) (\(programme.name)) is paid once per person (onceOnly in \(context.policy.source)).",
+                          zh: "\(programme.code)（\(programme.name)）每人只发放一次（\(context.policy.source) 中的 onceOnly）。")
                 for other in earlier {
                     let fact = context.fact(other)
-                    trace.say("  \(person) already had \(context.grantNames[Int(fact.key)]) (\(context.id(other)), \(fact.date), \(fact.money.yuan)).")
+                    trace.say(en: "  \(person) already had \(context.grantNames[Int(fact.key)]) (\(context.id(other)), \(fact.date), \(fact.money.yuan)).",
+                              zh: "  \(person) 已领取补贴 \(context.grantNames[Int(fact.key)])（\(context.id(other))，\(fact.date)，\(Zh.yuan(fact.money))）。")
                 }
-                trace.say("\(context.id(index)) pays it again: all \(grant.money.yuan) is against the rule.")
+                trace.say(en: "\(context.id(index)) pays it again: all \(grant.money.yuan) is against the rule.",
+                          zh: "\(context.id(index)) 再次发放：全部 \(Zh.yuan(grant.money)) 违规。")
             }
-            let message = "\(person) already had a \(programme.code) grant (\(context.id(first)), \(context.date(first))), "
-                + "which is paid once per person; \(context.grantNames[Int(grant.key)]) pays it again: \(grant.money.yuan)."
+            let message = context.words(
+                en: "\(person) already had a \(programme.code) grant (\(context.id(first)), \(context.date(first))), "
+                    + "which is paid once per person; \(context.grantNames[Int(grant.key)]) pays it again: \(grant.money.yuan).",
+                zh: "\(person) 已领取过 \(programme.code) 补贴（\(context.id(first))，\(context.date(first))），该补贴每人只发放一次；"
+                    + "补贴 \(context.grantNames[Int(grant.key)]) 再次发放：\(Zh.yuan(grant.money))。")
             findings.append(context.finding(code, clause: programme.clause, subject: context.personSubject(personID), trigger: index,
                                             citing: earlier, amount: grant.money, message: message))
         }

@@ -49,16 +49,25 @@ enum PastRetirementRule: AuditRule {
         let person = context.people[Int(grant.person)]
         let share = Fen.proRata(grant.money, months, of: span.count)
         if let trace = tracing {
-            trace.say("\(person): retirement \(retirement.description), from the birth date and the retirement age on \(grant.date) (\(retirement.entry.provenance)).")
-            trace.say("\(context.id(index)) covers \(span.text) (\(Say.count(span.count, "month"))). "
-                + (months == 0 ? "Every month begins before the retirement date."
-                    : "Months beginning on or after \(retirement.date): \(MonthSpan(first: from, last: span.last).text) (\(months)). Pro rata \(grant.money.yuan) × \(months) ÷ \(span.count) = \(share.yuan)."))
+            trace.say(en: "\(person): retirement \(retirement.description), from the birth date and the retirement age on \(grant.date) (\(retirement.entry.provenance)).",
+                      zh: "\(person)：退休日期 \(Zh.retirement(retirement))，由出生日期和 \(grant.date) 适用的退休年龄得出（\(Zh.provenance(retirement.entry))）。")
+            let after = MonthSpan(first: from, last: span.last)
+            trace.say(en: "\(context.id(index)) covers \(span.text) (\(Say.count(span.count, "month"))). "
+                          + (months == 0 ? "Every month begins before the retirement date."
+                              : "Months beginning on or after \(retirement.date): \(after.text) (\(months)). Pro rata \(grant.money.yuan) × \(months) ÷ \(span.count) = \(share.yuan)."),
+                      zh: "\(context.id(index)) 覆盖 \(Zh.months(span))（\(Zh.count(span.count, "个月"))）。"
+                          + (months == 0 ? "每个月都在退休日期之前开始。"
+                              : "在 \(retirement.date) 当日或之后开始的月份：\(Zh.months(after))（\(months) 个月）。按比例 \(Zh.yuan(grant.money)) × \(months) ÷ \(span.count) = \(Zh.yuan(share))。"))
         }
         guard months > 0 else { return nil }
         let programme = context.programme(ofGrant: index)
-        let message = "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(span.text)) covers \(Say.count(months, "month")) "
-            + "beginning on or after \(person)'s retirement on \(retirement.date) (\(retirement.group.words), age \(retirement.ageYears)): "
-            + "\(grant.money.yuan) × \(months) ÷ \(span.count) = \(share.yuan)." + retirement.reformNote
+        let message = context.words(
+            en: "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(span.text)) covers \(Say.count(months, "month")) "
+                + "beginning on or after \(person)'s retirement on \(retirement.date) (\(retirement.group.words), age \(retirement.ageYears)): "
+                + "\(grant.money.yuan) × \(months) ÷ \(span.count) = \(share.yuan)." + retirement.reformNote,
+            zh: "补贴 \(context.grantNames[Int(grant.key)])（\(programme.code)，\(Zh.months(span))）覆盖了 \(person) 于 \(retirement.date) 退休"
+                + "（\(Zh.group(retirement.group))，\(retirement.ageYears) 岁）当日或之后开始的 \(Zh.count(months, "个月"))："
+                + "\(Zh.yuan(grant.money)) × \(months) ÷ \(span.count) = \(Zh.yuan(share))。" + Zh.reformNote(retirement))
         return context.finding(code, clause: clause, subject: context.personSubject(grant.person), trigger: index,
                                citing: [context.registrations[Int(grant.person)]], amount: share, message: message)
     }

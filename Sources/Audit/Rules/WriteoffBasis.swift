@@ -61,28 +61,47 @@ enum WriteoffBasisRule: AuditRule {
             let excess = cumulative - basis
             let share = Money(fen: min(writeOff.amount, max(0, excess)))
             if let trace = trace?.at(index) {
-                trace.say("\(context.id(index)) writes off \(writeOff.money.yuan) of \(loanName) on \(writeOff.date); write-offs to date, this one included: \(Money(fen: cumulative).yuan).")
-                trace.say(defaulted.isEmpty ? "\(loanName) had not defaulted by \(writeOff.date)."
-                    : "\(loanName) defaulted on \(context.date(defaulted[0])) (\(context.id(defaulted[0]))).")
-                trace.say("Compensated by \(writeOff.date): \(Money(fen: compensated).yuan)"
-                    + (compensatedBy.isEmpty ? "" : " (\(Say.list(compensatedBy.map(context.id))))")
-                    + "; recovered by \(writeOff.date): \(Money(fen: recovered).yuan)"
-                    + (recoveredBy.isEmpty ? "" : " (\(Say.list(recoveredBy.map(context.id))))") + ".")
-                trace.say("Basis: " + (hasBasis ? "\(Money(fen: compensated).yuan) − \(Money(fen: recovered).yuan) = \(Money(fen: basis).yuan)."
-                    : "none, as the loan had not defaulted and been compensated."))
-                trace.say(excess > 0 ? "Cumulative excess \(Money(fen: cumulative).yuan) − \(Money(fen: basis).yuan) = \(Money(fen: excess).yuan); the smaller of it and the write-off is \(share.yuan)."
-                                     : "Write-offs are within the basis.")
+                trace.say(en: "\(context.id(index)) writes off \(writeOff.money.yuan) of \(loanName) on \(writeOff.date); write-offs to date, this one included: \(Money(fen: cumulative).yuan).",
+                          zh: "\(context.id(index)) 于 \(writeOff.date) 核销贷款 \(loanName) \(Zh.yuan(writeOff.money))；截至本笔（含）累计核销 \(Zh.yuan(Money(fen: cumulative)))。")
+                trace.say(en: defaulted.isEmpty ? "\(loanName) had not defaulted by \(writeOff.date)."
+                                                : "\(loanName) defaulted on \(context.date(defaulted[0])) (\(context.id(defaulted[0]))).",
+                          zh: defaulted.isEmpty ? "截至 \(writeOff.date)，贷款 \(loanName) 未逾期。"
+                                                : "贷款 \(loanName) 于 \(context.date(defaulted[0])) 逾期（\(context.id(defaulted[0]))）。")
+                trace.say(en: "Compensated by \(writeOff.date): \(Money(fen: compensated).yuan)"
+                              + (compensatedBy.isEmpty ? "" : " (\(Say.list(compensatedBy.map(context.id))))")
+                              + "; recovered by \(writeOff.date): \(Money(fen: recovered).yuan)"
+                              + (recoveredBy.isEmpty ? "" : " (\(Say.list(recoveredBy.map(context.id))))") + ".",
+                          zh: "截至 \(writeOff.date) 代偿 \(Zh.yuan(Money(fen: compensated)))"
+                              + (compensatedBy.isEmpty ? "" : "（\(Zh.list(compensatedBy.map(context.id)))）")
+                              + "；截至 \(writeOff.date) 追回 \(Zh.yuan(Money(fen: recovered)))"
+                              + (recoveredBy.isEmpty ? "" : "（\(Zh.list(recoveredBy.map(context.id)))）") + "。")
+                trace.say(en: "Basis: " + (hasBasis ? "\(Money(fen: compensated).yuan) − \(Money(fen: recovered).yuan) = \(Money(fen: basis).yuan)."
+                                                    : "none, as the loan had not defaulted and been compensated."),
+                          zh: "核销依据：" + (hasBasis ? "\(Zh.yuan(Money(fen: compensated))) − \(Zh.yuan(Money(fen: recovered))) = \(Zh.yuan(Money(fen: basis)))。"
+                                                  : "无，贷款未逾期并获代偿。"))
+                trace.say(en: excess > 0 ? "Cumulative excess \(Money(fen: cumulative).yuan) − \(Money(fen: basis).yuan) = \(Money(fen: excess).yuan); the smaller of it and the write-off is \(share.yuan)."
+                                         : "Write-offs are within the basis.",
+                          zh: excess > 0 ? "累计超出 \(Zh.yuan(Money(fen: cumulative))) − \(Zh.yuan(Money(fen: basis))) = \(Zh.yuan(Money(fen: excess)))；它与本笔核销中较小者为 \(Zh.yuan(share))。"
+                                         : "核销未超出依据。")
             }
             guard excess > 0 else { continue }
             let message: String
             if hasBasis {
-                message = "The write-off of \(writeOff.money.yuan) on \(writeOff.date) brings \(loanName)'s write-offs to "
-                    + "\(Money(fen: cumulative).yuan), above what the guarantee fund had paid and not got back by then, "
-                    + "\(Money(fen: basis).yuan) (compensated \(Money(fen: compensated).yuan) − recovered \(Money(fen: recovered).yuan)): "
-                    + "\(share.yuan) without basis."
+                message = context.words(
+                    en: "The write-off of \(writeOff.money.yuan) on \(writeOff.date) brings \(loanName)'s write-offs to "
+                        + "\(Money(fen: cumulative).yuan), above what the guarantee fund had paid and not got back by then, "
+                        + "\(Money(fen: basis).yuan) (compensated \(Money(fen: compensated).yuan) − recovered \(Money(fen: recovered).yuan)): "
+                        + "\(share.yuan) without basis.",
+                    zh: "\(writeOff.date) 核销 \(Zh.yuan(writeOff.money)) 后，贷款 \(loanName) 累计核销 \(Zh.yuan(Money(fen: cumulative)))，"
+                        + "超过担保基金截至当日已代偿且未追回的 \(Zh.yuan(Money(fen: basis)))"
+                        + "（代偿 \(Zh.yuan(Money(fen: compensated))) − 追回 \(Zh.yuan(Money(fen: recovered)))）："
+                        + "\(Zh.yuan(share)) 缺乏核销依据。")
             } else {
-                let state = defaulted.isEmpty ? "had not defaulted" : "had defaulted but had not been compensated"
-                message = "\(loanName) \(state) by \(writeOff.date), so the write-off of \(writeOff.money.yuan) on that date has no basis: \(share.yuan)."
+                message = context.words(
+                    en: "\(loanName) \(defaulted.isEmpty ? "had not defaulted" : "had defaulted but had not been compensated") by \(writeOff.date), "
+                        + "so the write-off of \(writeOff.money.yuan) on that date has no basis: \(share.yuan).",
+                    zh: "截至 \(writeOff.date)，贷款 \(loanName) \(defaulted.isEmpty ? "未逾期" : "已逾期但未获代偿")，"
+                        + "当日核销 \(Zh.yuan(writeOff.money)) 缺乏依据：\(Zh.yuan(share))。")
             }
             let cited = defaulted + compensatedBy + recoveredBy + Array(writeOffs[..<position])
             findings.append(context.finding(code, clause: clause, subject: Streams.loan(loanName), trigger: index,
