@@ -50,7 +50,7 @@ public struct EarlyWarnings: Sendable {
         let people = Set(context.people.filter { $0.utf8.count > 2 * PersonalIDMasking.keptAtEachEnd && !ResidentIDNumber.isValid($0) })
         guard let today = asOf ?? context.order.last.map(context.date) else {
             return WarningsResult(asOf: nil, horizonDays: horizonDays, warnings: [], policyName: policy.name,
-                                  policySource: policy.source, peopleToMask: people)
+                                  policySource: policy.source, peopleToMask: people, language: language)
         }
         var scan = WarningScan(context: context, today: today, horizonEnd: today.addingDays(horizonDays))
         try scan.loanCaps()
@@ -60,7 +60,7 @@ public struct EarlyWarnings: Sendable {
         try scan.certifications()
         let warnings = scan.sorted()
         return WarningsResult(asOf: today, horizonDays: horizonDays, warnings: warnings, policyName: policy.name,
-                              policySource: policy.source, peopleToMask: people)
+                              policySource: policy.source, peopleToMask: people, language: language)
     }
 }
 
@@ -177,11 +177,11 @@ struct WarningScan {
                     + (headroom > 0 ? "within the \(margin.money.yuan) warning margin; a new loan of more than \(Money(fen: headroom).yuan) would break LOAN-CAP."
                                     : "any new loan would break LOAN-CAP."),
                 zh: "截至 \(today)，\(name) 未偿还的担保贷款本金为 \(Zh.yuan(Money(fen: total)))，"
-                    + (headroom > 0 ? "距\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount)) 还差 \(Zh.yuan(Money(fen: headroom)))"
+                    + (headroom > 0 ? "距\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount))还差 \(Zh.yuan(Money(fen: headroom)))"
                         : headroom == 0 ? "恰好达到\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount))"
-                        : "超过\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount)) 达 \(Zh.yuan(Money(fen: -headroom)))")
+                        : "超过\(category.chineseNoun)额度上限 \(Zh.yuan(cap.amount))达 \(Zh.yuan(Money(fen: -headroom)))")
                     + "（\(Zh.citation(cap.entry))）："
-                    + (headroom > 0 ? "在 \(Zh.yuan(margin.money)) 的预警范围内；再发放超过 \(Zh.yuan(Money(fen: headroom))) 的贷款将违反 LOAN-CAP。"
+                    + (headroom > 0 ? "在 \(Zh.yuan(margin.money))的预警范围内；再发放超过 \(Zh.yuan(Money(fen: headroom)))的贷款将违反 LOAN-CAP。"
                                     : "再发放任何贷款都将违反 LOAN-CAP。"))
             add(Warning(
                 kind: .loanCapNear, subject: borrower.subject, region: nonEmpty(context.loanRegions[Int(loan.key)]), fiscalYear: nil,
@@ -308,7 +308,7 @@ struct WarningScan {
                     + "\(Money(fen: balance).yuan) is outstanding until \(loan.maturity).",
                 zh: "贷款 \(name) 发放给 \(person)，年利率 \(Zh.bp(loan.rateBp))，基准利率 \(Zh.bp(loan.benchmarkBp))，"
                     + (gap == 0 ? "恰好达到" : "仅比") + "贴息利率上限 \(Zh.bp(limit))" + (gap == 0 ? "" : "低 \(Zh.bp(gap))")
-                    + "（基准利率 + \(Zh.value(margin))，\(Zh.provenance(margin))），在 \(Zh.value(near)) 的预警范围内；"
+                    + "（基准利率 + \(Zh.value(margin))，\(Zh.provenance(margin))），在 \(Zh.value(near))的预警范围内；"
                     + "未偿本金 \(Zh.yuan(Money(fen: balance)))，\(loan.maturity) 到期。")
             add(Warning(
                 kind: .discountRateNear, subject: Streams.loan(name), region: nonEmpty(context.loanRegions[Int(loan.key)]), fiscalYear: nil,

@@ -44,6 +44,19 @@ public enum WarningValue: Hashable, Sendable {
         }
     }
 
+    /// The figure in a language: ``text`` in English; `100,000.00 元`,
+    /// `735 个基点`, `3 个月`, `90 天` in Chinese (dates, months and text as they are).
+    public func text(in language: TextLanguage) -> String {
+        guard language == .chinese else { return text }
+        switch self {
+        case .money(let money): return Zh.yuan(money)
+        case .basisPoints(let bp): return Zh.bp(bp)
+        case .months(let count): return Zh.count(count, "个月")
+        case .days(let count): return Zh.count(count, "天")
+        case .date, .month, .text: return text
+        }
+    }
+
     /// JSON: amounts as yuan strings, counts and basis points as integers,
     /// dates and months as strings.
     public var json: String {
@@ -164,6 +177,8 @@ public struct WarningsResult: Sendable {
     /// Person ids of the view that masking changes but that do not look like
     /// identity numbers (see ``AuditResult/peopleToMask``).
     public let peopleToMask: Set<String>
+    /// The language of the messages.
+    public var language: TextLanguage = .english
 
     /// The last day a dated warning may fall on: as-of + horizon.
     public var horizonEnd: CalendarDate? { asOf?.addingDays(horizonDays) }

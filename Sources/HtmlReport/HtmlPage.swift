@@ -309,8 +309,8 @@ private struct Page {
                     + " <span class=\"trigger\">\(e(w.trigger)) \(e(finding.trigger))</span></summary>\n"
                 out += "<dl><dt>\(e(w.clause))</dt><dd>\(e(document.clauseHeading(finding.clause, language: language)))</dd>"
                 out += "<dt>\(e(w.entries))</dt><dd>\(finding.events.map { "<code>\(e($0))</code>" }.joined(separator: " "))</dd></dl>\n"
-                out += "<p class=\"message\" lang=\"en\">\(e(finding.message))</p>\n"
-                out += "<p class=\"steps-title\">\(e(w.explanation))</p>\n<ol class=\"steps\" lang=\"en\">"
+                out += "<p class=\"message\" lang=\"\(textLanguage)\">\(e(finding.message))</p>\n"
+                out += "<p class=\"steps-title\">\(e(w.explanation))</p>\n<ol class=\"steps\" lang=\"\(textLanguage)\">"
                     + steps(listed.explanation, message: finding.message).map(step).joined() + "</ol>\n</details>\n"
             }
             out += "</article>\n"
@@ -321,8 +321,12 @@ private struct Page {
     /// The steps of an explanation without its last, which repeats the
     /// finding's message (shown just above them).
     func steps(_ steps: [String], message: String) -> [String] {
-        steps.last == "Finding: " + message ? Array(steps.dropLast()) : steps
+        steps.last == document.textLanguage.findingStepPrefix + message ? Array(steps.dropLast()) : steps
     }
+
+    /// The language of the audit's sentences, for their `lang` attribute:
+    /// the page's own when the audit was asked for it.
+    var textLanguage: String { document.textLanguage.rawValue }
 
     /// One step of an explanation; a step the audit indents (a loan of a
     /// sum, a month of a term) is a sub-step.
@@ -367,19 +371,21 @@ private struct Page {
                        (warning.subject.contains("/") ? e(warning.subject) : "<span class=\"nowrap\">\(e(warning.subject))</span>")
                            + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
                        warning.projectedDate.map { "<span class=\"nowrap\">\(e($0.description))</span>" } ?? "",
-                       "<span class=\"figures\">" + warning.figures.map { "\(e($0.name)) <span class=\"amount\">\(figure($0.value))</span>" }
+                       "<span class=\"figures\">" + warning.figures.map { "\(e(w.figureName($0.name))) <span class=\"amount\">\(figure($0.value))</span>" }
                            .joined(separator: " · ") + "</span>",
-                       "<span class=\"message\" lang=\"en\">\(e(warning.message))</span>"]
+                       "<span class=\"message\" lang=\"\(textLanguage)\">\(e(warning.message))</span>"]
                   },
                   className: "wide")
         }
         out += "</section>\n"
     }
 
-    /// A warning's figure: amounts with separators, the rest as the warnings command writes them.
+    /// A warning's figure: amounts with separators, the rest as the
+    /// warnings command writes them (months, days and basis points in the
+    /// page's language).
     func figure(_ value: WarningValue) -> String {
         if case .money(let money) = value { return Amount.grouped(money) }
-        return e(value.text)
+        return e(value.text(in: language.textLanguage))
     }
 
     // MARK: Footer

@@ -32,6 +32,9 @@ public struct HtmlReportDocument: Sendable {
     public var programmeNames: [String: (zh: String, en: String?)]
     /// Clause headings of the policy: number → (zh, en).
     public var clauseNames: [String: (zh: String, en: String)]
+    /// The language the audit wrote the findings' messages, their steps and
+    /// the warnings' messages in (the page marks them with it).
+    public var textLanguage: TextLanguage = .english
 }
 
 public struct BudgetLineUsage: Sendable {
@@ -217,10 +220,12 @@ public struct HtmlReportBuilder {
     /// The document, given the performance report of the same view (and
     /// the accumulation that placed its findings), the audit's findings, and
     /// how to explain one. `masking` and `people` mask what is shown as
-    /// `audit` masks it.
+    /// `audit` masks it. `textLanguage` is the language the audit and the
+    /// warnings were computed in (``Auditor/language``).
     public func document(performance: PerformanceReport, placing: PerformanceReport.Accumulation, findings: [Finding],
                          explain: (Finding) throws -> [String], policy: Policy, masking: PersonalIDMasking, people: Set<String>,
-                         warnings: WarningsResult?, provenance: Provenance) throws -> HtmlReportDocument {
+                         warnings: WarningsResult?, provenance: Provenance,
+                         textLanguage: TextLanguage = .english) throws -> HtmlReportDocument {
         var lines: [BudgetLineUsage] = []
         var regions: [String: RegionUsage] = [:]
         var programmes: [String: ProgrammeUsage] = [:]
@@ -255,7 +260,7 @@ public struct HtmlReportBuilder {
             performance: performance,
             findings: try summary(findings, placing: placing, explain: explain, masking: masking, people: people),
             warnings: warnings.map { section($0, masking: masking) }, provenance: provenance, programmeNames: names,
-            clauseNames: policy.clauses.mapValues { ($0.zh, $0.en) })
+            clauseNames: policy.clauses.mapValues { ($0.zh, $0.en) }, textLanguage: textLanguage)
     }
 
     /// The warnings in the scope: a warning of a region inside it, and one

@@ -3,14 +3,19 @@ import Reports
 
 /// The language of the page: its headings, labels, rule names and rule
 /// explanations. Simplified Chinese is the default, the language of the
-/// provincial finance offices; English for everyone else. Data from the
-/// ledger (codes, references, the audit's own finding messages and
-/// computation steps) is shown as it is.
+/// provincial finance offices; English for everyone else. The audit's
+/// finding messages, computation steps and warning messages are written by
+/// the audit in the language it is asked for (``textLanguage``); data from
+/// the ledger (codes, ids, references) is shown as it is.
 public enum ReportLanguage: String, CaseIterable, Sendable {
     case zhCN = "zh-CN"
     case en
 
     var words: Words { self == .zhCN ? .chinese : .english }
+
+    /// The language to ask the audit and the warnings for, so that the
+    /// page speaks one language all the way down.
+    public var textLanguage: TextLanguage { self == .zhCN ? .chinese : .english }
 }
 
 /// Every fixed text of the page, in one language.
@@ -109,6 +114,8 @@ struct Words: Sendable {
     var moreRows: @Sendable (_ hidden: Int) -> String
     var chartLabel: @Sendable (_ what: String) -> String
 
+    /// A warning figure's label: its JSON name in English, a Chinese label in Chinese.
+    var figureName: @Sendable (_ name: String) -> String
     var ruleName: @Sendable (_ rule: RuleCode) -> String
     var ruleExplanation: @Sendable (_ rule: RuleCode) -> String
     /// A programme's name from the policy (Chinese or English).
@@ -179,6 +186,7 @@ extension Words {
         findingCount: "发现数", amount: "金额", rule: "规则", month: "月份",
         moreRows: { hidden in "另有 \(Amount.count(hidden)) 行未列出（合计包括它们）" },
         chartLabel: { what in "图：\(what)" },
+        figureName: Words.chineseFigureName,
         ruleName: Words.chineseRuleName,
         ruleExplanation: Words.chineseRuleExplanation,
         prefersChinese: true,
@@ -246,6 +254,7 @@ extension Words {
         writeOffRate: "Write-off rate", findingCount: "Findings", amount: "Amount", rule: "Rule", month: "Month",
         moreRows: { hidden in "\(Amount.count(hidden)) more row\(hidden == 1 ? "" : "s") not listed (the totals count them)" },
         chartLabel: { what in "Chart: \(what)" },
+        figureName: { $0 },
         ruleName: Words.englishRuleName,
         ruleExplanation: Words.englishRuleExplanation,
         prefersChinese: false,
@@ -268,6 +277,39 @@ extension Words {
         case .discountRateNear: "贷款利率接近贴息上限"
         case .budgetRunOut: "预算科目将在年度结束前用完"
         case .certificationExpiring: "认定即将到期而补贴仍在发放"
+        }
+    }
+
+    /// The figures of docs/WARNINGS.md; a name it does not list is shown as it is.
+    static func chineseFigureName(_ name: String) -> String {
+        switch name {
+        case "outstanding": "未偿本金"
+        case "cap": "额度上限"
+        case "headroom": "剩余额度"
+        case "category": "贷款类别"
+        case "loans": "贷款"
+        case "programme": "项目"
+        case "programmes": "项目"
+        case "term": "期限"
+        case "covered": "已补贴"
+        case "lastCovered": "已补贴至"
+        case "lastMonth": "最后月份"
+        case "left": "剩余"
+        case "retirement": "退休日期"
+        case "rate": "利率"
+        case "benchmark": "基准利率"
+        case "limit": "贴息利率上限"
+        case "belowLimit": "低于上限"
+        case "maturity": "到期日"
+        case "available": "结余"
+        case "paidInWindow": "期内支出"
+        case "window": "统计天数"
+        case "daysLasting": "可支付天数"
+        case "yearEnd": "年度结束"
+        case "certification": "认定类别"
+        case "validUntil": "有效期至"
+        case "lastPaid": "最近发放"
+        default: name
         }
     }
 

@@ -70,12 +70,14 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
                 + ": give the year with --fiscal-year")
         }
 
-        // One read of the view's facts serves the audit and the early warnings.
+        // One read of the view's facts serves the audit and the early
+        // warnings, both asked to speak the page's language.
+        let language = ReportLanguage(rawValue: lang) ?? .zhCN
         let input = try AuditQuery.read(ledger, view: pinned)
         let result: AuditResult, warnings: WarningsResult
         do {
-            warnings = try EarlyWarnings(policy: chosenPolicy).warnings(input, asOf: view.effectiveDate)
-            result = try Auditor(policy: chosenPolicy).audit(input)
+            warnings = try EarlyWarnings(policy: chosenPolicy, language: language.textLanguage).warnings(input, asOf: view.effectiveDate)
+            result = try Auditor(policy: chosenPolicy, language: language.textLanguage).audit(input)
         } catch let error as AuditError {
             if case .overflow = error { throw error }
             throw CLIFailure.input("error: the audit behind the findings and warnings failed: \(error)")
@@ -103,7 +105,7 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
         let document = try builder.document(
             performance: performance.report(), placing: performance, findings: result.findings, explain: result.explain,
             policy: chosenPolicy, masking: privacy.masking, people: privacy.showPersonalIDs ? [] : result.peopleToMask,
-            warnings: warnings, provenance: provenance)
-        try write(HtmlPage.render(document, language: ReportLanguage(rawValue: lang) ?? .zhCN), to: output, masking: privacy.masking)
+            warnings: warnings, provenance: provenance, textLanguage: result.language)
+        try write(HtmlPage.render(document, language: language), to: output, masking: privacy.masking)
     }
 }

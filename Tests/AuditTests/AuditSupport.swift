@@ -64,10 +64,58 @@ func liveEvents(_ lines: [String], asOfSeq: Int? = nil) throws -> [AuditedEvent]
     return accepted.filter { !reversed.contains($0.seq) }
 }
 
-/// The findings of a history.
+/// The findings of a history. Every history a test audits is also audited
+/// in Chinese (``expectSameInChinese(_:_:)``), so that each finding every
+/// test reaches has its Chinese message and steps.
 func audit(_ lines: [String], policy: Policy = .seed, rules: [RuleCode] = RuleCode.allCases,
-           asOfSeq: Int? = nil) throws -> [Finding] {
-    try Auditor(policy: policy, rules: rules).audit(try liveEvents(lines, asOfSeq: asOfSeq)).findings
+           asOfSeq: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Finding] {
+    let events = try liveEvents(lines, asOfSeq: asOfSeq)
+    let english = try Auditor(policy: policy, rules: rules).audit(events)
+    let chinese = try Auditor(policy: policy, rules: rules, language: .chinese).audit(events)
+    try expectSameInChinese(english, chinese, sourceLocation: sourceLocation)
+    return english.findings
+}
+
+/// The Chinese audit finds what the English one finds, in the same order,
+/// and says each message and each step of its explanation in Chinese: not
+/// empty, not the English, holding Chinese and no English sentence.
+func expectSameInChinese(_ english: AuditResult, _ chinese: AuditResult,
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    #expect(english.language == .english && chinese.language == .chinese, sourceLocation: sourceLocation)
+    #expect(seen(english.findings) == seen(chinese.findings), sourceLocation: sourceLocation)
+    #expect(english.findings.map(\.clause) == chinese.findings.map(\.clause), sourceLocation: sourceLocation)
+    for (en, zh) in zip(english.findings, chinese.findings) {
+        expectChinese(zh.message, insteadOf: en.message, sourceLocation: sourceLocation)
+        let enSteps = try english.explain(en), zhSteps = try chinese.explain(zh)
+        #expect(enSteps.count == zhSteps.count, "\(en.rule.rawValue) at \(en.trigger): \(zhSteps)", sourceLocation: sourceLocation)
+        #expect(zhSteps.last == "审计发现：" + zh.message, sourceLocation: sourceLocation)
+        for (enStep, zhStep) in zip(enSteps, zhSteps) {
+            expectChinese(zhStep, insteadOf: enStep, sourceLocation: sourceLocation)
+            // A sub-step (a loan of a sum, a month of a term) stays a sub-step.
+            #expect(zhStep.hasPrefix("  ") == enStep.hasPrefix("  "), "\(zhStep)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// `text` is a Chinese sentence standing for `english`.
+func expectChinese(_ text: String, insteadOf english: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(!text.isEmpty && text != english, "\(text)", sourceLocation: sourceLocation)
+    #expect(text.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF }, "no Chinese in \(text)", sourceLocation: sourceLocation)
+    #expect(englishPhrase(in: text) == nil, "English \(englishPhrase(in: text) ?? "") in \(text)", sourceLocation: sourceLocation)
+}
+
+/// The first two words in a row made of Latin letters only (`the discount`,
+/// `is more`): English prose, which a Chinese sentence never holds; ids and
+/// codes hold digits or hyphens, or stand alone between Chinese words.
+func englishPhrase(in text: String) -> String? {
+    let words = text.split(whereSeparator: { $0 == " " }).map(String.init)
+    for (first, second) in zip(words, words.dropFirst()) {
+        func isWord(_ word: String) -> Bool {
+            word.count >= 2 && word.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") }
+        }
+        if isWord(first) && isWord(second) { return first + " " + second }
+    }
+    return nil
 }
 
 /// A finding as the facts a test asserts: rule, subject, trigger, events, amount.

@@ -3,9 +3,30 @@ import LedgerCore
 import Policy
 import Testing
 
-/// The early warnings of a history as of a date.
-func warnings(_ lines: [String], asOf: String?, horizon: Int = 90, policy: Policy = .seed) throws -> WarningsResult {
-    try EarlyWarnings(policy: policy, horizonDays: horizon).warnings(try liveEvents(lines), asOf: asOf.map { day($0) })
+/// The early warnings of a history as of a date. Every history a test
+/// warns about is also warned about in Chinese: the same warnings in the
+/// same order, each message in Chinese.
+func warnings(_ lines: [String], asOf: String?, horizon: Int = 90, policy: Policy = .seed,
+              sourceLocation: SourceLocation = #_sourceLocation) throws -> WarningsResult {
+    let events = try liveEvents(lines)
+    let english = try EarlyWarnings(policy: policy, horizonDays: horizon).warnings(events, asOf: asOf.map { day($0) })
+    let chinese = try EarlyWarnings(policy: policy, horizonDays: horizon, language: .chinese).warnings(events, asOf: asOf.map { day($0) })
+    expectSameInChinese(english, chinese, sourceLocation: sourceLocation)
+    return english
+}
+
+/// The Chinese warnings are the English ones, in the same order, with their
+/// messages in Chinese.
+func expectSameInChinese(_ english: WarningsResult, _ chinese: WarningsResult, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(english.language == .english && chinese.language == .chinese, sourceLocation: sourceLocation)
+    #expect(warned(english) == warned(chinese), sourceLocation: sourceLocation)
+    #expect(english.warnings.map(\.events) == chinese.warnings.map(\.events), sourceLocation: sourceLocation)
+    for (en, zh) in zip(english.warnings, chinese.warnings) {
+        expectChinese(zh.message, insteadOf: en.message, sourceLocation: sourceLocation)
+        var same = zh
+        same.message = en.message
+        #expect(same == en, sourceLocation: sourceLocation)
+    }
 }
 
 /// A warning as the facts a test asserts: kind, subject, projected date and

@@ -75,29 +75,59 @@ struct ReportHtmlTests {
         }
         #expect(html.components(separatedBy: "<details class=\"finding\">").count - 1 == ruleCounts.values.reduce(0, +))
 
-        // The explanation of LOAN-CAP at e-0102 (a loan issued in 2016), step by step.
+        // The explanation of LOAN-CAP at e-0102 (a loan issued in 2016), step by
+        // step: in English on the English page, as `audit --explain` gives it,
+        // and in Chinese on the Chinese page, where no English step is left.
+        let english = try page(["--fiscal-year", "2016", "--lang", "en"], in: dir)
         let explained = try runOK(["audit", "--explain", "e-0102", "--rule", "LOAN-CAP"], in: dir.path).stdout
         let steps = explained.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         #expect(steps.count > 2)
         for step in steps {
             // The last step repeats the finding's message, which the page shows above the steps.
             if step.hasPrefix("Finding: ") {
-                #expect(html.contains("<p class=\"message\" lang=\"en\">" + Self.escaped(String(step.dropFirst("Finding: ".count))) + "</p>"))
+                let message = Self.escaped(String(step.dropFirst("Finding: ".count)))
+                #expect(english.contains("<p class=\"message\" lang=\"en\">" + message + "</p>"))
+                #expect(!html.contains(message))
             } else {
-                #expect(html.contains(">" + Self.escaped(step) + "</li>"), "step \(step)")
+                #expect(english.contains(">" + Self.escaped(step) + "</li>"), "step \(step)")
+                #expect(!html.contains(Self.escaped(step)), "English step \(step) on the Chinese page")
             }
         }
+        #expect(html.contains("<p class=\"message\" lang=\"zh-CN\">2016-03-15 发放贷款 ln-05（60,000.00 元）后，p-006 未偿还的担保贷款本金"
+            + "达到 110,000.00 元，超过当时适用于个人创业担保贷款的额度上限 100,000.00 元（第（十一）条）：超出 10,000.00 元。</p>"))
+        #expect(html.contains("<ol class=\"steps\" lang=\"zh-CN\">"))
+        #expect(html.contains("<li>合计 110,000.00 元，额度上限 100,000.00 元：超出 10,000.00 元。</li>"))
+        #expect(!html.contains("lang=\"en\""))
         #expect(html.contains("(十一) 支持创业担保贷款发展"))
 
-        // The early warnings of the view, as the warnings command gives them.
+        // No English sentence of the audit is left on the Chinese page: every
+        // finding's message is in the English page only.
+        let audited = try runOK(["audit", "--format", "json"], in: dir.path).stdout
+        let findings = try #require((try JSONSerialization.jsonObject(with: Data(audited.utf8)) as? [String: Any])?["findings"] as? [[String: Any]])
+        #expect(findings.count > 10)
+        var listed = 0
+        for finding in findings {
+            let message = Self.escaped(try #require(finding["message"] as? String))
+            #expect(!html.contains(message), "English finding on the Chinese page: \(message)")
+            if english.contains(message) { listed += 1 }
+        }
+        #expect(listed == html.components(separatedBy: "<details class=\"finding\">").count - 1)
+
+        // The early warnings of the view, as the warnings command gives them:
+        // its English on the English page, Chinese on the Chinese one.
         let warned = try runOK(["warnings", "--format", "json"], in: dir.path).stdout
         let warnings = try #require((try JSONSerialization.jsonObject(with: Data(warned.utf8)) as? [String: Any])?["warnings"] as? [[String: Any]])
         #expect(!warnings.isEmpty)
         for warning in warnings {
             let kind = try #require(warning["kind"] as? String), message = try #require(warning["message"] as? String)
             #expect(html.contains("<code>\(kind)</code>"), "warning \(kind)")
-            #expect(html.contains("<span class=\"message\" lang=\"en\">" + Self.escaped(message) + "</span>"), "warning \(message)")
+            #expect(english.contains("<span class=\"message\" lang=\"en\">" + Self.escaped(message) + "</span>"), "warning \(message)")
+            #expect(!html.contains(Self.escaped(message)), "English warning on the Chinese page: \(message)")
         }
+        #expect(html.components(separatedBy: "<span class=\"message\" lang=\"zh-CN\">").count - 1 == warnings.count)
+        #expect(html.contains("<span class=\"message\" lang=\"zh-CN\">截至 2017-12-20，p-008 未偿还的担保贷款本金为 100,000.00 元，"
+            + "恰好达到个人创业担保贷款额度上限 100,000.00 元（第（十一）条）：再发放任何贷款都将违反 LOAN-CAP。</span>"))
+        #expect(html.contains("期限 <span class=\"amount\">36 个月</span>"))
         #expect(html.contains("以 2017-12-20 为基准，向后看 90 天"))
 
         // Charts: a bar chart per level, ranked bars, the monthly line.

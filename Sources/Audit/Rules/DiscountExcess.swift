@@ -114,7 +114,7 @@ enum DiscountExcessRule: LoanIssueRule {
                 en: "The discount of \(discount.money.yuan) on \(loanName) for \(Say.period(discount.periodStart, discount.periodEnd)) "
                     + "is more than the interest due over those days, \(Money(fen: due.fen).yuan) (\(Say.count(due.days, "day")) "
                     + "counted, at \(Say.percent(loan.rateBp))): \(over.yuan) too much.",
-                zh: "贷款 \(loanName) \(Zh.period(discount.periodStart, discount.periodEnd)) 的贴息 \(Zh.yuan(discount.money)) "
+                zh: "贷款 \(loanName) \(Zh.period(discount.periodStart, discount.periodEnd)) 的贴息 \(Zh.yuan(discount.money))"
                     + "超过该期间的应付利息 \(Zh.yuan(Money(fen: due.fen)))（按年利率 \(Say.percent(loan.rateBp)) 计 \(Zh.count(due.days, "天"))），"
                     + "多贴 \(Zh.yuan(over))。")
             // The loan, and the repayments and default that shaped the days counted.
@@ -148,8 +148,8 @@ enum DiscountExcessRule: LoanIssueRule {
         trace.say(en: "Discount \(discount.money.yuan) " + (discount.amount > due.fen
                       ? "− due \(Money(fen: due.fen).yuan) = \(Money(fen: discount.amount - due.fen).yuan) above the interest due."
                       : "is within the interest due."),
-                  zh: "贴息 \(Zh.yuan(discount.money)) " + (discount.amount > due.fen
-                      ? "− 应付利息 \(Zh.yuan(Money(fen: due.fen))) = \(Zh.yuan(Money(fen: discount.amount - due.fen)))，超过应付利息。"
+                  zh: "贴息 \(Zh.yuan(discount.money))" + (discount.amount > due.fen
+                      ? " − 应付利息 \(Zh.yuan(Money(fen: due.fen))) = \(Zh.yuan(Money(fen: discount.amount - due.fen)))，超过应付利息。"
                       : "未超过应付利息。"))
     }
 }

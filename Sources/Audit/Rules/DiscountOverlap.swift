@@ -73,7 +73,7 @@ enum DiscountOverlapRule: AuditRule {
                     + "\(Say.count(shared, "day")) already covered by \(Say.list(earlier.map(context.id))): "
                     + "\(discount.money.yuan) × \(shared) ÷ \(days) = \(share.yuan).",
                 zh: "贷款 \(loanName) \(Zh.period(discount.periodStart, discount.periodEnd)) 的贴息（\(Zh.count(days, "天"))，\(Zh.yuan(discount.money))）"
-                    + "中有 \(Zh.count(shared, "天")) 已由 \(Zh.list(earlier.map(context.id))) 贴息，重复贴息："
+                    + "中有 \(Zh.count(shared, "天"))已由 \(Zh.list(earlier.map(context.id))) 贴息，重复贴息："
                     + "\(Zh.yuan(discount.money)) × \(shared) ÷ \(days) = \(Zh.yuan(share))。")
             findings.append(context.finding(code, clause: clause, subject: Streams.loan(loanName), trigger: index,
                                             citing: earlier, amount: share, message: message))

@@ -38,7 +38,7 @@ enum DiscountRateRule: LoanIssueRule {
                           zh: "发放日允许的上浮幅度：\(Zh.value(margin))（\(Zh.provenance(margin))）；享受贴息的利率最高为 \(benchmark) + \(margin.integer) = \(Zh.bp(limit))。")
                 trace.say(en: rate > limit ? "\(rate) bp > \(limit) bp: no discount may be paid, so all \(discount.money.yuan) of this one is against the rule."
                                            : "\(rate) bp ≤ \(limit) bp: the rate allows a discount.",
-                          zh: rate > limit ? "\(rate) > \(limit) 个基点：不得贴息，本笔贴息 \(Zh.yuan(discount.money)) 全部违规。"
+                          zh: rate > limit ? "\(rate) > \(limit) 个基点：不得贴息，本笔贴息 \(Zh.yuan(discount.money))全部违规。"
                                            : "\(rate) ≤ \(limit) 个基点：该利率可以享受贴息。")
             }
             guard rate > limit else { continue }

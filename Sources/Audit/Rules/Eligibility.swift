@@ -102,7 +102,7 @@ enum EligibilityRule: AuditRule {
             tracing?.say(en: "\(context.id(index)) is eligible.", zh: "\(context.id(index)) 符合享受条件。")
             return nil
         }
-        tracing?.say(en: "The whole grant, \(grant.money.yuan), is against the rule.", zh: "整笔补贴 \(Zh.yuan(grant.money)) 均违规。")
+        tracing?.say(en: "The whole grant, \(grant.money.yuan), is against the rule.", zh: "整笔补贴 \(Zh.yuan(grant.money))均违规。")
         let message = context.words(
             en: "\(context.grantNames[Int(grant.key)]) (\(programme.code), \(grant.money.yuan)): " + problems.joined(separator: " "),
             zh: "补贴 \(context.grantNames[Int(grant.key)])（\(programme.code)，\(Zh.yuan(grant.money))）：" + problems.joined())
@@ -134,7 +134,7 @@ enum EligibilityRule: AuditRule {
         let all = context.certifications(of: person, kind: kind)
         trace.say(en: "\(name) needs \(requirement.kind) held on \(day) (effective on or before it, and not past validUntil)"
                       + (year.map { ", with graduation in \($0)" } ?? "") + ".",
-                  zh: "\(name) 须在 \(day) 持有\(Zh.certification(requirement.kind))（当日或之前生效，且未超过有效期 validUntil）"
+                  zh: "\(name) 须在 \(day) 持有\(Zh.certification(requirement.kind))，即在当日或之前生效、且未超过有效期（validUntil）"
                       + (year.map { "，毕业时间须在 \($0) 年" } ?? "") + "。")
         if all.isEmpty {
             trace.say(en: "  \(name) has no \(requirement.kind) certification in the view.",

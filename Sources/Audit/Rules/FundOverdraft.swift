@@ -101,14 +101,14 @@ enum FundOverdraftRule: AuditRule {
             let deficit = paid - received
             let share = Money(fen: min(fact.amount, deficit))
             tracing?.say(en: "Deficit \(Money(fen: deficit).yuan); the smaller of it and the event's \(fact.money.yuan) is \(share.yuan).",
-                         zh: "超支 \(Zh.yuan(Money(fen: deficit)))；它与本事件金额 \(Zh.yuan(fact.money)) 中较小者为 \(Zh.yuan(share))。")
+                         zh: "超支 \(Zh.yuan(Money(fen: deficit)))；它与本事件金额 \(Zh.yuan(fact.money))中较小者为 \(Zh.yuan(share))。")
             let message = context.words(
                 en: "After the \(movement == .transferOut ? "transfer out of \(fact.money.yuan)" : describe(fact, in: context)) on \(fact.date), "
                     + "budget line \(budgetLine.name) has paid out \(Money(fen: paid).yuan) "
                     + "against \(Money(fen: received).yuan) received: \(Money(fen: deficit).yuan) overdrawn, \(share.yuan) of it by this event.",
                 zh: "\(fact.date) \(movement == .transferOut ? "调出 \(Zh.yuan(fact.money))" : describeInChinese(fact, in: context))后，"
                     + "预算科目 \(budgetLine.name) 累计净支出 \(Zh.yuan(Money(fen: paid)))，而收到 \(Zh.yuan(Money(fen: received)))："
-                    + "超支 \(Zh.yuan(Money(fen: deficit)))，其中 \(Zh.yuan(share)) 由本事件造成。")
+                    + "超支 \(Zh.yuan(Money(fen: deficit)))，其中 \(Zh.yuan(share))由本事件造成。")
             findings.append(context.finding(code, clause: clause, subject: budgetLine.subject, trigger: index, citing: [],
                                             amount: share, message: message))
         }

@@ -130,7 +130,7 @@ enum LoanCapRule: AuditRule {
                 return Cap(amount: individual.money, entry: individual,
                            note: context.words(
                                en: "The individual cap \(individual.money.yuan) is above the graduate cap \(graduate.money.yuan) on \(day); a graduate is also an individual borrower, so the larger applies.",
-                               zh: "\(day) 个人贷款额度上限 \(Zh.yuan(individual.money)) 高于高校毕业生贷款额度上限 \(Zh.yuan(graduate.money))；高校毕业生也是个人借款人，适用较高者。"))
+                               zh: "\(day) 个人贷款额度上限 \(Zh.yuan(individual.money))高于高校毕业生贷款额度上限 \(Zh.yuan(graduate.money))；高校毕业生也是个人借款人，适用较高者。"))
             }
             return Cap(amount: graduate.money, entry: graduate)
         }

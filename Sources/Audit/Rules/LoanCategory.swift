@@ -76,7 +76,7 @@ enum LoanCategoryRule: AuditRule {
                     + "held no college-graduate certification with graduation on or before that date and less than "
                     + "\(window.valueText) before it. It is judged as an individual loan.",
                 zh: "贷款 \(loanName) 登记为高校毕业生创业担保贷款，但在发放日 \(loan.date)，\(person) 没有毕业时间在该日或之前、"
-                    + "且距该日不足 \(Zh.value(window)) 的\(Zh.certification("college-graduate"))。按个人创业担保贷款认定。")
+                    + "且距该日不足 \(Zh.value(window))的\(Zh.certification("college-graduate"))。按个人创业担保贷款认定。")
         case .enterpriseLoanToPerson:
             let person = context.people[Int(loan.person)]
             message = context.words(

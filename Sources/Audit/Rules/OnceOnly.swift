@@ -46,7 +46,7 @@ enum OnceOnlyRule: AuditRule {
                               zh: "  \(person) 已领取补贴 \(context.grantNames[Int(fact.key)])（\(context.id(other))，\(fact.date)，\(Zh.yuan(fact.money))）。")
                 }
                 trace.say(en: "\(context.id(index)) pays it again: all \(grant.money.yuan) is against the rule.",
-                          zh: "\(context.id(index)) 再次发放：全部 \(Zh.yuan(grant.money)) 违规。")
+                          zh: "\(context.id(index)) 再次发放：全部 \(Zh.yuan(grant.money))违规。")
             }
             let message = context.words(
                 en: "\(person) already had a \(programme.code) grant (\(context.id(first)), \(context.date(first))), "

@@ -64,7 +64,7 @@ enum TermLimitRule: AuditRule {
             let limit = firstApproval.addingYears(Int(window.integer))
             let exempt = retirement.date < limit
             notes.add(en: "Retirement: \(retirement.description) (\(retirement.entry.provenance)).",
-                      zh: "退休日期：\(Zh.retirement(retirement))（\(Zh.provenance(retirement.entry))）。")
+                      zh: "退休日期：\(Zh.retirement(retirement))，依据\(Zh.provenance(retirement.entry))。")
             notes.add(en: "Extension window: \(window.valueText) (\(window.provenance)). First approval + \(window.valueText) = \(limit); "
                           + (exempt ? "retirement is before it, less than \(window.valueText) away, so the term does not apply (only PAST-RETIREMENT limits the grants)."
                                     : "retirement is on or after it, so the term applies.") + retirement.reformNote,

@@ -92,16 +92,16 @@ enum WriteoffBasisRule: AuditRule {
                         + "\(Money(fen: cumulative).yuan), above what the guarantee fund had paid and not got back by then, "
                         + "\(Money(fen: basis).yuan) (compensated \(Money(fen: compensated).yuan) − recovered \(Money(fen: recovered).yuan)): "
                         + "\(share.yuan) without basis.",
-                    zh: "\(writeOff.date) 核销 \(Zh.yuan(writeOff.money)) 后，贷款 \(loanName) 累计核销 \(Zh.yuan(Money(fen: cumulative)))，"
+                    zh: "\(writeOff.date) 核销 \(Zh.yuan(writeOff.money))后，贷款 \(loanName) 累计核销 \(Zh.yuan(Money(fen: cumulative)))，"
                         + "超过担保基金截至当日已代偿且未追回的 \(Zh.yuan(Money(fen: basis)))"
                         + "（代偿 \(Zh.yuan(Money(fen: compensated))) − 追回 \(Zh.yuan(Money(fen: recovered)))）："
-                        + "\(Zh.yuan(share)) 缺乏核销依据。")
+                        + "\(Zh.yuan(share))缺乏核销依据。")
             } else {
                 message = context.words(
                     en: "\(loanName) \(defaulted.isEmpty ? "had not defaulted" : "had defaulted but had not been compensated") by \(writeOff.date), "
                         + "so the write-off of \(writeOff.money.yuan) on that date has no basis: \(share.yuan).",
                     zh: "截至 \(writeOff.date)，贷款 \(loanName) \(defaulted.isEmpty ? "未逾期" : "已逾期但未获代偿")，"
-                        + "当日核销 \(Zh.yuan(writeOff.money)) 缺乏依据：\(Zh.yuan(share))。")
+                        + "当日核销 \(Zh.yuan(writeOff.money))缺乏依据：\(Zh.yuan(share))。")
             }
             let cited = defaulted + compensatedBy + recoveredBy + Array(writeOffs[..<position])
             findings.append(context.finding(code, clause: clause, subject: Streams.loan(loanName), trigger: index,
