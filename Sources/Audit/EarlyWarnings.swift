@@ -426,7 +426,7 @@ struct WarningScan {
                         + "\(Say.list(programmes)), which need\(programmes.count == 1 ? "s" : "") it (last grant \(context.id(latest)) on "
                         + "\(context.date(latest)), within the \(window.valueText) window): no renewal is recorded, so a grant dated after "
                         + "\(until) would break ELIGIBILITY.",
-                    zh: "\(name) 的\(Zh.certification(kind))（\(context.id(index))）有效期至 \(until)，而 \(name) 仍在享受需要该认定的 "
+                    zh: "\(name) 的\(Zh.certification(kind))有效期至 \(until)（\(context.id(index))），而 \(name) 仍在享受需要该认定的 "
                         + "\(Zh.list(programmes))（最近一笔补贴 \(context.id(latest)) 于 \(context.date(latest)) 发放，在 \(Zh.value(window))内）："
                         + "没有续期记录，\(until) 之后发放的补贴将违反 ELIGIBILITY。")
                 add(Warning(

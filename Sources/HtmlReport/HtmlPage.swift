@@ -371,7 +371,7 @@ private struct Page {
                        (warning.subject.contains("/") ? e(warning.subject) : "<span class=\"nowrap\">\(e(warning.subject))</span>")
                            + (warning.fiscalYear.map { " <span class=\"origin\">\($0)</span>" } ?? ""),
                        warning.projectedDate.map { "<span class=\"nowrap\">\(e($0.description))</span>" } ?? "",
-                       "<span class=\"figures\">" + warning.figures.map { "\(e(w.figureName($0.name))) <span class=\"amount\">\(figure($0.value))</span>" }
+                       "<span class=\"figures\">" + warning.figures.map { "\(e(w.figureName($0.name))) <span class=\"amount\">\(figure($0))</span>" }
                            .joined(separator: " · ") + "</span>",
                        "<span class=\"message\" lang=\"\(textLanguage)\">\(e(warning.message))</span>"]
                   },
@@ -383,9 +383,12 @@ private struct Page {
     /// A warning's figure: amounts with separators, the rest as the
     /// warnings command writes them (months, days and basis points in the
     /// page's language).
-    func figure(_ value: WarningValue) -> String {
-        if case .money(let money) = value { return Amount.grouped(money) }
-        return e(value.text(in: language.textLanguage))
+    func figure(_ figure: WarningFigure) -> String {
+        switch figure.value {
+        case .money(let money): return Amount.grouped(money)
+        case .text(let text) where figure.name == "category": return e(w.loanCategory(text))
+        default: return e(figure.value.text(in: language.textLanguage))
+        }
     }
 
     // MARK: Footer

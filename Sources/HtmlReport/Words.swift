@@ -116,6 +116,8 @@ struct Words: Sendable {
 
     /// A warning figure's label: its JSON name in English, a Chinese label in Chinese.
     var figureName: @Sendable (_ name: String) -> String
+    /// A loan category of the input vocabulary (a warning's `category`).
+    var loanCategory: @Sendable (_ word: String) -> String
     var ruleName: @Sendable (_ rule: RuleCode) -> String
     var ruleExplanation: @Sendable (_ rule: RuleCode) -> String
     /// A programme's name from the policy (Chinese or English).
@@ -187,6 +189,14 @@ extension Words {
         moreRows: { hidden in "另有 \(Amount.count(hidden)) 行未列出（合计包括它们）" },
         chartLabel: { what in "图：\(what)" },
         figureName: Words.chineseFigureName,
+        loanCategory: { word in
+            switch word {
+            case "individual": "个人（individual）"
+            case "graduate": "高校毕业生（graduate）"
+            case "enterprise": "企业（enterprise）"
+            default: word
+            }
+        },
         ruleName: Words.chineseRuleName,
         ruleExplanation: Words.chineseRuleExplanation,
         prefersChinese: true,
@@ -255,6 +265,7 @@ extension Words {
         moreRows: { hidden in "\(Amount.count(hidden)) more row\(hidden == 1 ? "" : "s") not listed (the totals count them)" },
         chartLabel: { what in "Chart: \(what)" },
         figureName: { $0 },
+        loanCategory: { $0 },
         ruleName: Words.englishRuleName,
         ruleExplanation: Words.englishRuleExplanation,
         prefersChinese: false,

@@ -74,6 +74,44 @@ struct ChineseTextTests {
         #expect(chinese.count == 2 && chinese != chinese.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
     }
 
+    /// Sentences the other tests' histories do not reach: a budget line with
+    /// nothing left, a discount of which no day counts, the individual cap
+    /// above the graduate cap. The helpers check them in Chinese.
+    @Test("the rarer sentences have their Chinese too")
+    func rarerSentences() throws {
+        let history = H.funds + [
+            H.person("p1", "P1", born: "1985-01-01"),
+            H.appropriate("a1", "1000", on: "2016-01-05", region: "220104"),
+            H.grant("g1", "G1", "training", amount: "1500", on: "2016-06-01", region: "220104"),
+            H.loan("l1", "L1", person: "P1", principal: "50000", rateBp: 360, benchmarkBp: 360, maturity: "2016-03-01", on: "2016-01-01"),
+            H.discount("d1", "L1", "2016-04-01", "2016-04-30", amount: "10", on: "2016-05-10"),
+        ]
+        let run = try warnings(history, asOf: "2016-06-30")
+        let runOut = try #require(run.warnings.first { $0.kind == .budgetRunOut })
+        #expect(runOut.message.hasPrefix("Budget line employment-special/220104/2016 has nothing left on 2016-06-30"))
+        let chinese = try EarlyWarnings(language: .chinese).warnings(try liveEvents(history), asOf: day("2016-06-30"))
+        #expect(chinese.warnings.first { $0.kind == .budgetRunOut }?.message
+            == "预算科目 employment-special/220104/2016 截至 2016-06-30 已无结余（结余 -500.00 元），此前 90 天内支出 1,500.00 元："
+            + "自 2016-07-01 起的支付没有资金保障，而财政年度到 2016-12-31 才结束。")
+        #expect(seen(try audit(history)).map(\.rule) == [.discountExcess, .fundOverdraft])
+        let steps = try Auditor(language: .chinese).audit(try liveEvents(history)).explain(
+            try #require(try Auditor(language: .chinese).audit(try liveEvents(history)).findings.first))
+        #expect(steps.contains("该期间没有一天计息。"))
+
+        // A graduate loan of 250,000 in 2021: the amended individual cap
+        // (200,000) is above the graduate cap (150,000) and applies.
+        let amended = try Policy.load(directory: packageRoot + "/Fixtures/policy/amended")
+        let graduate = H.funds + [
+            H.person("p6", "P6", born: "1998-01-01", on: "2018-01-02"),
+            H.certify("c6", "P6", "college-graduate", on: "2020-07-01", graduated: "2020-07-01"),
+            H.loan("l9", "L9", person: "P6", category: "graduate", principal: "250000", maturity: "2023-03-01", on: "2021-03-01"),
+        ]
+        #expect(seen(try audit(graduate, policy: amended)) == [Seen(.loanCap, "person:P6", "l9", ["l9"], "50000.00")])
+        let result = try Auditor(policy: amended, language: .chinese).audit(try liveEvents(graduate))
+        #expect(try result.explain(result.findings[0]).contains(
+            "2021-03-01 个人贷款额度上限 200,000.00 元高于高校毕业生贷款额度上限 150,000.00 元；高校毕业生也是个人借款人，适用较高者。"))
+    }
+
     /// People named by identity numbers and by long ids: the Chinese
     /// messages and steps show neither, as the English ones do not.
     @Test("masking hides people in Chinese messages, steps and warnings")

@@ -73,11 +73,11 @@ enum EligibilityRule: AuditRule {
                             " with graduation in \(year) (the year of " + (firstMonth.map { "the first month covered, \($0)" } ?? "the grant") + ")"
                         } ?? "")
                         + " on \(day), which \(programme.code) requires.",
-                    zh: "\(person) 在 \(day) 不具备 \(programme.code) 所要求的\(Zh.certification(requirement.kind))"
+                    zh: "\(person) 在 \(day) 不具备 \(programme.code) 所要求的"
                         + (year.map { year in
-                            "（毕业时间须在 \(year) 年，即" + (firstMonth.map { "补贴覆盖的第一个月 \($0)" } ?? "发放补贴") + "所在年度）"
+                            "、毕业时间在 \(year) 年（" + (firstMonth.map { "补贴覆盖的第一个月 \($0) 所在年度" } ?? "发放补贴的年度") + "）的"
                         } ?? "")
-                        + "。"))
+                        + "\(Zh.certification(requirement.kind))。"))
                 subject = context.personSubject(grant.person)
             }
         }

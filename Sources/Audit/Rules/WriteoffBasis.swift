@@ -78,7 +78,7 @@ enum WriteoffBasisRule: AuditRule {
                 trace.say(en: "Basis: " + (hasBasis ? "\(Money(fen: compensated).yuan) − \(Money(fen: recovered).yuan) = \(Money(fen: basis).yuan)."
                                                     : "none, as the loan had not defaulted and been compensated."),
                           zh: "核销依据：" + (hasBasis ? "\(Zh.yuan(Money(fen: compensated))) − \(Zh.yuan(Money(fen: recovered))) = \(Zh.yuan(Money(fen: basis)))。"
-                                                  : "无，贷款未逾期并获代偿。"))
+                                                  : "无，贷款尚未逾期并获得代偿。"))
                 trace.say(en: excess > 0 ? "Cumulative excess \(Money(fen: cumulative).yuan) − \(Money(fen: basis).yuan) = \(Money(fen: excess).yuan); the smaller of it and the write-off is \(share.yuan)."
                                          : "Write-offs are within the basis.",
                           zh: excess > 0 ? "累计超出 \(Zh.yuan(Money(fen: cumulative))) − \(Zh.yuan(Money(fen: basis))) = \(Zh.yuan(Money(fen: excess)))；它与本笔核销中较小者为 \(Zh.yuan(share))。"
