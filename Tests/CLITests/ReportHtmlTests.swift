@@ -209,6 +209,9 @@ struct ReportHtmlTests {
         let masked = try page(["--fiscal-year", "2016"], in: dir)
         for id in PersonalIDTests.everyID { #expect(!masked.contains(id), "shows \(id)") }
         #expect(masked.contains(PersonalIDTests.masked))
+        // The Chinese finding and its steps name the person masked.
+        #expect(masked.contains("lang=\"zh-CN\">补贴 G2（si-graduate，3,600.00 元）：\(PersonalIDTests.masked) 在 2016-02-02 不具备"))
+        #expect(masked.contains("<li>\(PersonalIDTests.masked) 须在 2016-02-02 持有高校毕业生认定（college-graduate）"))
         let shown = try page(["--fiscal-year", "2016", "--show-personal-ids"], in: dir)
         #expect(PersonalIDTests.everyID.contains { shown.contains($0) })
     }
