@@ -46,6 +46,42 @@ public enum AuditQuery {
     }
 }
 
+/// `warnings`: the early warnings of a view, as of the view's date
+/// (`effectiveOn`, else the latest effective date in the view) — for the
+/// command, the HTML report and `GET /v1/warnings`.
+public enum WarningsQuery {
+    /// The longest horizon the command and the server take: ten years.
+    public static let longestHorizonDays = 3660
+
+    /// `90d` or `90`: a horizon in days, 0 … ``longestHorizonDays``; nil for
+    /// anything else.
+    public static func horizonDays(_ text: String) -> Int? {
+        let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              digits.utf8.count <= 4, let days = Int(digits), days <= longestHorizonDays else { return nil }
+        return days
+    }
+
+    /// The warnings of `view` under `policy`, looking `horizonDays` ahead.
+    /// Throws the library's `AuditError` (an overflow is the ledger's
+    /// problem; anything else is the policy's).
+    public static func warnings(_ ledger: Ledger, view: LedgerView, policy: Policy, horizonDays: Int) throws -> WarningsResult {
+        let input = try AuditQuery.read(ledger, view: view)
+        return try EarlyWarnings(policy: policy, horizonDays: horizonDays).warnings(input, asOf: view.effectiveOn)
+    }
+
+    /// The warnings as output shows them: masked as `masking` says.
+    public static func shown(_ result: WarningsResult, masking: PersonalIDMasking) -> [Warning] {
+        let people = masking.showsPersonalIDs ? [] : result.peopleToMask
+        return result.warnings.map { $0.masked(masking, people: people) }
+    }
+
+    /// `warnings --format json`, masked as `masking` says.
+    public static func json(_ result: WarningsResult, masking: PersonalIDMasking) -> String {
+        WarningsJSON.render(result, warnings: shown(result, masking: masking))
+    }
+}
+
 /// The findings one event triggers, with the computation behind each
 /// (`audit --explain EVENT`).
 public struct AuditExplanation {

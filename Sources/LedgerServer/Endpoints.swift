@@ -151,6 +151,33 @@ struct Endpoints {
         return LedgerResponder.json(text, masking: masking)
     }
 
+    /// `GET /v1/warnings?horizon=…`: as `warnings --format json` (the seed's
+    /// policy), as of the view's date.
+    func warnings() async throws -> Response {
+        try query.onlyKnown(Self.viewParameters.union(["horizon"]))
+        let view = try self.view()
+        let horizonText = try query.single("horizon") ?? "\(EarlyWarnings.defaultHorizonDays)d"
+        guard let horizon = WarningsQuery.horizonDays(horizonText) else {
+            throw APIError.badRequest("horizon: \"\(horizonText)\" is not a number of days from 0 to \(WarningsQuery.longestHorizonDays), such as 90d")
+        }
+        let masking = self.masking
+        let text = try await access.read { ledger -> String in
+            _ = try Self.checkedHead(ledger, view: view)
+            do {
+                let result = try WarningsQuery.warnings(ledger, view: view, policy: .seed, horizonDays: horizon)
+                return WarningsQuery.json(result, masking: masking)
+            } catch let error as AuditError {
+                // A date the client chose that the policy does not reach is
+                // the request's fault, not the server's.
+                if case .policy = error, let date = view.effectiveOn {
+                    throw APIError.badRequest("effectiveOn: the seed policy has no warning thresholds on \(date): \(error)")
+                }
+                throw Self.auditFailure(error, doing: "the early warnings")
+            }
+        }
+        return LedgerResponder.json(text, masking: masking)
+    }
+
     /// `GET /v1/reports/performance?fiscalYear=&level=&region=`: as
     /// `report performance --format json` (the seed's policy).
     func performance() async throws -> Response {
@@ -268,10 +295,16 @@ struct Endpoints {
         do {
             return try Auditor(policy: .seed, rules: rules).audit(input)
         } catch let error as AuditError {
-            if case .overflow(let what) = error {
-                throw APIError.ledgerDamaged("the ledger's figures cannot be computed: \(what) is beyond 64 bits; run `subsidy-ledger verify` and report this ledger")
-            }
-            throw APIError.internalError("the audit failed: \(error)")
+            throw auditFailure(error, doing: "the audit")
         }
+    }
+
+    /// An audit's failure as the API says it: an overflow is the ledger's
+    /// damage, anything else the server's fault (the seed policy is built in).
+    static func auditFailure(_ error: AuditError, doing what: String) -> APIError {
+        if case .overflow(let figure) = error {
+            return .ledgerDamaged("the ledger's figures cannot be computed: \(figure) is beyond 64 bits; run `subsidy-ledger verify` and report this ledger")
+        }
+        return .internalError("\(what) failed: \(error)")
     }
 }

@@ -79,6 +79,7 @@ struct LedgerResponder: HTTPResponder {
         case .balances: return try await endpoints.balances()
         case .audit: return try await endpoints.audit()
         case .explain: return try await endpoints.explain()
+        case .warnings: return try await endpoints.warnings()
         case .performance: return try await endpoints.performance()
         case .verify: return try await endpoints.verify()
         case .append: return try await endpoints.append()

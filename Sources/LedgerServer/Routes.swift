@@ -3,7 +3,7 @@
 /// describe, no more and no less (a test compares them).
 public struct Route: Sendable, Hashable {
     public enum Endpoint: Sendable, Hashable {
-        case head, events, event, balances, audit, explain, performance, verify, openAPI, append, subscribe
+        case head, events, event, balances, audit, explain, warnings, performance, verify, openAPI, append, subscribe
     }
 
     public let method: String
@@ -23,6 +23,7 @@ public enum Routes {
         Route(method: "GET", path: "/v1/balances", endpoint: .balances),
         Route(method: "GET", path: "/v1/audit", endpoint: .audit),
         Route(method: "GET", path: "/v1/audit/explain/{eventId}", endpoint: .explain),
+        Route(method: "GET", path: "/v1/warnings", endpoint: .warnings),
         Route(method: "GET", path: "/v1/reports/performance", endpoint: .performance),
         Route(method: "GET", path: "/v1/verify", endpoint: .verify),
         Route(method: "GET", path: "/v1/openapi.json", endpoint: .openAPI),

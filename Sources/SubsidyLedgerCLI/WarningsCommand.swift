@@ -43,26 +43,17 @@ struct WarningsCommand: ParsableCommand, ShowsPersonalData {
     var output: String?
 
     func validate() throws {
-        guard Self.days(horizon) != nil else {
-            throw ValidationError("--horizon: \"\(horizon)\" is not a number of days from 0 to 3660, such as 90d")
+        guard WarningsQuery.horizonDays(horizon) != nil else {
+            throw ValidationError("--horizon: \"\(horizon)\" is not a number of days from 0 to \(WarningsQuery.longestHorizonDays), such as 90d")
         }
-    }
-
-    /// `90d` or `90`: days, 0 … 3660 (ten years).
-    static func days(_ text: String) -> Int? {
-        let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
-        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              digits.utf8.count <= 4, let days = Int(digits), days <= 3660 else { return nil }
-        return days
     }
 
     func run() throws {
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let result = try Self.warnings(ledger, view: view.ledgerView, policy: chosenPolicy, horizonDays: Self.days(horizon) ?? 0)
-        let people = privacy.showPersonalIDs ? [] : result.peopleToMask
-        let shown = result.warnings.map { $0.masked(privacy.masking, people: people) }
+        let result = try Self.warnings(ledger, view: view.ledgerView, policy: chosenPolicy, horizonDays: WarningsQuery.horizonDays(horizon) ?? 0)
+        let shown = WarningsQuery.shown(result, masking: privacy.masking)
         let text: String
         switch view.outputFormat {
         case .json: text = WarningsJSON.render(result, warnings: shown)
@@ -73,12 +64,10 @@ struct WarningsCommand: ParsableCommand, ShowsPersonalData {
     }
 
     /// The warnings of a view of the ledger, as of the view's date
-    /// (`--effective-on`, else its latest effective date): the library call
-    /// the HTML report and the server share.
+    /// (`--effective-on`, else its latest effective date).
     static func warnings(_ ledger: Ledger, view: LedgerView, policy: Policy, horizonDays: Int) throws -> WarningsResult {
-        let input = try AuditQuery.read(ledger, view: view)
         do {
-            return try EarlyWarnings(policy: policy, horizonDays: horizonDays).warnings(input, asOf: view.effectiveOn)
+            return try WarningsQuery.warnings(ledger, view: view, policy: policy, horizonDays: horizonDays)
         } catch let error as AuditError {
             // An overflow is the ledger's problem (exit 4, in main), not the input's.
             if case .overflow = error { throw error }

@@ -70,6 +70,9 @@ struct ServeCommandTests {
             ("/v1/audit", ["audit", "--format", "json"]),
             ("/v1/audit?rule=LOAN-CAP&rule=once-only", ["audit", "--rule", "LOAN-CAP", "--rule", "once-only", "--format", "json"]),
             ("/v1/audit?asOfSeq=150", ["audit", "--as-of-seq", "150", "--format", "json"]),
+            ("/v1/warnings", ["warnings", "--format", "json"]),
+            ("/v1/warnings?horizon=365d&effectiveOn=2016-12-20", ["warnings", "--horizon", "365d", "--effective-on", "2016-12-20", "--format", "json"]),
+            ("/v1/warnings?horizon=0&asOfSeq=150", ["warnings", "--horizon", "0", "--as-of-seq", "150", "--format", "json"]),
             ("/v1/reports/performance?fiscalYear=2016", ["report", "performance", "--fiscal-year", "2016", "--format", "json"]),
             ("/v1/reports/performance?fiscalYear=2015&level=county", ["report", "performance", "--fiscal-year", "2015", "--level", "county", "--format", "json"]),
             ("/v1/verify", ["verify", "--format", "json"]),
@@ -81,6 +84,8 @@ struct ServeCommandTests {
             #expect(reply.status == 200, "\(path): \(reply.body)")
             #expect(reply.body == expected, "\(path): \(firstDifference(reply.body, expected))")
         }
+        // The sample has warnings to compare, not only an empty list.
+        #expect(try (server.get("/v1/warnings").object["warnings"] as? [Any])?.isEmpty == false)
 
         // An explanation, for an event that triggers findings.
         let findings = try #require(try server.get("/v1/audit").object["findings"] as? [[String: Any]])
@@ -161,6 +166,10 @@ struct ServeCommandTests {
             ("GET", "/v1/events?type=loan.paid", 400, "bad_request", "type"),
             ("GET", "/v1/reports/performance", 400, "bad_request", "fiscalYear"),
             ("GET", "/v1/audit?rule=NO-RULE", 400, "bad_request", "rule"),
+            ("GET", "/v1/warnings?horizon=ten", 400, "bad_request", "horizon"),
+            ("GET", "/v1/warnings?horizon=3661d", 400, "bad_request", "horizon"),
+            ("GET", "/v1/warnings?rule=LOAN-CAP", 400, "bad_request", "rule"),
+            ("GET", "/v1/warnings?effectiveOn=2000-01-01", 400, "bad_request", "effectiveOn"),
         ]
         for (method, path, status, code, named) in cases {
             let reply = try server.request(method, path)
