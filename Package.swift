@@ -101,7 +101,7 @@ let package = Package(
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer", "HtmlReport",
+            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer", "HtmlReport", "LedgerQueries",
         ]),
     ],
     swiftLanguageModes: [.v6]

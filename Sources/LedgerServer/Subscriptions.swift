@@ -5,6 +5,7 @@ import Hummingbird
 import LedgerCore
 import LedgerQueries
 import Logging
+import NIOCore
 import Proofs
 import ServiceLifecycle
 
@@ -130,6 +131,14 @@ extension Endpoints {
 }
 
 /// One subscription's scan of the log.
+///
+/// The log is read a window at a time, each window in its own short read
+/// transactions (a long catch-up never holds one snapshot open, which
+/// would keep LMDB from reusing the pages freed meanwhile). Each window's
+/// selected events are rendered straight from their stored records into
+/// one buffer (``EventJSONWriter``) and written to the connection in one
+/// piece: a catch-up costs a few microseconds an event, most of it the
+/// check of each record's link and the Base64 of its canonical bytes.
 struct SubscriptionStream: Sendable {
     let access: LedgerAccess
     let hub: SubscriptionHub
@@ -137,12 +146,16 @@ struct SubscriptionStream: Sendable {
     let selection: EventQuery
     let masking: PersonalIDMasking
     let sendsCanonical: Bool
-    /// Events read in one read transaction at most.
-    static let batch: UInt64 = 1000
+    /// Seqs of the log one window reads at most.
+    static let windowEvents: UInt64 = 4096
+    /// A window stops early, after the event that brings what it will send
+    /// to this many bytes (a buffer per subscription stays about this size).
+    static let windowBytes = 2 << 20
 
     /// What one read found: the events to send, how far the scan got, and the head.
     struct Scan: Sendable {
-        var frames: [String]
+        /// The `event: event` messages of the window, ready to send.
+        var bytes: ByteBuffer
         var scannedThrough: UInt64
         var head: UInt64
         var headHash: [UInt8]
@@ -162,7 +175,7 @@ struct SubscriptionStream: Sendable {
             let generation = hub.currentGeneration
             let through = scanned
             let scan = try await access.read { ledger in try self.scan(ledger, after: through) }
-            if !scan.frames.isEmpty { try await writer.write(ByteBuffer(string: scan.frames.joined())) }
+            if scan.bytes.readableBytes > 0 { try await writer.write(scan.bytes) }
             if let failure = scan.failure { throw failure }
             scanned = scan.scannedThrough
             if scanned < scan.head { continue }
@@ -181,36 +194,101 @@ struct SubscriptionStream: Sendable {
         "event: head\nid: \(scanned)\ndata: {\"seq\":\(head),\"hash\":\"\(HashChain.hex(hash))\"}\n\n"
     }
 
-    /// The selected events after `after`, at most ``batch`` seqs of the log,
-    /// read with every record's link checked (as every read checks it).
+    /// The selected events after `after`: at most ``windowEvents`` seqs of
+    /// the log, fewer when their messages pass ``windowBytes``; every
+    /// record read is checked (its link), as every read checks it.
     func scan(_ ledger: Ledger, after: UInt64) throws -> Scan {
         let head = try ledger.head()
-        guard head.seq > after else { return Scan(frames: [], scannedThrough: max(after, head.seq), head: head.seq, headHash: head.hash) }
-        let last = min(head.seq, after + Self.batch)
-        var window = selection
-        window.from = after + 1
-        let reversedBy = window.reversedBy(try ledger.reversalMap(targets: (after + 1)...last), head: last)
-        var frames: [String] = []
+        guard head.seq > after else { return Scan(bytes: ByteBuffer(), scannedThrough: max(after, head.seq), head: head.seq, headHash: head.hash) }
+        let last = min(head.seq, after + Self.windowEvents)
+        // An event shows the reversal that reverses it when the reversal is in
+        // the log the window was read from (as `log` and /v1/events show it).
+        // Sorted by target, they are walked alongside the records.
+        let reversals = selection.reversedBy(try ledger.reversalMap(targets: (after + 1)...last), head: head.seq)
+            .sorted { $0.key < $1.key }
+        var nextReversal = 0
+        let json = EventJSONWriter(masking: masking, withCanonical: sendsCanonical)
+        var bytes = ByteBufferAllocator().buffer(capacity: min(Int(last - after) * 1024, Self.windowBytes + 64 * 1024))
+        var through = last
         do {
-            try window.forEachWithCanonical(in: ledger, through: last) { stored, canonical in
-                frames.append(frame(stored, canonical: canonical, reversedBy: reversedBy[stored.seq]))
+            try forEachSelected(in: ledger, from: after + 1, through: last) { record in
+                while nextReversal < reversals.count && reversals[nextReversal].key < record.seq { nextReversal += 1 }
+                let reversedBy = nextReversal < reversals.count && reversals[nextReversal].key == record.seq
+                    ? reversals[nextReversal].value : nil
+                try Self.writeMessage(record, reversedBy: reversedBy, json: json, to: &bytes)
+                if bytes.readableBytes >= Self.windowBytes && record.seq < last {
+                    through = record.seq
+                    return false
+                }
                 return true
             }
         } catch {
             // Every event read before the failing record passed its check.
-            return Scan(frames: frames, scannedThrough: after, head: head.seq, headHash: head.hash, failure: APIError.from(error))
+            return Scan(bytes: bytes, scannedThrough: after, head: head.seq, headHash: head.hash, failure: APIError.from(error))
         }
-        return Scan(frames: frames, scannedThrough: last, head: head.seq, headHash: head.hash)
+        return Scan(bytes: bytes, scannedThrough: through, head: head.seq, headHash: head.hash)
     }
 
-    func frame(_ stored: StoredEvent, canonical: [UInt8], reversedBy: UInt64?) -> String {
-        var extra = ""
-        if sendsCanonical {
-            // The record's canonical bytes as stored: a replica checks
-            // SHA-256(previous hash ‖ canonical) = hash and appends them.
-            extra = ",\"canonical\":\"\(Base64.encode(canonical))\""
+    /// Calls `body` with each stored record from `first` through `last` that
+    /// the selection takes (its types; its stream, found by the stream's
+    /// index), in log order, until it returns false.
+    func forEachSelected(in ledger: Ledger, from first: UInt64, through last: UInt64,
+                         _ body: (EventRecordView) throws -> Bool) throws {
+        let types = selection.types
+        if let stream = selection.stream {
+            for seq in try ledger.sequenceNumbers(ofStream: stream) where seq >= first && seq <= last {
+                var goOn = true
+                try ledger.forEachRecord(from: seq, to: seq) { record in
+                    if types.isEmpty || types.contains(record.type) { goOn = try body(record) }
+                    return false
+                }
+                if !goOn { return }
+            }
+        } else {
+            try ledger.forEachRecord(from: first, to: last) { record in
+                guard types.isEmpty || types.contains(record.type) else { return true }
+                return try body(record)
+            }
         }
-        let object = masking.text(EventJSON.object(stored, reversedBy: reversedBy, masking: masking, extra: extra))
-        return "event: event\nid: \(stored.seq)\ndata: \(object)\n\n"
+    }
+
+    /// One `event: event` message: the seq as its id, the event's object
+    /// (as `log --format json` prints it, masked as the role sees it) as its
+    /// data, with the record's canonical bytes for a role that sees personal
+    /// ids (a replica checks SHA-256(previous hash ‖ canonical) = hash and
+    /// appends them).
+    static func writeMessage(_ record: EventRecordView, reversedBy: UInt64?, json: EventJSONWriter, to bytes: inout ByteBuffer) throws {
+        let prefix: StaticString = "event: event\nid: "
+        let separator: StaticString = "\ndata: "
+        let room = prefix.utf8CodeUnitCount + 20 + separator.utf8CodeUnitCount + json.capacity(for: record) + 2
+        do {
+            try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { buffer in
+                var count = 0
+                func put(_ text: StaticString) {
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[count...]).copyMemory(
+                        from: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+                    count += text.utf8CodeUnitCount
+                }
+                put(prefix)
+                var digits = 1
+                var rest = record.seq
+                while rest >= 10 {
+                    rest /= 10
+                    digits += 1
+                }
+                rest = record.seq
+                for index in stride(from: count + digits - 1, through: count, by: -1) {
+                    buffer[index] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                    rest /= 10
+                }
+                count += digits
+                put(separator)
+                count += try json.write(record, reversedBy: reversedBy, into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]))
+                put("\n\n")
+                return count
+            }
+        } catch {
+            throw LedgerError.corrupt("event \(record.seq) cannot be decoded (\(error))")
+        }
     }
 }

@@ -102,4 +102,92 @@ struct ServeSubscribeTests {
         #expect(second.status == 503)
         #expect(second.errorCode == "too_many_subscribers")
     }
+
+    /// A ledger of the first `count` events of a generated history (seed 3),
+    /// and the history's lines.
+    static func generatedLedger(_ work: WorkDirectory, events count: Int, of total: Int = 9000) throws -> (ledger: String, lines: [String]) {
+        let file = work.path + "/history.jsonl"
+        try generateHistory(["--events", String(total), "--seed", "3"], to: file)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let ledger = work.path + "/ledger"
+        try runOK(["init", "--ledger", ledger], in: work.path)
+        let first = work.file("first.jsonl", lines.prefix(count).joined(separator: "\n") + "\n")
+        try runOK(["import", "--no-progress", "--ledger", ledger, first], in: work.path)
+        return (ledger, lines)
+    }
+
+    /// The seq of a log object or streamed event's data.
+    static func seq(_ object: String) -> Int {
+        ((try? JSONSerialization.jsonObject(with: Data(object.utf8))) as? [String: Any])?["seq"] as? Int ?? 0
+    }
+
+    static func withoutCanonical(_ data: String) -> String {
+        data.replacingOccurrences(of: #",\"canonical\":\"[A-Za-z0-9+/=]*\""#, with: "", options: .regularExpression)
+    }
+
+    @Test("a history of several windows: every event is log's object, across window ends; a resume in the middle of a window; filters")
+    func longHistory() throws {
+        let work = WorkDirectory()
+        let (ledger, _) = try Self.generatedLedger(work, events: 9000)
+        let tokens = work.file("tokens", "reader \(try sha256Hex("r"))\nauditor \(try sha256Hex("a"))\n")
+        let server = try ServerProcess(ledger: ledger, ["--tokens", tokens])
+        defer { #expect((try? server.stop()) == 0) }
+        let logged = ServeCommandTests.logObjects(try runOK(["log", "--format", "json", "--ledger", ledger], in: work.path).stdout)
+        let shown = ServeCommandTests.logObjects(try runOK(["log", "--format", "json", "--show-personal-ids", "--ledger", ledger], in: work.path).stdout)
+        #expect(logged.count == 9000 && shown.count == 9000)
+
+        // An auditor from seq 1: each event with its canonical bytes, and
+        // without them log's object (personal ids shown), reversals included.
+        let auditor = try EventStreamClient(port: server.port, path: "/v1/subscribe", headers: [("Authorization", "Bearer a")])
+        let all = try auditor.collect { $0.event == "head" }
+        let events = all.filter { $0.event == "event" }
+        #expect(events.map(\.id) == (1...9000).map { String($0) })
+        #expect(events.allSatisfy { $0.object["canonical"] is String })
+        #expect(events.map { Self.withoutCanonical($0.data) } == shown)
+        #expect(all.last?.id == "9000")
+
+        // A reversal right after the last event of a reader's first window
+        // (4,096 seqs): the reversed event, sent in the window before its
+        // reversal, still shows it, as log does.
+        let pair = try #require(logged.first { Self.seq($0) > 4096 && $0.contains("\"reversedBy\":\(Self.seq($0) + 1)") })
+        let from = Self.seq(pair) - 4095
+        let reader = try EventStreamClient(port: server.port, path: "/v1/subscribe?from=\(from)", headers: [("Authorization", "Bearer r")])
+        let read = try reader.collect { $0.event == "head" }.filter { $0.event == "event" }
+        #expect(read.map(\.data) == Array(logged[(from - 1)...]))
+        #expect(read.first { $0.id == String(Self.seq(pair)) }?.data == pair)
+
+        // Resumed in the middle of a window: from the next seq, each once.
+        let resumed = try EventStreamClient(port: server.port, path: "/v1/subscribe?from=1",
+                                            headers: [("Authorization", "Bearer r"), ("Last-Event-ID", "5000")])
+        let rest = try resumed.collect { $0.event == "head" }
+        #expect(rest.filter { $0.event == "event" }.map(\.id) == (5001...9000).map { String($0) })
+        #expect(rest.last?.id == "9000")
+
+        // Filters over many windows: log's selection; the heartbeat has passed them all.
+        for (query, options) in [("type=subsidy.granted", ["--type", "subsidy.granted"]), ("stream=person:P00000008", ["--stream", "person:P00000008"])] {
+            let filtered = try EventStreamClient(port: server.port, path: "/v1/subscribe?\(query)", headers: [("Authorization", "Bearer r")])
+            let received = try filtered.collect { $0.event == "head" }
+            let expected = ServeCommandTests.logObjects(try runOK(["log", "--format", "json"] + options + ["--ledger", ledger], in: work.path).stdout)
+            #expect(expected.count > 1)
+            #expect(received.filter { $0.event == "event" }.map(\.data) == expected, "\(query)")
+            #expect(received.last?.event == "head" && received.last?.id == "9000", "\(query)")
+        }
+    }
+
+    @Test("a subscriber connected while others append (POST and another process's import) gets every event once, in order")
+    func acrossImports() throws {
+        let work = WorkDirectory()
+        let (ledger, lines) = try Self.generatedLedger(work, events: 5000)
+        let server = try ServerProcess(ledger: ledger)
+        defer { #expect((try? server.stop()) == 0) }
+        let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe")
+        // Appended while the subscriber is still catching up on the first 5,000.
+        try Self.post(server, lines[5000..<6000])
+        let batch = work.file("batch.jsonl", lines[6000..<7000].joined(separator: "\n") + "\n")
+        try runOK(["import", "--no-progress", "--ledger", ledger, batch], in: work.path)
+        try Self.post(server, lines[7000..<9000])
+        let received = try stream.collect { $0.event == "head" && $0.id == "9000" }
+        #expect(received.filter { $0.event == "event" }.map(\.id) == (1...9000).map { String($0) })
+        #expect(received.last?.id == "9000")
+    }
 }
