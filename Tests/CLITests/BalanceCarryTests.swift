@@ -45,11 +45,19 @@ struct BalanceCarryTests {
         var positions: [String: Int] = [:]
         for (index, event) in events.enumerated() { positions[event.id] = index }
 
+        // A reversal here targets the event just before it: about half of
+        // them (the first always) start a batch, so that the carry takes
+        // back an event folded in an earlier one.
+        var cuts = Set<Int>()
+        for (index, event) in events.enumerated() where event.type == .entryReversed && index > first {
+            if cuts.isEmpty || random.below(2) == 0 { cuts.insert(index) }
+        }
         var start = first
         var batch = 1
         var reversalsOfEarlierBatches = 0
         while start < lines.count {
-            let end = min(lines.count, start + 1 + random.below(450))
+            var end = min(lines.count, start + 1 + random.below(450))
+            if let cut = cuts.filter({ $0 > start && $0 < end }).min() { end = cut }
             for event in events[start..<end] where event.type == .entryReversed {
                 if let target = event.data.string(.target), let at = positions[target], at < start { reversalsOfEarlierBatches += 1 }
             }
