@@ -18,6 +18,7 @@ import Proofs
 //   LedgerBench rebuild LEDGER_DIR
 //   LedgerBench as-of LEDGER_DIR SEQ
 //   LedgerBench sha256-chain LEDGER_DIR
+//   LedgerBench carry LEDGER_DIR FILE BATCH
 
 func seconds() -> Double {
     var spec = timespec()
@@ -42,7 +43,7 @@ func report(_ fields: [(String, String)]) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else { fail("usage: LedgerBench import|proofs|raw-append|scan|record-scan|raw-scan|rebuild|as-of|sha256-chain …") }
+guard let command = arguments.first else { fail("usage: LedgerBench import|proofs|raw-append|scan|record-scan|raw-scan|rebuild|as-of|sha256-chain|carry …") }
 arguments.removeFirst()
 
 switch command {
@@ -227,6 +228,43 @@ case "as-of":
     let elapsed = seconds() - start
     report([("phase", "\"as-of\""), ("seq", String(last)), ("seconds", String(elapsed)),
             ("lines", String(balances.lines.count)), ("people", String(balances.people.count)), ("loans", String(balances.loans.count)),
+            ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "carry":
+    // The server's balances after each commit: FILE's events are appended to
+    // the ledger in batches of BATCH, and after each one the kept balances
+    // are carried forward (the new events folded) and, for comparison, read
+    // afresh (every stored balance, checksum checked). Appends to the ledger.
+    guard arguments.count == 3, let batch = Int(arguments[2]), batch > 0 else { fail("usage: LedgerBench carry LEDGER_DIR FILE BATCH") }
+    // As the server opens it: each append confirms its own head, not the whole log.
+    var options = Ledger.OpenOptions()
+    options.remembersVerifiedHead = true
+    let ledger = try Ledger.open(at: arguments[0], options: options)
+    let lines = try String(contentsOfFile: arguments[1], encoding: .utf8).split(separator: "\n")
+    var state = try ledger.headBalances()
+    var carrySeconds: [Double] = [], freshSeconds: [Double] = [], folded: UInt64 = 0
+    var start = 0
+    while start < lines.count {
+        let end = min(lines.count, start + batch)
+        let input = InputFile(name: "batch", bytes: Array(lines[start..<end].joined(separator: "\n").utf8))
+        _ = try ledger.importEvents(from: [input])
+        var begin = seconds()
+        let step = try ledger.carryForward(&state)
+        carrySeconds.append(seconds() - begin)
+        guard case .carried(let events) = step else { fail("batch at line \(start + 1) was not carried: \(step)") }
+        folded += events
+        begin = seconds()
+        let fresh = try ledger.headBalances()
+        freshSeconds.append(seconds() - begin)
+        guard StateCodec.canonicalBytes(fresh.balances) == StateCodec.canonicalBytes(state.balances) else {
+            fail("the carried balances differ from a fresh read at seq \(fresh.seq)")
+        }
+        start = end
+    }
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+    report([("phase", "\"carry\""), ("batches", String(carrySeconds.count)), ("events", String(folded)),
+            ("carrySecondsMean", String(mean(carrySeconds))), ("carrySecondsMax", String(carrySeconds.max() ?? 0)),
+            ("freshSecondsMean", String(mean(freshSeconds))), ("freshSecondsMax", String(freshSeconds.max() ?? 0)),
             ("peakResidentKiB", String(peakResidentKiB()))])
 
 case "sha256-chain":

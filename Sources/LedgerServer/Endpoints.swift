@@ -100,19 +100,20 @@ struct Endpoints {
             throw APIError.badRequest("by: \"\(by)\" is not one of " + BalanceReports.Grouping.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let masking = self.masking
-        let cache = state.balanceAnswers
+        let answers = state.balanceAnswers
+        let question = BalanceAnswers.Question(grouping: by, masking: masking)
         let text = try await access.read { ledger -> String in
             _ = try Self.checkedHead(ledger, view: view)
-            // The head is read before the balances: if a commit lands in
-            // between, the answer is kept under a head already passed, and
-            // never served.
-            let head = try ledger.head()
-            let key = HeadAnswerCache.Key(seq: head.seq, hash: head.hash, question: by, view: view, masking: masking)
-            if let kept = cache.answer(for: key) { return kept }
-            let (balances, _) = try ledger.balances(view: view)
-            let text = try BalanceReports.table(balances, by: grouping, masking: masking).renderJSON()
-            cache.keep(text, for: key)
-            return text
+            if view == .all {
+                // The whole log: carried from head to head (``BalanceAnswers``).
+                return try answers.wholeLog(ledger, question) { balances in
+                    try BalanceReports.table(balances, by: grouping, masking: masking).renderJSON()
+                }
+            }
+            return try answers.view(ledger, view, question) {
+                let (balances, _) = try ledger.balances(view: view)
+                return try BalanceReports.table(balances, by: grouping, masking: masking).renderJSON()
+            }
         }
         return LedgerResponder.json(text, masking: masking)
     }

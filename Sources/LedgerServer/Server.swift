@@ -63,8 +63,8 @@ final class ServerState: Sendable {
     let logger: Logger
     let subscriptions: SubscriptionHub
     let idempotency = IdempotencyCache()
-    /// Balance answers for the current head (``HeadAnswerCache``).
-    let balanceAnswers = HeadAnswerCache()
+    /// The balances carried from head to head, and the answers made from them (``BalanceAnswers``).
+    let balanceAnswers = BalanceAnswers()
 
     init(access: LedgerAccess, options: ServerOptions, logger: Logger) {
         self.access = access
