@@ -1,28 +1,34 @@
-import Crypto
+import CSHA256
 import Glibc
 
 /// The tamper-evident chain: hash(N) = SHA-256(hash(N−1) ‖ canonical(N)),
 /// hash(0) = 32 zero bytes. Writing down (N, hash(N)) commits to the whole
 /// history up to N.
+///
+/// Every read checks one link per record it passes, so the link is hashed by
+/// ``SHA256Hasher`` (no allocation, the bytes read where they lie in the
+/// memory map, the processor's SHA instructions when it has them) rather than
+/// through a general-purpose digest object per record.
 public enum HashChain {
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// The link hash of one record.
     public static func link(previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: previous)
-        hasher.update(bufferPointer: canonical)
-        return hasher.finalize().withUnsafeBytes { Array($0) }
+        guard previous.count == 32, let previousBytes = previous.baseAddress else { preconditionFailure("a chain hash is 32 bytes") }
+        var hasher = SHA256Hasher()
+        hasher.update(UnsafeRawBufferPointer(start: previousBytes, count: 32))
+        hasher.update(canonical)
+        return hasher.finalize()
     }
 
     /// Whether `stored` is the link hash of `canonical` after `previous`
     /// (no allocation: for checks on every record a read passes).
     public static func linkMatches(previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer,
                                    stored: UnsafeRawBufferPointer) -> Bool {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: previous)
-        hasher.update(bufferPointer: canonical)
-        return stored.count == 32 && hasher.finalize().withUnsafeBytes { memcmp($0.baseAddress!, stored.baseAddress!, 32) == 0 }
+        guard previous.count == 32, stored.count == 32, let previousBytes = previous.baseAddress, let storedBytes = stored.baseAddress
+        else { return false }
+        return csha256_link_matches(previousBytes.assumingMemoryBound(to: UInt8.self), canonical.baseAddress, canonical.count,
+                                    storedBytes.assumingMemoryBound(to: UInt8.self)) != 0
     }
 
     public static func link(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
@@ -62,4 +68,43 @@ public enum HashChain {
         }
         return out
     }
+}
+
+/// SHA-256 over bytes given in parts, without allocating: the state is a
+/// value on the caller's stack. For the digests the read path computes per
+/// record or per entry (the chain, the projections' digest and checksum).
+public struct SHA256Hasher {
+    private var context = csha256_context()
+
+    public init() { csha256_init(&context) }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        csha256_update(&context, bytes.baseAddress, bytes.count)
+    }
+
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// The digest; the hasher is not to be used after it.
+    public mutating func finalize() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        digest.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { csha256_final(&context, base) }
+        }
+        return digest
+    }
+
+    /// The digest handed to `body` without an array (valid only inside it).
+    public mutating func withDigest<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { raw in
+            if let base = raw.baseAddress { csha256_final(&context, base.assumingMemoryBound(to: UInt8.self)) }
+        }
+        return try withUnsafeBytes(of: &digest) { try body($0) }
+    }
+
+    /// Whether the processor's SHA instructions are in use.
+    public static var usesHardware: Bool { csha256_uses_hardware() != 0 }
 }
