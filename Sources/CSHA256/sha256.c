@@ -213,12 +213,43 @@ void csha256_final(csha256_context *context, uint8_t digest[32]) {
     }
 }
 
+/* The link without a streaming context: the first block is the previous
+   hash and the first 32 canonical bytes, the whole blocks after it are
+   compressed where they lie, and only the tail is copied, with the padding. */
 void csha256_link(const uint8_t previous[32], const void *canonical, size_t count, uint8_t digest[32]) {
-    csha256_context context;
-    csha256_init(&context);
-    csha256_update(&context, previous, 32);
-    csha256_update(&context, canonical, count);
-    csha256_final(&context, digest);
+    if (count < 32) {
+        csha256_context context;
+        csha256_init(&context);
+        csha256_update(&context, previous, 32);
+        csha256_update(&context, canonical, count);
+        csha256_final(&context, digest);
+        return;
+    }
+    const uint8_t *input = canonical;
+    uint32_t state[8];
+    memcpy(state, initial_state, sizeof state);
+    uint8_t block[128];
+    memcpy(block, previous, 32);
+    memcpy(block + 32, input, 32);
+    compress(state, block, 1);
+    size_t rest = count - 32;
+    size_t whole = rest / 64;
+    if (whole > 0) compress(state, input + 32, whole);
+    size_t tail = rest - whole * 64;
+    memcpy(block, input + 32 + whole * 64, tail);
+    block[tail] = 0x80;
+    size_t blocks = tail + 1 + 8 <= 64 ? 1 : 2;
+    memset(block + tail + 1, 0, blocks * 64 - 8 - (tail + 1));
+    uint64_t bits = ((uint64_t)count + 32) * 8;
+    for (int i = 0; i < 8; i++) block[blocks * 64 - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    compress(state, block, blocks);
+    for (int i = 0; i < 8; i++) {
+        uint32_t word = state[i];
+        digest[4 * i] = (uint8_t)(word >> 24);
+        digest[4 * i + 1] = (uint8_t)(word >> 16);
+        digest[4 * i + 2] = (uint8_t)(word >> 8);
+        digest[4 * i + 3] = (uint8_t)word;
+    }
 }
 
 int csha256_link_matches(const uint8_t previous[32], const void *canonical, size_t count, const uint8_t stored[32]) {

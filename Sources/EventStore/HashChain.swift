@@ -15,10 +15,13 @@ public enum HashChain {
     /// The link hash of one record.
     public static func link(previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer) -> [UInt8] {
         guard previous.count == 32, let previousBytes = previous.baseAddress else { preconditionFailure("a chain hash is 32 bytes") }
-        var hasher = SHA256Hasher()
-        hasher.update(UnsafeRawBufferPointer(start: previousBytes, count: 32))
-        hasher.update(canonical)
-        return hasher.finalize()
+        var digest = [UInt8](repeating: 0, count: 32)
+        digest.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress {
+                csha256_link(previousBytes.assumingMemoryBound(to: UInt8.self), canonical.baseAddress, canonical.count, base)
+            }
+        }
+        return digest
     }
 
     /// Whether `stored` is the link hash of `canonical` after `previous`

@@ -71,7 +71,7 @@ struct SHA256HasherTests {
     func links() {
         var random = SplitMix(seed: 9)
         Self.onEachPath { path in
-            for length in [0, 1, 31, 32, 33, 55, 56, 63, 64, 100, 136, 200, 4000] {
+            for length in Array(0...300) + [4000] {
                 let previous = (0..<32).map { _ in UInt8(truncatingIfNeeded: random.next()) }
                 let canonical = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
                 var reference = SHA256()
