@@ -63,13 +63,14 @@ static void compress_portable(uint32_t state[8], const uint8_t *data, size_t blo
 #ifdef CSHA256_X86
 #define SHANI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 
-/* Rounds 4g…4g+3 with message words `msg` (already in the right order). */
-#define SHANI_ROUNDS(msg, g) do { \
+/* Rounds 4g…4g+3 of the state (abef, cdgh) with message words `msg`. */
+#define SHANI_ROUNDS_OF(abef, cdgh, msg, g) do { \
         __m128i m = _mm_add_epi32((msg), _mm_loadu_si128((const __m128i *)&K[4 * (g)])); \
-        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m); \
+        (cdgh) = _mm_sha256rnds2_epu32((cdgh), (abef), m); \
         m = _mm_shuffle_epi32(m, 0x0E); \
-        abef = _mm_sha256rnds2_epu32(abef, cdgh, m); \
+        (abef) = _mm_sha256rnds2_epu32((abef), (cdgh), m); \
     } while (0)
+#define SHANI_ROUNDS(msg, g) SHANI_ROUNDS_OF(abef, cdgh, msg, g)
 
 /* The next four message words from the previous sixteen (w0 oldest). */
 #define SHANI_SCHEDULE(w0, w1, w2, w3) \
@@ -112,6 +113,59 @@ static void compress_shani(uint32_t state[8], const uint8_t *data, size_t blocks
     _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+/* The state in memory order (A…H) to the instructions' order (ABEF, CDGH) and back. */
+SHANI_TARGET
+static inline void shani_load(const uint32_t state[8], __m128i *abef, __m128i *cdgh) {
+    __m128i badc = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);
+    __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B);
+    *abef = _mm_alignr_epi8(badc, efgh, 8);
+    *cdgh = _mm_blend_epi16(efgh, badc, 0xF0);
+}
+
+SHANI_TARGET
+static inline void shani_store(uint32_t state[8], __m128i abef, __m128i cdgh) {
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+/* One block of each of two independent messages, their rounds interleaved:
+   a round waits for the one before it, so a second message fills the time
+   the first would leave the SHA unit idle. */
+SHANI_TARGET
+static void compress_shani_x2(uint32_t state_a[8], const uint8_t *a, uint32_t state_b[8], const uint8_t *b) {
+    const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i abef_a, cdgh_a, abef_b, cdgh_b;
+    shani_load(state_a, &abef_a, &cdgh_a);
+    shani_load(state_b, &abef_b, &cdgh_b);
+    __m128i abef_a0 = abef_a, cdgh_a0 = cdgh_a, abef_b0 = abef_b, cdgh_b0 = cdgh_b;
+    __m128i a0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(a + 0)), byteswap);
+    __m128i a1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(a + 16)), byteswap);
+    __m128i a2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(a + 32)), byteswap);
+    __m128i a3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(a + 48)), byteswap);
+    __m128i b0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(b + 0)), byteswap);
+    __m128i b1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(b + 16)), byteswap);
+    __m128i b2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(b + 32)), byteswap);
+    __m128i b3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(b + 48)), byteswap);
+    SHANI_ROUNDS_OF(abef_a, cdgh_a, a0, 0); SHANI_ROUNDS_OF(abef_b, cdgh_b, b0, 0);
+    SHANI_ROUNDS_OF(abef_a, cdgh_a, a1, 1); SHANI_ROUNDS_OF(abef_b, cdgh_b, b1, 1);
+    SHANI_ROUNDS_OF(abef_a, cdgh_a, a2, 2); SHANI_ROUNDS_OF(abef_b, cdgh_b, b2, 2);
+    SHANI_ROUNDS_OF(abef_a, cdgh_a, a3, 3); SHANI_ROUNDS_OF(abef_b, cdgh_b, b3, 3);
+    for (int g = 4; g < 16; g += 4) {
+        a0 = SHANI_SCHEDULE(a0, a1, a2, a3); b0 = SHANI_SCHEDULE(b0, b1, b2, b3);
+        SHANI_ROUNDS_OF(abef_a, cdgh_a, a0, g); SHANI_ROUNDS_OF(abef_b, cdgh_b, b0, g);
+        a1 = SHANI_SCHEDULE(a1, a2, a3, a0); b1 = SHANI_SCHEDULE(b1, b2, b3, b0);
+        SHANI_ROUNDS_OF(abef_a, cdgh_a, a1, g + 1); SHANI_ROUNDS_OF(abef_b, cdgh_b, b1, g + 1);
+        a2 = SHANI_SCHEDULE(a2, a3, a0, a1); b2 = SHANI_SCHEDULE(b2, b3, b0, b1);
+        SHANI_ROUNDS_OF(abef_a, cdgh_a, a2, g + 2); SHANI_ROUNDS_OF(abef_b, cdgh_b, b2, g + 2);
+        a3 = SHANI_SCHEDULE(a3, a0, a1, a2); b3 = SHANI_SCHEDULE(b3, b0, b1, b2);
+        SHANI_ROUNDS_OF(abef_a, cdgh_a, a3, g + 3); SHANI_ROUNDS_OF(abef_b, cdgh_b, b3, g + 3);
+    }
+    shani_store(state_a, _mm_add_epi32(abef_a, abef_a0), _mm_add_epi32(cdgh_a, cdgh_a0));
+    shani_store(state_b, _mm_add_epi32(abef_b, abef_b0), _mm_add_epi32(cdgh_b, cdgh_b0));
+}
+
 static int cpu_has_sha_extensions(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
@@ -146,6 +200,18 @@ static inline void compress(uint32_t state[8], const uint8_t *data, size_t block
     }
 #endif
     compress_portable(state, data, blocks);
+}
+
+/* One block of each of two messages. */
+static inline void compress2(uint32_t state_a[8], const uint8_t *a, uint32_t state_b[8], const uint8_t *b) {
+#ifdef CSHA256_X86
+    if (choose() == 2 && !__atomic_load_n(&portable_forced, __ATOMIC_RELAXED)) {
+        compress_shani_x2(state_a, a, state_b, b);
+        return;
+    }
+#endif
+    compress_portable(state_a, a, 1);
+    compress_portable(state_b, b, 1);
 }
 
 int csha256_uses_hardware(void) {
@@ -213,9 +279,52 @@ void csha256_final(csha256_context *context, uint8_t digest[32]) {
     }
 }
 
-/* The link without a streaming context: the first block is the previous
-   hash and the first 32 canonical bytes, the whole blocks after it are
-   compressed where they lie, and only the tail is copied, with the padding. */
+/* One link's message, SHA-256(previous ‖ canonical) padded, as blocks: the
+   first is the previous hash and the first 32 canonical bytes (copied), the
+   whole blocks after it are read where they lie, and the tail is copied
+   with the padding (one or two blocks). Needs at least 32 canonical bytes. */
+typedef struct {
+    uint8_t first[64];
+    uint8_t tail[128];
+    const uint8_t *middle;
+    size_t whole;
+    size_t blocks;
+    uint32_t state[8];
+} link_message;
+
+static void link_prepare(link_message *m, const uint8_t previous[32], const uint8_t *canonical, size_t count) {
+    memcpy(m->first, previous, 32);
+    memcpy(m->first + 32, canonical, 32);
+    size_t rest = count - 32;
+    m->middle = canonical + 32;
+    m->whole = rest / 64;
+    size_t tail = rest - m->whole * 64;
+    memcpy(m->tail, canonical + 32 + m->whole * 64, tail);
+    m->tail[tail] = 0x80;
+    size_t tail_blocks = tail + 1 + 8 <= 64 ? 1 : 2;
+    memset(m->tail + tail + 1, 0, tail_blocks * 64 - 8 - (tail + 1));
+    uint64_t bits = ((uint64_t)count + 32) * 8;
+    for (int i = 0; i < 8; i++) m->tail[tail_blocks * 64 - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    m->blocks = 1 + m->whole + tail_blocks;
+    memcpy(m->state, initial_state, sizeof initial_state);
+}
+
+static inline const uint8_t *link_block(const link_message *m, size_t index) {
+    if (index == 0) return m->first;
+    if (index <= m->whole) return m->middle + (index - 1) * 64;
+    return m->tail + (index - 1 - m->whole) * 64;
+}
+
+static void link_digest(const link_message *m, uint8_t digest[32]) {
+    for (int i = 0; i < 8; i++) {
+        uint32_t word = m->state[i];
+        digest[4 * i] = (uint8_t)(word >> 24);
+        digest[4 * i + 1] = (uint8_t)(word >> 16);
+        digest[4 * i + 2] = (uint8_t)(word >> 8);
+        digest[4 * i + 3] = (uint8_t)word;
+    }
+}
+
 void csha256_link(const uint8_t previous[32], const void *canonical, size_t count, uint8_t digest[32]) {
     if (count < 32) {
         csha256_context context;
@@ -225,35 +334,35 @@ void csha256_link(const uint8_t previous[32], const void *canonical, size_t coun
         csha256_final(&context, digest);
         return;
     }
-    const uint8_t *input = canonical;
-    uint32_t state[8];
-    memcpy(state, initial_state, sizeof state);
-    uint8_t block[128];
-    memcpy(block, previous, 32);
-    memcpy(block + 32, input, 32);
-    compress(state, block, 1);
-    size_t rest = count - 32;
-    size_t whole = rest / 64;
-    if (whole > 0) compress(state, input + 32, whole);
-    size_t tail = rest - whole * 64;
-    memcpy(block, input + 32 + whole * 64, tail);
-    block[tail] = 0x80;
-    size_t blocks = tail + 1 + 8 <= 64 ? 1 : 2;
-    memset(block + tail + 1, 0, blocks * 64 - 8 - (tail + 1));
-    uint64_t bits = ((uint64_t)count + 32) * 8;
-    for (int i = 0; i < 8; i++) block[blocks * 64 - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    compress(state, block, blocks);
-    for (int i = 0; i < 8; i++) {
-        uint32_t word = state[i];
-        digest[4 * i] = (uint8_t)(word >> 24);
-        digest[4 * i + 1] = (uint8_t)(word >> 16);
-        digest[4 * i + 2] = (uint8_t)(word >> 8);
-        digest[4 * i + 3] = (uint8_t)word;
-    }
+    link_message m;
+    link_prepare(&m, previous, canonical, count);
+    compress(m.state, m.first, 1);
+    if (m.whole > 0) compress(m.state, m.middle, m.whole);
+    compress(m.state, m.tail, m.blocks - 1 - m.whole);
+    link_digest(&m, digest);
 }
 
 int csha256_link_matches(const uint8_t previous[32], const void *canonical, size_t count, const uint8_t stored[32]) {
     uint8_t digest[32];
     csha256_link(previous, canonical, count, digest);
     return memcmp(digest, stored, 32) == 0;
+}
+
+int csha256_link_matches2(const uint8_t previous_a[32], const void *canonical_a, size_t count_a, const uint8_t stored_a[32],
+                          const uint8_t previous_b[32], const void *canonical_b, size_t count_b, const uint8_t stored_b[32]) {
+    if (count_a < 32 || count_b < 32) {
+        return csha256_link_matches(previous_a, canonical_a, count_a, stored_a)
+            | csha256_link_matches(previous_b, canonical_b, count_b, stored_b) << 1;
+    }
+    link_message a, b;
+    link_prepare(&a, previous_a, canonical_a, count_a);
+    link_prepare(&b, previous_b, canonical_b, count_b);
+    size_t both = a.blocks < b.blocks ? a.blocks : b.blocks;
+    for (size_t i = 0; i < both; i++) compress2(a.state, link_block(&a, i), b.state, link_block(&b, i));
+    for (size_t i = both; i < a.blocks; i++) compress(a.state, link_block(&a, i), 1);
+    for (size_t i = both; i < b.blocks; i++) compress(b.state, link_block(&b, i), 1);
+    uint8_t digest_a[32], digest_b[32];
+    link_digest(&a, digest_a);
+    link_digest(&b, digest_b);
+    return (memcmp(digest_a, stored_a, 32) == 0) | (memcmp(digest_b, stored_b, 32) == 0) << 1;
 }

@@ -1,4 +1,5 @@
 import CSHA256
+import LedgerCore
 import Glibc
 
 /// The tamper-evident chain: hash(N) = SHA-256(hash(N−1) ‖ canonical(N)),
@@ -32,6 +33,43 @@ public enum HashChain {
         else { return false }
         return csha256_link_matches(previousBytes.assumingMemoryBound(to: UInt8.self), canonical.baseAddress, canonical.count,
                                     storedBytes.assumingMemoryBound(to: UInt8.self)) != 0
+    }
+
+    /// The position of the first of `records` (stored records: hash ‖
+    /// canonical bytes) whose stored hash is not its link after the one
+    /// before it (after `previous` for the first), or nil when all link.
+    /// A record too short to hold a hash and a header counts as not linking.
+    ///
+    /// The links are hashed two at a time: each record's previous hash is
+    /// stored in the record before it, so the links do not wait for each
+    /// other, and two hashes interleaved keep the SHA instructions busy.
+    public static func firstBrokenLink(in records: UnsafeBufferPointer<UnsafeRawBufferPointer>,
+                                       after previous: UnsafeRawBufferPointer) -> Int? {
+        guard previous.count == 32, let previousBytes = previous.baseAddress else { return records.isEmpty ? nil : 0 }
+        let minimum = EventCodec.hashBytes + EventCodec.contentOffset
+        // The stored hash before record `index`, and its canonical bytes.
+        func before(_ index: Int) -> UnsafePointer<UInt8>? {
+            let base = index == 0 ? previousBytes : records[index - 1].baseAddress
+            return base?.assumingMemoryBound(to: UInt8.self)
+        }
+        var index = 0
+        while index < records.count {
+            let a = records[index]
+            guard a.count > minimum, let aBase = a.baseAddress, let aPrevious = before(index) else { return index }
+            let aHash = aBase.assumingMemoryBound(to: UInt8.self)
+            if index + 1 < records.count, records[index + 1].count > minimum, let bBase = records[index + 1].baseAddress {
+                let bHash = bBase.assumingMemoryBound(to: UInt8.self)
+                let matches = csha256_link_matches2(aPrevious, aBase + 32, a.count - 32, aHash,
+                                                    aHash, bBase + 32, records[index + 1].count - 32, bHash)
+                if matches & 1 == 0 { return index }
+                if matches & 2 == 0 { return index + 1 }
+                index += 2
+            } else {
+                if csha256_link_matches(aPrevious, aBase + 32, a.count - 32, aHash) == 0 { return index }
+                index += 1
+            }
+        }
+        return nil
     }
 
     public static func link(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {

@@ -100,4 +100,44 @@ struct SHA256HasherTests {
             }
         }
     }
+
+    /// Stored records of a made-up chain: random canonical bytes of the
+    /// given lengths, each hash the link after the one before.
+    static func chain(_ lengths: [Int], random: inout SplitMix) -> [[UInt8]] {
+        var previous = HashChain.genesis
+        return lengths.map { length in
+            let canonical = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            previous = HashChain.link(previous: previous, canonical: canonical)
+            return previous + canonical
+        }
+    }
+
+    static func firstBroken(_ records: [[UInt8]]) -> Int? {
+        // Pointers into arrays that stay alive and unchanged for the call.
+        let pointers = records.map { record in record.withUnsafeBytes { $0 } }
+        return pointers.withUnsafeBufferPointer { buffer in
+            HashChain.genesis.withUnsafeBytes { HashChain.firstBrokenLink(in: buffer, after: $0) }
+        }
+    }
+
+    @Test("links checked two at a time find the first broken one, whatever the lengths of the two")
+    func pairs() {
+        var random = SplitMix(seed: 0x7061_6972)
+        Self.onEachPath { path in
+            for _ in 0..<60 {
+                // Lengths around the block boundaries, a few long ones.
+                let lengths = (0..<(1 + random.below(9))).map { _ in
+                    random.below(5) == 0 ? 52 + random.below(900) : [20, 31, 32, 33, 55, 87, 88, 119, 120, 136, 151, 152, 183, 184][random.below(14)]
+                }
+                var records = Self.chain(lengths, random: &random)
+                #expect(Self.firstBroken(records) == nil, "\(path): \(lengths)")
+                let broken = random.below(records.count)
+                let at = random.below(records[broken].count)
+                records[broken][at] ^= 1 << UInt8(random.below(8))
+                // A changed byte, in the record's hash or in its canonical
+                // bytes, breaks that record's own link first.
+                #expect(Self.firstBroken(records) == broken, "\(path): \(lengths), byte \(at) of record \(broken)")
+            }
+        }
+    }
 }

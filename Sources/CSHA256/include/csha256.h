@@ -26,6 +26,13 @@ void csha256_link(const uint8_t previous[32], const void *canonical, size_t coun
 /// Whether SHA-256(previous ‖ canonical) equals `stored` (32 bytes).
 int csha256_link_matches(const uint8_t previous[32], const void *canonical, size_t count, const uint8_t stored[32]);
 
+/// Two links checked at once (their rounds interleaved, which is nearly
+/// twice as fast on the SHA instructions): bit 0 set when the first
+/// matches its stored hash, bit 1 when the second does. The links of a
+/// stored log are independent, since each record's previous hash is stored.
+int csha256_link_matches2(const uint8_t previous_a[32], const void *canonical_a, size_t count_a, const uint8_t stored_a[32],
+                          const uint8_t previous_b[32], const void *canonical_b, size_t count_b, const uint8_t stored_b[32]);
+
 /// 1 when the processor's SHA extensions are in use, 0 for the portable code.
 int csha256_uses_hardware(void);
 
