@@ -1,21 +1,29 @@
 import CSHA256
-import LedgerCore
+import Crypto
 import Glibc
+import LedgerCore
 
 /// The tamper-evident chain: hash(N) = SHA-256(hash(N−1) ‖ canonical(N)),
 /// hash(0) = 32 zero bytes. Writing down (N, hash(N)) commits to the whole
 /// history up to N.
 ///
-/// Every read checks one link per record it passes, so the link is hashed by
-/// ``SHA256Hasher`` (no allocation, the bytes read where they lie in the
-/// memory map, the processor's SHA instructions when it has them) rather than
-/// through a general-purpose digest object per record.
+/// Every read checks one link per record it passes. On a processor with the
+/// SHA instructions the links are hashed by the CSHA256 module: no
+/// allocation, whole blocks read where they lie in the memory map, two links
+/// at a time. Elsewhere swift-crypto's hand-tuned code is faster than portable
+/// C, so it hashes them (``SHA256Hasher/usesHardware`` chooses).
 public enum HashChain {
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// The link hash of one record.
     public static func link(previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer) -> [UInt8] {
         guard previous.count == 32, let previousBytes = previous.baseAddress else { preconditionFailure("a chain hash is 32 bytes") }
+        guard SHA256Hasher.usesHardware else {
+            var hasher = SHA256()
+            hasher.update(bufferPointer: previous)
+            hasher.update(bufferPointer: canonical)
+            return Array(hasher.finalize())
+        }
         var digest = [UInt8](repeating: 0, count: 32)
         digest.withUnsafeMutableBufferPointer { buffer in
             if let base = buffer.baseAddress {
@@ -31,6 +39,15 @@ public enum HashChain {
                                    stored: UnsafeRawBufferPointer) -> Bool {
         guard previous.count == 32, stored.count == 32, let previousBytes = previous.baseAddress, let storedBytes = stored.baseAddress
         else { return false }
+        guard SHA256Hasher.usesHardware else {
+            var hasher = SHA256()
+            hasher.update(bufferPointer: previous)
+            hasher.update(bufferPointer: canonical)
+            return hasher.finalize().withUnsafeBytes { digest in
+                guard let digestBytes = digest.baseAddress else { return false }
+                return memcmp(digestBytes, storedBytes, 32) == 0
+            }
+        }
         return csha256_link_matches(previousBytes.assumingMemoryBound(to: UInt8.self), canonical.baseAddress, canonical.count,
                                     storedBytes.assumingMemoryBound(to: UInt8.self)) != 0
     }
@@ -52,12 +69,13 @@ public enum HashChain {
             let base = index == 0 ? previousBytes : records[index - 1].baseAddress
             return base?.assumingMemoryBound(to: UInt8.self)
         }
+        let pairs = SHA256Hasher.usesHardware
         var index = 0
         while index < records.count {
             let a = records[index]
             guard a.count > minimum, let aBase = a.baseAddress, let aPrevious = before(index) else { return index }
             let aHash = aBase.assumingMemoryBound(to: UInt8.self)
-            if index + 1 < records.count, records[index + 1].count > minimum, let bBase = records[index + 1].baseAddress {
+            if pairs, index + 1 < records.count, records[index + 1].count > minimum, let bBase = records[index + 1].baseAddress {
                 let bHash = bBase.assumingMemoryBound(to: UInt8.self)
                 let matches = csha256_link_matches2(aPrevious, aBase + 32, a.count - 32, aHash,
                                                     aHash, bBase + 32, records[index + 1].count - 32, bHash)
@@ -65,7 +83,10 @@ public enum HashChain {
                 if matches & 2 == 0 { return index + 1 }
                 index += 2
             } else {
-                if csha256_link_matches(aPrevious, aBase + 32, a.count - 32, aHash) == 0 { return index }
+                let linked = linkMatches(previous: UnsafeRawBufferPointer(start: aPrevious, count: 32),
+                                         canonical: UnsafeRawBufferPointer(rebasing: a[32...]),
+                                         stored: UnsafeRawBufferPointer(rebasing: a[0..<32]))
+                if !linked { return index }
                 index += 1
             }
         }
@@ -111,17 +132,32 @@ public enum HashChain {
     }
 }
 
-/// SHA-256 over bytes given in parts, without allocating: the state is a
-/// value on the caller's stack. For the digests the read path computes per
-/// record or per entry (the chain, the projections' digest and checksum).
+/// SHA-256 over bytes given in parts, without allocating when the processor
+/// has the SHA instructions (the state is then a value on the caller's
+/// stack); through swift-crypto otherwise. For the digests the read path
+/// computes per record or per entry (the projections' digest and checksum).
 public struct SHA256Hasher {
     private var context = csha256_context()
+    private var library: SHA256?
 
-    public init() { csha256_init(&context) }
+    public init() {
+        if Self.usesHardware {
+            csha256_init(&context)
+        } else {
+            library = SHA256()
+        }
+    }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
-        csha256_update(&context, bytes.baseAddress, bytes.count)
+        if var hasher = library {
+            // Taken out first, so the digest object is not shared (and not copied) while it changes.
+            library = nil
+            hasher.update(bufferPointer: bytes)
+            library = hasher
+        } else {
+            csha256_update(&context, bytes.baseAddress, bytes.count)
+        }
     }
 
     public mutating func update(_ bytes: [UInt8]) {
@@ -130,15 +166,14 @@ public struct SHA256Hasher {
 
     /// The digest; the hasher is not to be used after it.
     public mutating func finalize() -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        digest.withUnsafeMutableBufferPointer { buffer in
-            if let base = buffer.baseAddress { csha256_final(&context, base) }
-        }
-        return digest
+        withDigest { Array($0) }
     }
 
     /// The digest handed to `body` without an array (valid only inside it).
     public mutating func withDigest<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        if let library {
+            return try library.finalize().withUnsafeBytes { try body($0) }
+        }
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digest) { raw in
             if let base = raw.baseAddress { csha256_final(&context, base.assumingMemoryBound(to: UInt8.self)) }
@@ -146,6 +181,6 @@ public struct SHA256Hasher {
         return try withUnsafeBytes(of: &digest) { try body($0) }
     }
 
-    /// Whether the processor's SHA instructions are in use.
+    /// Whether the processor's SHA instructions are in use (else swift-crypto).
     public static var usesHardware: Bool { csha256_uses_hardware() != 0 }
 }

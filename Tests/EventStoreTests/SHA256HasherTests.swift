@@ -6,19 +6,21 @@ import Testing
 
 /// The chain's own SHA-256 (``SHA256Hasher``, ``HashChain``) must give the
 /// digests swift-crypto gives, byte for byte, on both of its code paths
-/// (the processor's SHA instructions and the portable rounds), for every
-/// length around the block boundaries and for input fed in any split.
+/// (the processor's SHA instructions, and swift-crypto on a processor
+/// without them), for every length around the block boundaries and for
+/// input fed in any split; and so must the C module's own functions, with
+/// the SHA instructions and with its portable rounds.
 @Suite(.serialized)
 struct SHA256HasherTests {
-    /// Both code paths, the portable one forced for the second; the
-    /// hardware one is skipped (said so) on a processor without it.
+    /// Both code paths, the one without SHA instructions forced for the
+    /// second (on a processor without them, both passes take that one).
     static func onEachPath(_ body: (String) throws -> Void) rethrows {
         defer { csha256_force_portable(0) }
         csha256_force_portable(0)
         try body(SHA256Hasher.usesHardware ? "SHA instructions" : "portable (no SHA instructions here)")
         csha256_force_portable(1)
         #expect(!SHA256Hasher.usesHardware)
-        try body("portable")
+        try body("without SHA instructions")
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String { HashChain.hex(bytes) }
@@ -137,6 +139,41 @@ struct SHA256HasherTests {
                 // A changed byte, in the record's hash or in its canonical
                 // bytes, breaks that record's own link first.
                 #expect(Self.firstBroken(records) == broken, "\(path): \(lengths), byte \(at) of record \(broken)")
+            }
+        }
+    }
+
+    @Test("the C module's functions, with the SHA instructions and with portable rounds, equal swift-crypto")
+    func cFunctions() {
+        var random = SplitMix(seed: 0x4353_4841)
+        Self.onEachPath { path in
+            for _ in 0..<400 {
+                let count = random.below(5) == 0 ? random.below(2000) : random.below(300)
+                let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                var context = csha256_context()
+                csha256_init(&context)
+                var start = 0
+                while start < count {
+                    let end = min(count, start + random.below(130) + 1)
+                    bytes.withUnsafeBytes { csha256_update(&context, $0.baseAddress! + start, end - start) }
+                    start = end
+                }
+                var digest = [UInt8](repeating: 0, count: 32)
+                csha256_final(&context, &digest)
+                #expect(digest == Array(SHA256.hash(data: bytes)), "\(path): \(count) bytes")
+                // Two links at once, of different lengths.
+                let previous = (0..<32).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                let other = (0..<(random.below(400))).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                let linkA = Array(SHA256.hash(data: previous + bytes)), linkB = Array(SHA256.hash(data: linkA + other))
+                var single = [UInt8](repeating: 0, count: 32)
+                csha256_link(previous, bytes, bytes.count, &single)
+                #expect(single == linkA, "\(path): link of \(count) bytes")
+                let both = csha256_link_matches2(previous, bytes, bytes.count, linkA, linkA, other, other.count, linkB)
+                #expect(both == 3, "\(path): \(count) and \(other.count) bytes")
+                var wrong = linkB
+                wrong[random.below(32)] ^= 0x10
+                #expect(csha256_link_matches2(previous, bytes, bytes.count, linkA, linkA, other, other.count, wrong) == 1, "\(path)")
+                #expect(csha256_link_matches2(previous, bytes, bytes.count, wrong, linkA, other, other.count, linkB) == 2, "\(path)")
             }
         }
     }
