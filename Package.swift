@@ -32,6 +32,9 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDBKit", dependencies: ["CLMDB"]),
+        // SHA-256 without allocation, with the x86-64 SHA extensions when the
+        // processor has them: the hash chain every read checks per record.
+        .target(name: "CSHA256"),
         .target(name: "LedgerCore"),
         .target(name: "Projections", dependencies: ["LedgerCore"]),
         // Merkle tree arithmetic, proofs, checkpoints and signed notes: what an
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "EventStore",
             dependencies: [
-                "LMDBKit", "LedgerCore", "Projections", "Proofs",
+                "LMDBKit", "LedgerCore", "Projections", "Proofs", "CSHA256",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -91,7 +94,10 @@ let package = Package(
         ]),
         .target(name: "LedgerTestSupport", path: "Tests/Support"),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerTestSupport"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: [
+            "EventStore", "LedgerCore", "LMDBKit", "LedgerTestSupport", "CSHA256",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),

@@ -36,15 +36,12 @@ final class ParallelChainCheck: @unchecked Sendable {
     }
 
     private func check(_ batch: Batch) -> Bool {
-        var previous = batch.previous
-        for (index, record) in batch.records.enumerated() {
-            guard let split = try? EventCodec.split(record: record),
-                  previous.withUnsafeBytes({ HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash) })
-            else {
-                firstBad = batch.firstSeq + UInt64(index)
-                return false
-            }
-            previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
+        let bad = batch.previous.withUnsafeBytes { previous in
+            batch.records.withUnsafeBufferPointer { HashChain.firstBrokenLink(in: $0, after: previous) }
+        }
+        if let bad {
+            firstBad = batch.firstSeq + UInt64(bad)
+            return false
         }
         return true
     }

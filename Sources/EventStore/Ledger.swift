@@ -258,17 +258,51 @@ public final class Ledger {
             if !batch.records.isEmpty { checker.put(batch) }
             if let bad = checker.finish() { throw LedgerError.chainBreaks(at: bad) }
         }
+        // Checked inline, records are held back in short runs, their links
+        // hashed two at a time (see ``HashChain/firstBrokenLink(in:after:)``),
+        // and only then given to `body`, in order: a record is never served
+        // before its link is checked, and the records before a broken link
+        // are served before the scan throws, as one at a time would. Runs
+        // start at 2 and double up to 64, so a read of one or two records
+        // hashes no more than it reads.
+        var held: [UnsafeRawBufferPointer] = []
+        var heldFirst = first
+        var runLimit = 2
+        var stopped = false
+        func serveHeld() throws {
+            guard !held.isEmpty else { return }
+            let bad = previous.withUnsafeBytes { previous in
+                held.withUnsafeBufferPointer { HashChain.firstBrokenLink(in: $0, after: previous) }
+            }
+            let good = bad ?? held.count
+            for index in 0..<good where !stopped {
+                if try !body(heldFirst + UInt64(index), held[index]) { stopped = true }
+            }
+            if let bad, !stopped { throw LedgerError.chainBreaks(at: heldFirst + UInt64(bad)) }
+            if let last = held.last {
+                previous.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: last[0..<EventCodec.hashBytes])) }
+            }
+            heldFirst += UInt64(held.count)
+            held.removeAll(keepingCapacity: true)
+            runLimit = min(runLimit * 2, 64)
+        }
         do {
             try txn.withCursor(events) { cursor in
                 var expected = first
                 try cursor.forEach(from: sequenceKey(first)) { key, value in
                     guard let seq = readSequence(key), seq <= to else { return false }
                     guard seq == expected else {
+                        try serveHeld()
+                        if stopped { return false }
                         throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                     }
                     guard let split = try? EventCodec.split(record: value) else {
+                        try serveHeld()
+                        if stopped { return false }
                         throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
                     }
+                    expected += 1
+                    if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
                     if let checker {
                         batch.records.append(value)
                         if batch.records.count == ParallelChainCheck.batchSize {
@@ -276,16 +310,17 @@ public final class Ledger {
                             checker.put(batch)
                             batch = ParallelChainCheck.Batch(firstSeq: seq + 1, previous: Array(split.hash))
                         }
-                    } else {
-                        guard previous.withUnsafeBytes({ HashChain.linkMatches(previous: $0, canonical: split.canonical, stored: split.hash) })
-                        else { throw LedgerError.chainBreaks(at: seq) }
-                        previous.withUnsafeMutableBytes { $0.copyMemory(from: split.hash) }
+                        return try body(seq, value)
                     }
-                    expected += 1
-                    if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                    return try body(seq, value)
+                    held.append(value)
+                    if held.count >= runLimit {
+                        try serveHeld()
+                        if stopped { return false }
+                    }
+                    return true
                 }
             }
+            try serveHeld()
         } catch {
             // A broken link found meanwhile is the first thing wrong.
             try finishChecking()

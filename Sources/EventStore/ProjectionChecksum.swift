@@ -1,4 +1,3 @@
-import Crypto
 import LMDBKit
 import LedgerCore
 import Projections
@@ -29,17 +28,15 @@ struct EntrySum: Equatable, Sendable {
     }
 
     static func entryHash(_ table: StateCodec.Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> [UInt64] {
-        var hasher = SHA256()
-        var header = ByteWriter(capacity: 3)
-        header.u8(table.rawValue)
-        header.u16(UInt16(key.count))
-        header.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: key)
-        var length = ByteWriter(capacity: 4)
-        length.u32(UInt32(value.count))
-        length.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: value)
-        return hasher.finalize().withUnsafeBytes { digest in
+        var hasher = SHA256Hasher()
+        // table (u8) ‖ key length (u16) ‖ key ‖ value length (u32) ‖ value
+        var header: (UInt8, UInt8, UInt8) = (table.rawValue, UInt8(truncatingIfNeeded: key.count >> 8), UInt8(truncatingIfNeeded: key.count))
+        withUnsafeBytes(of: &header) { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<3])) }
+        hasher.update(key)
+        var length = UInt32(value.count).bigEndian
+        withUnsafeBytes(of: &length) { hasher.update($0) }
+        hasher.update(value)
+        return hasher.withDigest { digest in
             (0..<4).map { UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
         }
     }
@@ -158,10 +155,10 @@ extension Ledger {
         guard let chainHash = try storedChainHash(at: seq, in: txn) else {
             throw LedgerError.corrupt("event \(seq), which a snapshot is taken at, is missing")
         }
-        var hasher = SHA256()
-        hasher.update(data: chainHash)
-        hasher.update(bufferPointer: value)
-        return Array(hasher.finalize())
+        var hasher = SHA256Hasher()
+        hasher.update(chainHash)
+        hasher.update(value)
+        return hasher.finalize()
     }
 
     /// Stores a snapshot and its digest.

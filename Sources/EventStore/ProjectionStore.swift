@@ -1,4 +1,3 @@
-import Crypto
 import LMDBKit
 import LedgerCore
 import Projections
@@ -242,7 +241,9 @@ extension Ledger {
 
     /// SHA-256 of the canonical bytes of a state, in hexadecimal.
     public static func digest(of canonical: [UInt8]) -> String {
-        HashChain.hex(SHA256.hash(data: canonical))
+        var hasher = SHA256Hasher()
+        hasher.update(canonical)
+        return HashChain.hex(hasher.finalize())
     }
 
     /// The stored projections' checkpoint and digest, without folding anything.
@@ -315,7 +316,7 @@ extension Ledger {
             folded.days = []
             // The entries in key order, with appends; the digest over their
             // canonical bytes as they go.
-            var hasher = SHA256()
+            var hasher = SHA256Hasher()
             var canonical = ByteWriter(capacity: 1024)
             var fullKey: [UInt8] = []
             var sum = EntrySum()
@@ -327,7 +328,7 @@ extension Ledger {
                 sum.add(table, key: key, value: value)
                 canonical.bytes.removeAll(keepingCapacity: true)
                 StateCodec.append(table, key: key, value: value, to: &canonical)
-                canonical.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                hasher.update(canonical.bytes)
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)

@@ -14,18 +14,17 @@ public struct ByteWriter {
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
+    // Wider integers go in as one append of their big-endian bytes (one
+    // capacity and uniqueness check, not one per byte): snapshots and
+    // entries are written a few numbers per item, millions of items.
     @inline(__always)
     public mutating func u32(_ value: UInt32) {
-        bytes.append(UInt8(truncatingIfNeeded: value >> 24))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: value))
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     @inline(__always)
     public mutating func u64(_ value: UInt64) {
-        u32(UInt32(truncatingIfNeeded: value >> 32))
-        u32(UInt32(truncatingIfNeeded: value))
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     @inline(__always)
@@ -142,7 +141,9 @@ public struct ByteReader {
     private mutating func utf8(_ count: Int) throws(DecodingError) -> String {
         let start = offset
         let view = try slice(count)
-        guard isValidUTF8(view) else {
+        // Stored strings are mostly ASCII (ids, regions, codes), which needs
+        // no check beyond the high bits; anything else gets the full one.
+        guard isASCII(view) || isValidUTF8(view) else {
             throw DecodingError(offset: start, reason: "string is not valid UTF-8")
         }
         // Validated above, so decoding repairs nothing.
@@ -159,4 +160,22 @@ public func sequenceKey(_ seq: UInt64) -> [UInt8] {
 public func readSequence(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
     guard bytes.count == 8 else { return nil }
     return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+}
+
+/// Whether every byte is below 0x80, eight bytes at a time.
+@inline(__always)
+func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let base = bytes.baseAddress else { return true }
+    let count = bytes.count
+    var high: UInt64 = 0
+    var index = 0
+    while index &+ 8 <= count {
+        high |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        index &+= 8
+    }
+    while index < count {
+        high |= UInt64(base.load(fromByteOffset: index, as: UInt8.self))
+        index &+= 1
+    }
+    return high & 0x8080_8080_8080_8080 == 0
 }

@@ -26,7 +26,141 @@ public struct EventRecordView {
     var dateForms: UInt32
 
     /// Reads a stored record (hash ‖ canonical bytes).
+    ///
+    /// A record is first read by ``fastRead(_:)``, which makes every check
+    /// with one bounds test per field and no error text; a record it
+    /// refuses is read again here, step by step, so that the error names
+    /// the byte and the reason exactly as it always has.
     public init(record: UnsafeRawBufferPointer) throws(DecodingError) {
+        if let view = Self.fastRead(record) {
+            self = view
+            return
+        }
+        try self.init(checking: record)
+    }
+
+    private init(canonical: UnsafeRawBufferPointer, storedHash: UnsafeRawBufferPointer, seq: UInt64, recordedMicros: Int64,
+                 type: EventType, effective: CalendarDate, idOffset: Int, idLength: Int,
+                 offsets: InlineArray<32, UInt16>, dateForms: UInt32) {
+        self.canonical = canonical
+        self.storedHash = storedHash
+        self.seq = seq
+        self.recordedMicros = recordedMicros
+        self.type = type
+        self.effective = effective
+        self.idOffset = idOffset
+        self.idLength = idLength
+        self.offsets = offsets
+        self.dateForms = dateForms
+    }
+
+    /// The record read with the same checks as ``init(checking:)`` but
+    /// without naming what is wrong: nil for any record that one refuses.
+    /// Reads are unchecked loads after an explicit test that the bytes are
+    /// there, which is what makes it cheap.
+    @inline(__always)
+    static func fastRead(_ record: UnsafeRawBufferPointer) -> EventRecordView? {
+        let hashBytes = EventCodec.hashBytes
+        // The header (19 bytes), then type, effective, id length: 25.
+        guard record.count >= hashBytes + 25, record.count - hashBytes <= Int(UInt16.max), let base = record.baseAddress else {
+            return nil
+        }
+        let bytes = base + hashBytes
+        let count = record.count - hashBytes
+        @inline(__always) func u8(_ at: Int) -> UInt8 { bytes.load(fromByteOffset: at, as: UInt8.self) }
+        @inline(__always) func u16(_ at: Int) -> Int { Int(u8(at)) << 8 | Int(u8(at &+ 1)) }
+        guard u8(0) == EventCodec.recordFormat else { return nil }
+        let seq = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+        let recorded = Int64(bitPattern: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 9, as: UInt64.self)))
+        let schema = UInt16(u16(17))
+        guard schema >= 1 && schema <= EventCodec.schemaVersion else { return nil }
+        let typeCode = u8(19)
+        guard let type = EventType(rawValue: typeCode) else { return nil }
+        let day = Int32(bitPattern: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt32.self)))
+        let idLength = Int(u8(24))
+        let idOffset = 25
+        var at = idOffset &+ idLength
+        // The id, then the expect flag and the field count at least.
+        guard at &+ 2 <= count, isUTF8(bytes + idOffset, idLength) else { return nil }
+        switch u8(at) {
+        case 0:
+            at &+= 1
+        case 1:
+            let streamLength = Int(u8(at &+ 1))
+            guard at &+ 2 &+ streamLength &+ 8 &+ 1 <= count, isUTF8(bytes + (at &+ 2), streamLength) else { return nil }
+            at &+= 2 &+ streamLength &+ 8
+        default:
+            return nil
+        }
+        let fieldCount = Int(u8(at))
+        at &+= 1
+        var offsets = InlineArray<32, UInt16>(repeating: 0)
+        var dateForms: UInt32 = 0
+        var lastTag = 0
+        let row = Int(typeCode) &* 32
+        return layouts.withUnsafeBufferPointer { layouts -> EventRecordView? in
+            for _ in 0..<fieldCount {
+                guard at < count else { return nil }
+                let tag = Int(u8(at))
+                guard tag > lastTag, tag < 32 else { return nil }
+                lastTag = tag
+                let layout = layouts[row &+ tag]
+                at &+= 1
+                offsets[unchecked: tag] = UInt16(truncatingIfNeeded: at)
+                switch layout & 0x0F {
+                case stringLayout:
+                    guard at &+ 2 <= count else { return nil }
+                    let length = u16(at)
+                    at &+= 2
+                    guard at &+ length <= count, isUTF8(bytes + at, length) else { return nil }
+                    at &+= length
+                case dayLayout:
+                    at &+= 4
+                case monthOrDateLayout:
+                    guard at &+ 5 <= count else { return nil }
+                    switch u8(at &+ 4) {
+                    case 0: break
+                    case 1: dateForms |= 1 << UInt32(tag)
+                    default: return nil
+                    }
+                    at &+= 5
+                case wordLayout:
+                    at &+= 8
+                case codeLayout:
+                    guard at < count, u8(at) < layout >> 4 else { return nil }
+                    at &+= 1
+                default:
+                    // Not a field of this type.
+                    return nil
+                }
+            }
+            guard at == count else { return nil }
+            return EventRecordView(canonical: UnsafeRawBufferPointer(start: bytes, count: count),
+                                   storedHash: UnsafeRawBufferPointer(start: base, count: hashBytes),
+                                   seq: seq, recordedMicros: recorded, type: type, effective: CalendarDate(dayNumber: day),
+                                   idOffset: idOffset, idLength: idLength, offsets: offsets, dateForms: dateForms)
+        }
+    }
+
+    /// Whether `count` bytes at `start` are valid UTF-8: ASCII eight bytes
+    /// at a time, anything else through the full check.
+    @inline(__always)
+    private static func isUTF8(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
+        var high: UInt64 = 0
+        var index = 0
+        while index &+ 8 <= count {
+            high |= start.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index &+= 8
+        }
+        while index < count {
+            high |= UInt64(start.load(fromByteOffset: index, as: UInt8.self))
+            index &+= 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0 || isValidUTF8(UnsafeRawBufferPointer(start: start, count: count))
+    }
+
+    /// Reads a stored record step by step, naming the first thing wrong.
+    init(checking record: UnsafeRawBufferPointer) throws(DecodingError) {
         let (hash, canonical) = try EventCodec.split(record: record)
         storedHash = hash
         self.canonical = canonical
