@@ -146,17 +146,8 @@ public struct EventRecordView {
     /// at a time, anything else through the full check.
     @inline(__always)
     private static func isUTF8(_ start: UnsafeRawPointer, _ count: Int) -> Bool {
-        var high: UInt64 = 0
-        var index = 0
-        while index &+ 8 <= count {
-            high |= start.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            index &+= 8
-        }
-        while index < count {
-            high |= UInt64(start.load(fromByteOffset: index, as: UInt8.self))
-            index &+= 1
-        }
-        return high & 0x8080_8080_8080_8080 == 0 || isValidUTF8(UnsafeRawBufferPointer(start: start, count: count))
+        let bytes = UnsafeRawBufferPointer(start: start, count: count)
+        return isASCII(bytes) || isValidUTF8(bytes)
     }
 
     /// Reads a stored record step by step, naming the first thing wrong.
@@ -257,19 +248,7 @@ public struct EventRecordView {
     /// at a time; anything else goes through the full UTF-8 check.
     @inline(__always)
     private static func checkUTF8(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DecodingError) {
-        guard let base = bytes.baseAddress else { return }
-        let count = bytes.count
-        var high: UInt64 = 0
-        var index = 0
-        while index &+ 8 <= count {
-            high |= base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            index &+= 8
-        }
-        while index < count {
-            high |= UInt64(base.load(fromByteOffset: index, as: UInt8.self))
-            index &+= 1
-        }
-        guard high & 0x8080_8080_8080_8080 != 0 else { return }
+        guard !isASCII(bytes) else { return }
         guard isValidUTF8(bytes) else { throw DecodingError(offset: offset, reason: "string is not valid UTF-8") }
     }
 
