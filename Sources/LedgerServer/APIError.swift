@@ -40,6 +40,9 @@ public struct APIError: Error, Sendable {
     public static func unsupportedMediaType(_ message: String) -> APIError {
         APIError(status: 415, code: "unsupported_media_type", message: message)
     }
+    public static func timeout(_ seconds: Double) -> APIError {
+        APIError(status: 503, code: "timeout", message: "the request took longer than this server's limit of \(seconds) s (--request-timeout)")
+    }
     public static func internalError(_ message: String) -> APIError { APIError(status: 500, code: "internal", message: message) }
 
     /// The ledger failed one of its checks while answering: never served as if it were sound.

@@ -32,7 +32,7 @@ extension Endpoints {
         let body: [UInt8]
         do {
             let incoming = request.body
-            let buffer = try await withDeadline(state.options.requestTimeoutSeconds) { try await incoming.collect(upTo: limit) }
+            let buffer = try await withJoinedDeadline(state.options.requestTimeoutSeconds) { try await incoming.collect(upTo: limit) }
             body = Array(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit)

@@ -186,12 +186,33 @@ func withDeadline<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable ()
         }
         let timer = Task {
             try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-            if once.resume(.failure(APIError(status: 503, code: "timeout",
-                                             message: "the request took longer than this server's limit of \(seconds) s (--request-timeout)"))) {
+            if once.resume(.failure(APIError.timeout(seconds))) {
                 task.cancel()
             }
         }
         once.onResume { timer.cancel() }
+    }
+}
+
+/// Runs `work` as a child task, or answers 503 `timeout` once `seconds`
+/// have passed, and returns only after `work` has ended. For reading a
+/// request's body: NIO allows one reader of a connection's inbound parts at
+/// a time, and once this returns Hummingbird reads the same parts (to reach
+/// the next request), so a reader left running after the answer would be a
+/// second one. The body's reader ends as soon as it is cancelled.
+func withJoinedDeadline<T: Sendable>(_ seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await work() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            return nil
+        }
+        // Leaving the group waits for both children; the loser is cancelled.
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw APIError.timeout(seconds)
+        }
+        return value
     }
 }
 

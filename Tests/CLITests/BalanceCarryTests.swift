@@ -193,7 +193,7 @@ struct ServeBalanceCarryTests {
         let lines = ServeCommandTests.sampleLines
         let ledger = try ServeCommandTests.ledger(work, events: 60)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         func check(_ label: String) throws {
             for grouping in BalanceReports.Grouping.allCases {
                 let command = try runOK(["balances", "--ledger", ledger, "--by", grouping.rawValue, "--format", "json"], in: work.path).stdout

@@ -58,7 +58,7 @@ struct FollowServeTests {
         // The same figures from both.
         #expect(try runOK(["balances", "--ledger", "replica", "--format", "json"], in: work.path).stdout
                 == runOK(["balances", "--ledger", ledger, "--format", "json"], in: work.path).stdout)
-        #expect(try server.stop() == 0)
+        server.expectCleanStop()
     }
 
     @Test("a follower left running receives live writes, from the server's own POSTs and from an import by another process")

@@ -97,7 +97,7 @@ struct OpenAPIContractTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 0)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let reply = try server.get("/v1/openapi.json")
         #expect(reply.status == 200)
         #expect(reply.headers["content-type"] == "application/json")
@@ -136,7 +136,7 @@ struct OpenAPIContractTests {
         let python3 = try #require(Self.pythonWithJSONSchema, Self.jsonschemaMissing)
         let served = try Served()
         let server = served.server
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let audit = "audit-token", read = "read-token", write = "write-token"
         func get(_ path: String, _ template: String, _ token: String? = audit, status: Int = 200) throws -> Answer {
             Answer(method: "GET", template: template, expected: status, reply: try server.get(path, token: token))

@@ -38,7 +38,7 @@ struct ServeCommandTests {
         #expect(empty.headers["content-type"] == "application/json")
         #expect(empty.object["seq"] as? Int == 0)
         #expect(empty.object["hash"] as? String == String(repeating: "0", count: 64))
-        #expect(try server.stop() == 0)
+        server.expectCleanStop()
 
         try runOK(["import", "--no-progress", "--ledger", ledger, Self.sample], in: work.path)
         let again = try ServerProcess(ledger: ledger)
@@ -48,7 +48,7 @@ struct ServeCommandTests {
         #expect(head["hash"] as? String == verified?["hash"] as? String)
         #expect(head["treeSize"] as? Int == 242)
         #expect((head["root"] as? String)?.count == 64)
-        #expect(try again.stop() == 0)
+        again.expectCleanStop()
         // One log line per request: method, path, status.
         #expect(again.log.contains("GET /v1/head 200"))
     }
@@ -58,7 +58,7 @@ struct ServeCommandTests {
         let work = WorkDirectory()
         let ledger = try Self.ledger(work)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let pairs: [(String, [String])] = [
             ("/v1/balances", ["balances", "--format", "json"]),
             ("/v1/balances?by=person", ["balances", "--by", "person", "--format", "json"]),
@@ -107,7 +107,7 @@ struct ServeCommandTests {
         let work = WorkDirectory()
         let ledger = try Self.ledger(work)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let log = Self.logObjects(try Self.cli(["log", "--format", "json"], ledger: ledger, in: work))
         #expect(log.count == 242)
         // Pages of 100: 1–100, 101–200, 201–242.
@@ -150,7 +150,7 @@ struct ServeCommandTests {
         let work = WorkDirectory()
         let ledger = try Self.ledger(work, events: 10)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let cases: [(String, String, Int, String, String)] = [
             ("GET", "/v1/nowhere", 404, "not_found", "/v1/nowhere"),
             ("GET", "/", 404, "not_found", "no endpoint"),
@@ -186,7 +186,7 @@ struct ServeCommandTests {
         let work = WorkDirectory()
         let ledger = try Self.ledger(work, events: 0)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let reply = try server.get("/v1/openapi.json")
         #expect(reply.status == 200)
         #expect(reply.body == (try String(contentsOfFile: packageRoot + "/docs/openapi.json", encoding: .utf8)))
@@ -210,7 +210,7 @@ struct ServeDamageTests {
         try Data(bytes).write(to: URL(fileURLWithPath: file))
 
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         for path in ["/v1/events?from=50", "/v1/events/e-0057", "/v1/audit", "/v1/events?type=loan.issued&limit=10000"] {
             let reply = try server.get(path)
             #expect(reply.status == 503, "\(path): \(reply.body)")

@@ -41,7 +41,7 @@ struct ServeSubscribeTests {
         try Self.post(server, Self.sampleLines[200..<242])
         let live = try stream.collect { $0.event == "head" && $0.id == "242" }
         #expect(live.filter { $0.event == "event" }.map(\.id) == (201...242).map { String($0) })
-        #expect(try server.stop() == 0)
+        server.expectCleanStop()
         // The server ended the stream when it stopped.
         #expect(try stream.collect(within: 10) { _ in false }.allSatisfy { $0.event == "head" })
     }
@@ -52,7 +52,7 @@ struct ServeSubscribeTests {
         let ledger = try ServeCommandTests.ledger(work)
         let tokens = work.file("tokens", "reader \(try sha256Hex("r"))\nauditor \(try sha256Hex("a"))\n")
         let server = try ServerProcess(ledger: ledger, ["--tokens", tokens])
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe?type=loan.issued", headers: [("Authorization", "Bearer r")])
         let received = try stream.collect { $0.event == "head" }
         let events = received.filter { $0.event == "event" }
@@ -74,7 +74,7 @@ struct ServeSubscribeTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 150)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         var ids: [String] = []
         do {
             let first = try EventStreamClient(port: server.port, path: "/v1/subscribe")
@@ -95,7 +95,7 @@ struct ServeSubscribeTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 5)
         let server = try ServerProcess(ledger: ledger, ["--max-subscribers", "1"])
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let first = try EventStreamClient(port: server.port, path: "/v1/subscribe")
         #expect(try first.collect { $0.event == "head" }.count == 6)
         let second = try server.get("/v1/subscribe")
@@ -131,7 +131,7 @@ struct ServeSubscribeTests {
         let (ledger, _) = try Self.generatedLedger(work, events: 9000)
         let tokens = work.file("tokens", "reader \(try sha256Hex("r"))\nauditor \(try sha256Hex("a"))\n")
         let server = try ServerProcess(ledger: ledger, ["--tokens", tokens])
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let logged = ServeCommandTests.logObjects(try runOK(["log", "--format", "json", "--ledger", ledger], in: work.path).stdout)
         let shown = ServeCommandTests.logObjects(try runOK(["log", "--format", "json", "--show-personal-ids", "--ledger", ledger], in: work.path).stdout)
         #expect(logged.count == 9000 && shown.count == 9000)
@@ -179,7 +179,7 @@ struct ServeSubscribeTests {
         let work = WorkDirectory()
         let (ledger, lines) = try Self.generatedLedger(work, events: 5000)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let stream = try EventStreamClient(port: server.port, path: "/v1/subscribe")
         // Appended while the subscriber is still catching up on the first 5,000.
         try Self.post(server, lines[5000..<6000])

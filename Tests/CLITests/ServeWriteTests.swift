@@ -17,7 +17,7 @@ struct ServeWriteTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 200)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let rest = Self.sampleLines.dropFirst(200).joined(separator: "\n") + "\n"
         let first = try server.request("POST", "/v1/events", body: rest, contentType: "application/x-ndjson")
         #expect(first.status == 201, "\(first.body)")
@@ -46,7 +46,7 @@ struct ServeWriteTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 200)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         func command() throws -> String {
             try runOK(["balances", "--ledger", ledger, "--by", "region", "--format", "json"], in: work.path).stdout
         }
@@ -69,7 +69,7 @@ struct ServeWriteTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let before = try server.get("/v1/head").body
         let bad = try String(contentsOfFile: packageRoot + "/Fixtures/bad-input.jsonl", encoding: .utf8)
         let body = Self.registered + "\n" + bad
@@ -109,7 +109,7 @@ struct ServeWriteTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work)
         let server = try ServerProcess(ledger: ledger)
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let key = [("Idempotency-Key", "batch-7")]
         let first = try server.request("POST", "/v1/events", headers: key, body: Self.registered, contentType: "application/x-ndjson")
         #expect(first.status == 201)
@@ -169,14 +169,14 @@ struct ServeWriteTests {
         #expect(try server.get("/v1/audit/explain/\(trigger)", token: "read-token").status == 403)
         #expect(try server.get("/v1/audit/explain/\(trigger)", token: "write-token").status == 403)
         #expect(try server.get("/v1/audit/explain/\(trigger)", token: "audit-token").status == 200)
-        #expect(try server.stop() == 0)
+        server.expectCleanStop()
 
         // Anonymous reads, when allowed, are a reader's.
         let open = try ServerProcess(ledger: ledger, ["--tokens", tokens, "--allow-anonymous-read"])
         #expect(try open.get("/v1/events/t-0001").body == masked)
         #expect(try open.request("POST", "/v1/events", body: Self.sampleLines[0], contentType: "application/x-ndjson").status == 403)
         #expect(try open.get("/v1/head", token: "guess").status == 401)
-        #expect(try open.stop() == 0)
+        open.expectCleanStop()
     }
 
     @Test("start-up refusals: beyond loopback without tokens, a bad token file")
@@ -199,7 +199,7 @@ struct ServeWriteTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 0)
         let server = try ServerProcess(ledger: ledger, ["--max-body", "1000"])
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let body = Self.sampleLines.prefix(20).joined(separator: "\n")
         let reply = try server.request("POST", "/v1/events", body: body, contentType: "application/x-ndjson")
         #expect(reply.status == 413)
@@ -214,7 +214,7 @@ struct ServeWriteTests {
         let work = WorkDirectory()
         let ledger = try ServeCommandTests.ledger(work, events: 0)
         let server = try ServerProcess(ledger: ledger, ["--request-timeout", "1"])
-        defer { #expect((try? server.stop()) == 0) }
+        defer { server.expectCleanStop() }
         let connection = try SocketConnection(port: server.port)
         defer { connection.close() }
         let head = "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n"
@@ -274,7 +274,7 @@ struct ServeWriteTests {
             #expect(seen.allSatisfy { $0 == 242 || ($0 - 2) % 20 == 0 }, "\(seen)")
         }
         #expect(try server.get("/v1/head").object["seq"] as? Int == 242)
-        #expect(try server.stop() == 0)
+        server.expectCleanStop()
         #expect(try runOK(["verify", "--ledger", ledger], in: work.path).stdout.contains("ok: 242 events"))
     }
 }

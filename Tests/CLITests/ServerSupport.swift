@@ -63,6 +63,17 @@ final class ServerProcess {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Stops the server with SIGTERM and records an issue unless it exits 0,
+    /// with the end of its log (a crash's message lands there).
+    func expectCleanStop(sourceLocation: SourceLocation = #_sourceLocation) {
+        let status: Int32
+        do { status = try stop() } catch {
+            Issue.record("\(error); its log ends: \(log.suffix(3000))", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(status == 0, "serve exited \(status); its log ends: \(log.suffix(3000))", sourceLocation: sourceLocation)
+    }
+
     deinit {
         if !stopped && process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: logPath)
