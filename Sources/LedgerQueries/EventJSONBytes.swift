@@ -202,9 +202,11 @@ public struct EventJSONWriter: @unchecked Sendable {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
     }
 
-    /// Whether some run of exactly 18 letters and digits in `bytes` is a
-    /// resident identity number (what ``PersonalIDMasking/text(_:people:)`` masks).
-    static func holdsIdentityNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Calls `body` with the range of each resident identity number in
+    /// `bytes`, a run of exactly 18 letters and digits that is a valid
+    /// number (what ``PersonalIDMasking/text(_:people:)`` masks), in order,
+    /// until `body` returns false.
+    static func forEachIdentityNumber(in bytes: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Bool) {
         var start = 0
         let count = bytes.count
         while start < count {
@@ -214,10 +216,21 @@ public struct EventJSONWriter: @unchecked Sendable {
             }
             var end = start
             while end < count && isAlphanumeric(bytes[end]) { end += 1 }
-            if end - start == 18 && ResidentIDNumber.isValid(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) { return true }
+            if end - start == 18 && ResidentIDNumber.isValid(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
+                guard body(start..<end) else { return }
+            }
             start = end
         }
-        return false
+    }
+
+    /// Whether `bytes` holds a resident identity number.
+    static func holdsIdentityNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        forEachIdentityNumber(in: bytes) { _ in
+            found = true
+            return false
+        }
+        return found
     }
 
     /// Masks, in place, every resident identity number in `bytes`:
@@ -225,19 +238,9 @@ public struct EventJSONWriter: @unchecked Sendable {
     /// 18 ASCII characters has the same length.
     static func maskIdentityNumbers(_ bytes: UnsafeMutableBufferPointer<UInt8>) {
         let kept = PersonalIDMasking.keptAtEachEnd
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            guard isAlphanumeric(bytes[index]) else {
-                index += 1
-                continue
-            }
-            var end = index
-            while end < count && isAlphanumeric(bytes[end]) { end += 1 }
-            if end - index == 18 && ResidentIDNumber.isValid(UnsafeBufferPointer(rebasing: bytes[index..<end])) {
-                for position in (index + kept)..<(end - kept) { bytes[position] = UInt8(ascii: "*") }
-            }
-            index = end
+        forEachIdentityNumber(in: UnsafeRawBufferPointer(bytes)) { number in
+            for position in (number.lowerBound + kept)..<(number.upperBound - kept) { bytes[position] = UInt8(ascii: "*") }
+            return true
         }
     }
 }
