@@ -85,6 +85,7 @@ extension Ledger {
             try env.growMap(toAtLeast: used + inputBytes * 3 + (16 << 20))
         }
 
+        var writtenChecksum: [UInt8]?
         let report: ImportReport = try env.write { txn in
             var batch = try BatchWriter(ledger: self, txn: txn)
             var report = ImportReport()
@@ -125,13 +126,16 @@ extension Ledger {
             if report.rejected > 0 { throw ImportRejected(report: report) }
             try projections.flush()
             try batch.finish()
+            writtenChecksum = projections.writtenChecksum
             report.headSeq = batch.nextSeq - 1
             report.headHash = batch.previousHash
             if report.appended > 0 { report.firstAppendedSeq = batch.firstSeq }
             return report
         }
-        // This process wrote every byte after the head it had verified.
+        // This process wrote every byte after the head it had verified,
+        // and the balances' checksum it had added up or written before.
         verifiedHead?.remember(seq: report.headSeq, hash: report.headHash)
+        if let writtenChecksum { verifiedHead?.rememberProjectionChecksum(writtenChecksum) }
         return report
     }
 
@@ -167,6 +171,7 @@ extension Ledger {
 public final class VerifiedHeadMemo: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var value: (seq: UInt64, hash: [UInt8])?
+    private var projectionChecksum: [UInt8]?
 
     public init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
@@ -181,6 +186,20 @@ public final class VerifiedHeadMemo: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         value = (seq, hash)
+    }
+
+    /// The stored balances' checksum (its stored bytes) that this process
+    /// last wrote or added up itself (see ``Ledger/ProjectionWriter``).
+    var knownProjectionChecksum: [UInt8]? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return projectionChecksum
+    }
+
+    func rememberProjectionChecksum(_ bytes: [UInt8]) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        projectionChecksum = bytes
     }
 }
 

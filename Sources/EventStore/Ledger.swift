@@ -106,10 +106,13 @@ public final class Ledger {
         /// Test hook: `create` calls it when the staged ledger is complete,
         /// before moving it into place; a throw there is a failed creation.
         package var creationFaultForTesting: (@Sendable () throws -> Void)?
-        /// A long-running process (the server) remembers the head it
-        /// verified or appended, so that each append does not verify the
-        /// whole log again (``Ledger/checkLogBeforeAppending()``). Off for
-        /// the commands: each run verifies the whole log before appending.
+        /// A long-running process (the server, a following replica)
+        /// remembers the head it verified or appended, so that each append
+        /// does not verify the whole log again
+        /// (``Ledger/checkLogBeforeAppending()``), and the stored balances'
+        /// checksum it added up or wrote, so that each append does not add
+        /// up every stored balance again (``Ledger/ProjectionWriter``). Off
+        /// for the commands: each run checks both before appending.
         public var remembersVerifiedHead = false
         public init(readOnly: Bool = false, initialMapSizeBytes: Int = 64 << 20, anticipateGrowth: Bool = true,
                     snapshotIntervalEvents: UInt64 = Ledger.defaultSnapshotIntervalEvents) {

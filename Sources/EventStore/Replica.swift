@@ -99,7 +99,8 @@ public final class Replica {
             let used = ledger.env.info().lastPage * ledger.env.pageSizeBytes
             try ledger.env.growMap(toAtLeast: used + bytes * 4 + (16 << 20))
         }
-        return try ledger.env.write { txn in
+        var writtenChecksum: [UInt8]?
+        let report = try ledger.env.write { txn in
             var batch = try BatchWriter(ledger: ledger, txn: txn)
             let projections = try Ledger.ProjectionWriter(ledger: ledger, txn: txn)
             try projections.catchUp(to: batch.nextSeq - 1)
@@ -129,8 +130,11 @@ public final class Replica {
             }
             try projections.flush()
             try batch.finish()
+            writtenChecksum = projections.writtenChecksum
             return ReplicationReport(appended: records.count, headSeq: batch.nextSeq - 1, headHash: batch.previousHash)
         }
+        if let writtenChecksum { ledger.verifiedHead?.rememberProjectionChecksum(writtenChecksum) }
+        return report
     }
 
     /// The record decoded, once it holds up as the record at `seq` after a

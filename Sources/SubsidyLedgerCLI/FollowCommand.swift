@@ -166,7 +166,9 @@ struct FollowCommand: ParsableCommand, ShowsPersonalData {
     /// The replica ledger at `path`, created (as `init` creates one) when
     /// the directory holds none, after the checks an import runs first.
     func openReplica(_ path: String) throws -> Replica {
-        let options = Ledger.OpenOptions(snapshotIntervalEvents: LedgerLocation.snapshotIntervalSetting)
+        var options = Ledger.OpenOptions(snapshotIntervalEvents: LedgerLocation.snapshotIntervalSetting)
+        // Many batches in one run: the balances' checksum is added up once.
+        options.remembersVerifiedHead = true
         do {
             let ledger: Ledger
             if access(path + "/data.mdb", F_OK) == 0 {

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import Projections
 import Testing
 @testable import EventStore
 
@@ -54,6 +55,61 @@ struct VerifiedHeadMemoTests {
         } catch {
             return "refused: \(error)"
         }
+    }
+
+    /// One bit of the first stored budget line's value changed (it still
+    /// decodes), in a transaction of its own, without telling the ledger.
+    func damageBudgetLine(_ ledger: Ledger) throws {
+        let entries = try #require(ledger.projectionEntries)
+        try ledger.env.write { txn in
+            var found: ([UInt8], [UInt8])?
+            try txn.withCursor(entries) { cursor in
+                try cursor.forEach(from: [StateCodec.Table.lines.rawValue]) { key, value in
+                    found = (Array(key), Array(value))
+                    return false
+                }
+            }
+            var (key, value) = try #require(found)
+            value[value.count - 3] ^= 0x01
+            try txn.put(entries, key: key, value: value)
+        }
+    }
+
+    @Test("the balances' checksum the process wrote is trusted and kept up by its own appends; a balance changed behind its back still fails every whole read and the command's import")
+    func ownChecksumIsTrusted() throws {
+        let work = WorkDirectory()
+        let (path, ledger) = try served(work)
+        // Appends that only update the checksum leave the one a whole
+        // count gives.
+        #expect(try append(ledger, 120..<130, work).headSeq == 130)
+        let clean = try run(["verify", "--ledger", path], in: work.path)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        try damageBudgetLine(ledger)
+        // The stored checksum is the one this process wrote: the entries are
+        // not added up again, so the change is not found here (the
+        // documented cost) …
+        #expect(try append(ledger, 130..<140, work).headSeq == 140)
+        // … but the difference is carried in the checksum, so every read
+        // that loads the whole state finds it, and so does another process.
+        let balances = try run(["balances", "--ledger", path], in: work.path)
+        #expect(balances.status == 1 && balances.stderr.contains("checksum"), "\(balances.stderr)")
+        let file = work.file("other.jsonl", Self.lines[140..<150].joined(separator: "\n") + "\n")
+        let other = try run(["import", "--no-progress", "--ledger", path, file], in: work.path)
+        #expect(other.status == 4 && other.stderr.contains("checksum"), "\(other.stderr)")
+        let verify = try run(["verify", "--ledger", path], in: work.path)
+        #expect(verify.status == 1 && verify.stdout.contains("projection"), "\(verify.stdout)")
+    }
+
+    @Test("another process rewrote the balances' checksum: the next append adds the balances up again and refuses a changed one")
+    func movedChecksumIsCheckedAgain() throws {
+        let work = WorkDirectory()
+        let (path, ledger) = try served(work)
+        let file = work.file("other.jsonl", Self.lines[120..<140].joined(separator: "\n") + "\n")
+        try runOK(["import", "--no-progress", "--ledger", path, file], in: work.path)
+        try damageBudgetLine(ledger)
+        let outcome = refusal { try append(ledger, 140..<150, work) }
+        #expect(outcome.hasPrefix("refused:") && outcome.contains("checksum"), "\(outcome)")
+        #expect(try ledger.head().seq == 140)
     }
 
     @Test("a head unmoved since the last append is trusted: damage below it is left to reads and verify (the documented cost)")
