@@ -89,7 +89,7 @@ let package = Package(
         // Benchmarks (Tools/bench-*): the project's own modules, and swift-crypto
         // directly for the bare SHA-256 chain that `verify` is measured against.
         .executableTarget(name: "LedgerBench", dependencies: [
-            "EventStore", "LedgerCore", "LMDBKit", "Projections", "Proofs",
+            "EventStore", "Follow", "LedgerCore", "LMDBKit", "Projections", "Proofs",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "LedgerTestSupport", path: "Tests/Support"),

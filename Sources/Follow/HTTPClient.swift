@@ -164,6 +164,8 @@ public final class HTTPConnection {
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         try send(Array(request.utf8))
+        // A kept-alive connection: the body before this one was read to its end.
+        finished = false
         return try readHead()
     }
 

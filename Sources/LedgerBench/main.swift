@@ -1,5 +1,6 @@
 import Crypto
 import EventStore
+import Follow
 import Glibc
 import LMDBKit
 import LedgerCore
@@ -19,6 +20,7 @@ import Proofs
 //   LedgerBench as-of LEDGER_DIR SEQ
 //   LedgerBench sha256-chain LEDGER_DIR
 //   LedgerBench carry LEDGER_DIR FILE BATCH
+//   LedgerBench http-load BASE_URL TARGET CONNECTIONS SECONDS [--header "Name: value"]
 
 func seconds() -> Double {
     var spec = timespec()
@@ -43,7 +45,7 @@ func report(_ fields: [(String, String)]) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else { fail("usage: LedgerBench import|proofs|raw-append|scan|record-scan|raw-scan|rebuild|as-of|sha256-chain|carry …") }
+guard let command = arguments.first else { fail("usage: LedgerBench import|proofs|raw-append|scan|record-scan|raw-scan|rebuild|as-of|sha256-chain|carry|http-load …") }
 arguments.removeFirst()
 
 switch command {
@@ -266,6 +268,45 @@ case "carry":
             ("carrySecondsMean", String(mean(carrySeconds))), ("carrySecondsMax", String(carrySeconds.max() ?? 0)),
             ("freshSecondsMean", String(mean(freshSeconds))), ("freshSecondsMax", String(freshSeconds.max() ?? 0)),
             ("peakResidentKiB", String(peakResidentKiB()))])
+
+case "http-load":
+    // A closed-loop HTTP client beside wrk: GET BASE_URL TARGET from CONNECTIONS threads, each with
+    // one keep-alive connection that sends the next GET as soon as the
+    // answer before it has been read whole, for SECONDS. Every request's
+    // latency (from writing it to the last byte of its body, on the
+    // monotonic clock) is kept, so the percentiles are over every request,
+    // and `busy` (the sum of the latencies over CONNECTIONS × SECONDS,
+    // at most 1 by Little's law) shows that they add up.
+    guard arguments.count >= 4, arguments[1].hasPrefix("/"), let connections = Int(arguments[2]), connections > 0,
+          let duration = Double(arguments[3]), duration > 0 else {
+        fail("usage: LedgerBench http-load BASE_URL TARGET CONNECTIONS SECONDS [--header \"Name: value\"] (TARGET: a path and query)")
+    }
+    let address: HTTPAddress
+    do { address = try HTTPAddress(parsing: arguments[0]) } catch { fail("\(error)") }
+    var headers: [(String, String)] = []
+    var rest = arguments.dropFirst(4)
+    while let option = rest.popFirst() {
+        guard option == "--header", let value = rest.popFirst(), let colon = value.firstIndex(of: ":") else { fail("unknown option \(option)") }
+        headers.append((String(value[..<colon]), String(value[value.index(after: colon)...].drop { $0 == " " })))
+    }
+    let load = HTTPLoad(address: address, target: address.path + arguments[1], headers: headers)
+    let results = load.run(connections: connections, seconds: duration)
+    let elapsed = results.seconds
+    let sorted = results.latencies
+    func percentile(_ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+        return Double(sorted[min(max(rank, 0), sorted.count - 1)]) / 1e6
+    }
+    let total = sorted.reduce(0.0) { $0 + Double($1) / 1e9 }
+    report([("phase", "\"http-load\""), ("connections", String(connections)), ("requests", String(sorted.count)),
+            ("seconds", String(elapsed)), ("requestsPerSecond", String(Double(sorted.count) / elapsed)),
+            ("bytes", String(results.bytes)), ("p50Milliseconds", String(percentile(50))),
+            ("p99Milliseconds", String(percentile(99))), ("p999Milliseconds", String(percentile(99.9))),
+            ("maxMilliseconds", String(percentile(100))), ("meanMilliseconds", String(sorted.isEmpty ? 0 : total * 1000 / Double(sorted.count))),
+            ("busy", String(total / (Double(connections) * elapsed))), ("failures", String(results.failures.count))]
+           + (results.failures.first.map { [("firstFailure", JSONString.quote($0))] } ?? []))
+    if !results.failures.isEmpty { exit(1) }
 
 case "sha256-chain":
     // The floor for `verify`: a cursor over the stored records computing the
