@@ -247,7 +247,9 @@ public final class Environment {
             gate.enterShared()
             var txn: OpaquePointer?
             let rc = mdb_txn_begin(handle, nil, flags, &txn)
-            if rc == MDB_MAP_RESIZED && attempt < 3 {
+            // A transaction nested in another of this thread cannot wait
+            // for the resize (the outer one holds the map): it fails.
+            if rc == MDB_MAP_RESIZED && attempt < 3 && gate.heldByThisThread == 1 {
                 // Another process grew the map; adopt its size and try again.
                 gate.leaveShared()
                 attempt += 1
@@ -291,35 +293,68 @@ public final class Environment {
 /// A readers–writer lock over the transactions of one environment: each
 /// transaction holds it shared for its whole life, a change of the map size
 /// holds it alone (LMDB allows a resize only while the process has no
-/// transaction open). Readers are preferred, so a thread that already holds
-/// it shared (a read nested in another) never waits for a resize queued
-/// behind it.
+/// transaction open).
+///
+/// A resize that is waiting goes first: a thread that does not yet hold the
+/// gate waits for it before it begins a transaction. Otherwise readers that
+/// overlap without pause (a server's requests, a test's reading threads)
+/// would keep a resize, and the import waiting on it, out for ever. A
+/// thread that already holds the gate shared (a read nested in another)
+/// takes it again without waiting: it counts its own holds, so it never
+/// waits for a resize that waits for it.
 final class TransactionGate: @unchecked Sendable {
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+    /// Threads holding the gate shared, each counted once.
+    private var readers = 0
+    /// Resizes waiting for the readers to leave, and whether one runs.
+    private var waitingResizes = 0
+    private var resizing = false
+    /// This thread's shared holds of this gate (a count kept as the pointer value).
+    private var depthKey = pthread_key_t()
 
     init() {
-        lock = .allocate(capacity: 1)
-        lock.initialize(to: pthread_rwlock_t())
-        var attributes = pthread_rwlockattr_t()
-        pthread_rwlockattr_init(&attributes)
-        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_READER_NP))
-        let rc = pthread_rwlock_init(lock, &attributes)
-        pthread_rwlockattr_destroy(&attributes)
-        precondition(rc == 0, "pthread_rwlock_init failed (\(rc))")
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+        let rc = pthread_key_create(&depthKey, nil)
+        precondition(rc == 0, "pthread_key_create failed (\(rc))")
     }
 
     deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
+        pthread_key_delete(depthKey)
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// How many times the calling thread holds the gate shared.
+    var heldByThisThread: Int { Int(bitPattern: pthread_getspecific(depthKey)) }
+
+    private func setHeld(_ depth: Int) {
+        pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: depth))
     }
 
     func enterShared() {
-        let rc = pthread_rwlock_rdlock(lock)
-        precondition(rc == 0, "pthread_rwlock_rdlock failed (\(rc))")
+        let depth = heldByThisThread
+        if depth > 0 {
+            setHeld(depth + 1)
+            return
+        }
+        pthread_mutex_lock(&mutex)
+        while resizing || waitingResizes > 0 { pthread_cond_wait(&changed, &mutex) }
+        readers += 1
+        pthread_mutex_unlock(&mutex)
+        setHeld(1)
     }
 
     func leaveShared() {
-        pthread_rwlock_unlock(lock)
+        let depth = heldByThisThread
+        precondition(depth > 0, "the transaction gate is left by a thread that does not hold it")
+        setHeld(depth - 1)
+        guard depth == 1 else { return }
+        pthread_mutex_lock(&mutex)
+        readers -= 1
+        if readers == 0 { pthread_cond_broadcast(&changed) }
+        pthread_mutex_unlock(&mutex)
     }
 
     func shared<T>(_ body: () throws -> T) rethrows -> T {
@@ -328,10 +363,22 @@ final class TransactionGate: @unchecked Sendable {
         return try body()
     }
 
+    /// Runs `body` with the gate held alone. The calling thread must not
+    /// hold it shared (it would wait for itself).
     func exclusive<T>(_ body: () throws(LMDBError) -> T) throws(LMDBError) -> T {
-        let rc = pthread_rwlock_wrlock(lock)
-        precondition(rc == 0, "pthread_rwlock_wrlock failed (\(rc))")
-        defer { pthread_rwlock_unlock(lock) }
+        precondition(heldByThisThread == 0, "a map resize was asked for inside a transaction of the same environment")
+        pthread_mutex_lock(&mutex)
+        waitingResizes += 1
+        while resizing || readers > 0 { pthread_cond_wait(&changed, &mutex) }
+        waitingResizes -= 1
+        resizing = true
+        pthread_mutex_unlock(&mutex)
+        defer {
+            pthread_mutex_lock(&mutex)
+            resizing = false
+            pthread_cond_broadcast(&changed)
+            pthread_mutex_unlock(&mutex)
+        }
         return try body()
     }
 }

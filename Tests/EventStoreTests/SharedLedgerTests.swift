@@ -57,14 +57,14 @@ struct SharedLedgerTests {
     }
 }
 
-private final class ManagedFlag: @unchecked Sendable {
+final class ManagedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
 }
 
-private final class ProblemList: @unchecked Sendable {
+final class ProblemList: @unchecked Sendable {
     private let lock = NSLock()
     private var problems: [String] = []
     var all: [String] { lock.withLock { problems } }
