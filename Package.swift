@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
-        .testTarget(name: "FollowTests", dependencies: ["Follow", "EventStore", "LedgerCore", "Proofs"]),
+        .testTarget(name: "FollowTests", dependencies: ["Follow", "EventStore", "LedgerCore", "Proofs", "LedgerTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
         .testTarget(name: "HtmlReportTests", dependencies: ["HtmlReport", "Reports", "Projections", "LedgerCore", "Audit", "Policy"]),
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.

@@ -42,7 +42,8 @@ public struct SSEParser: Sendable {
     private var atStart = true
     private var afterCR = false
     private var eventType = ""
-    private var data = ""
+    /// The data lines so far, each followed by a line feed.
+    private var data: [UInt8] = []
     private var hasData = false
     private var pendingID: String
 
@@ -58,41 +59,67 @@ public struct SSEParser: Sendable {
     /// Feeds the next bytes of the stream; returns the events they complete, in order.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEMessage] {
         var out: [SSEMessage] = []
-        for byte in bytes {
-            if atStart {
-                // The byte-order mark may only open the stream: hold its
-                // first bytes until they are seen whole.
-                line.append(byte)
-                if line == [0xEF, 0xBB, 0xBF] {
-                    line.removeAll()
-                    atStart = false
-                } else if [0xEF, 0xBB, 0xBF].starts(with: line) {
-                    continue
-                } else {
-                    atStart = false
-                    let held = line
-                    line.removeAll()
-                    out += feed(held)
-                }
-                continue
-            }
-            switch byte {
-            case 0x0A:
-                if afterCR {
-                    afterCR = false
-                    continue
-                }
-                endLine(into: &out)
-            case 0x0D:
-                afterCR = true
-                endLine(into: &out)
-            default:
-                afterCR = false
-                line.append(byte)
-            }
+        if bytes.withContiguousStorageIfAvailable({ feed(contiguous: $0, into: &out) }) == nil {
+            for byte in bytes { feed(byte, into: &out) }
         }
         return out
     }
+
+    /// ``feed(_:)`` over bytes in memory: the bytes between line ends are
+    /// taken as runs, not one by one.
+    private mutating func feed(contiguous bytes: UnsafeBufferPointer<UInt8>, into out: inout [SSEMessage]) {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if atStart || byte == 0x0A || byte == 0x0D {
+                feed(byte, into: &out)
+                index += 1
+                continue
+            }
+            afterCR = false
+            var end = index + 1
+            while end < bytes.count && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+            index = end
+        }
+    }
+
+    private mutating func feed(_ byte: UInt8, into out: inout [SSEMessage]) {
+        if atStart {
+            // The byte-order mark may only open the stream: hold its
+            // first bytes until they are seen whole.
+            line.append(byte)
+            if line == [0xEF, 0xBB, 0xBF] {
+                line.removeAll()
+                atStart = false
+            } else if ![0xEF, 0xBB, 0xBF].starts(with: line) {
+                atStart = false
+                let held = line
+                line.removeAll()
+                for heldByte in held { feed(heldByte, into: &out) }
+            }
+            return
+        }
+        switch byte {
+        case 0x0A:
+            if afterCR {
+                afterCR = false
+                return
+            }
+            endLine(into: &out)
+        case 0x0D:
+            afterCR = true
+            endLine(into: &out)
+        default:
+            afterCR = false
+            line.append(byte)
+        }
+    }
+
+    private static let dataField = Array("data".utf8)
+    private static let idField = Array("id".utf8)
+    private static let eventField = Array("event".utf8)
+    private static let retryField = Array("retry".utf8)
 
     private mutating func endLine(into out: inout [SSEMessage]) {
         defer { line.removeAll(keepingCapacity: true) }
@@ -101,31 +128,28 @@ public struct SSEParser: Sendable {
             return
         }
         if line[0] == 0x3A { return }  // a comment
-        let field: String
+        let field: ArraySlice<UInt8>
         var value: ArraySlice<UInt8>
         if let colon = line.firstIndex(of: 0x3A) {
-            field = String(decoding: line[..<colon], as: UTF8.self)
+            field = line[..<colon]
             value = line[(colon + 1)...]
             if value.first == 0x20 { value = value.dropFirst() }
         } else {
-            field = String(decoding: line, as: UTF8.self)
+            field = line[...]
             value = []
         }
-        switch field {
-        case "event":
-            eventType = String(decoding: value, as: UTF8.self)
-        case "data":
-            data += String(decoding: value, as: UTF8.self)
-            data += "\n"
+        if field.elementsEqual(Self.dataField) {
+            data.append(contentsOf: value)
+            data.append(0x0A)
             hasData = true
-        case "id":
+        } else if field.elementsEqual(Self.idField) {
             if !value.contains(0) { pendingID = String(decoding: value, as: UTF8.self) }
-        case "retry":
+        } else if field.elementsEqual(Self.eventField) {
+            eventType = String(decoding: value, as: UTF8.self)
+        } else if field.elementsEqual(Self.retryField) {
             if !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let milliseconds = Int(String(decoding: value, as: UTF8.self)) {
                 retryMilliseconds = milliseconds
             }
-        default:
-            break
         }
     }
 
@@ -133,12 +157,12 @@ public struct SSEParser: Sendable {
         lastEventID = pendingID
         defer {
             eventType = ""
-            data = ""
+            data.removeAll(keepingCapacity: true)
             hasData = false
         }
         guard hasData else { return }
-        var text = data
-        if text.hasSuffix("\n") { text.removeLast() }
+        // Without the line feed after the last data line.
+        let text = String(decoding: data[..<(data.count - 1)], as: UTF8.self)
         out.append(SSEMessage(type: eventType.isEmpty ? "message" : eventType, data: text, lastEventID: lastEventID))
     }
 }

@@ -112,19 +112,38 @@ extension SubscribeItem {
 extension Proofs.JSONValue {
     /// Compact JSON text: members in order, numbers as written.
     public var jsonText: String {
+        var out: [UInt8] = []
+        appendJSON(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``jsonText`` to `out`, as UTF-8.
+    public func appendJSON(to out: inout [UInt8]) {
         switch self {
         case .object(let members):
-            return "{" + members.map { JSONText.quote($0.key) + ":" + $0.value.jsonText }.joined(separator: ",") + "}"
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONString.appendQuoted(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                member.value.appendJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         case .array(let items):
-            return "[" + items.map(\.jsonText).joined(separator: ",") + "]"
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.appendJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .string(let text):
-            return JSONText.quote(text)
+            JSONString.appendQuoted(text, to: &out)
         case .number(let literal):
-            return literal
+            out.append(contentsOf: literal.utf8)
         case .bool(let value):
-            return value ? "true" : "false"
+            out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null:
-            return "null"
+            out.append(contentsOf: "null".utf8)
         }
     }
 }

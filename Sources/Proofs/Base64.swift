@@ -49,34 +49,40 @@ public enum Base64 {
         guard symbols.count % 4 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(symbols.count / 4 * 3)
-        var start = 0
-        while start < symbols.count {
-            let isLast = start + 4 == symbols.count
-            // Padding: up to two `=` closing the last group, nowhere else.
-            var padding = 0
-            if isLast {
-                if symbols[start + 3] == pad { padding += 1 }
-                if padding == 1 && symbols[start + 2] == pad { padding += 1 }
+        let valid = symbols.withUnsafeBufferPointer { symbols in
+            values.withUnsafeBufferPointer { table in
+                var start = 0
+                while start < symbols.count {
+                    let isLast = start + 4 == symbols.count
+                    // Padding: up to two `=` closing the last group, nowhere else.
+                    var padding = 0
+                    if isLast {
+                        if symbols[start + 3] == pad { padding += 1 }
+                        if padding == 1 && symbols[start + 2] == pad { padding += 1 }
+                    }
+                    let v0 = table[Int(symbols[start])]
+                    let v1 = table[Int(symbols[start + 1])]
+                    let v2 = padding < 2 ? table[Int(symbols[start + 2])] : 0
+                    let v3 = padding < 1 ? table[Int(symbols[start + 3])] : 0
+                    // Values are 0–63; 0xFF marks a byte outside the alphabet.
+                    guard (v0 | v1 | v2 | v3) & 0xC0 == 0 else { return false }
+                    out.append(v0 << 2 | v1 >> 4)
+                    switch padding {
+                    case 0:
+                        out.append((v1 & 0x0F) << 4 | v2 >> 2)
+                        out.append((v2 & 0x03) << 6 | v3)
+                    case 1:
+                        guard v2 & 0x03 == 0 else { return false }
+                        out.append((v1 & 0x0F) << 4 | v2 >> 2)
+                    default:
+                        guard v1 & 0x0F == 0 else { return false }
+                    }
+                    start += 4
+                }
+                return true
             }
-            var v: [UInt8] = [0, 0, 0, 0]
-            for i in 0..<(4 - padding) {
-                let value = values[Int(symbols[start + i])]
-                guard value != 0xFF else { return nil }
-                v[i] = value
-            }
-            out.append(v[0] << 2 | v[1] >> 4)
-            switch padding {
-            case 0:
-                out.append((v[1] & 0x0F) << 4 | v[2] >> 2)
-                out.append((v[2] & 0x03) << 6 | v[3])
-            case 1:
-                guard v[2] & 0x03 == 0 else { return nil }
-                out.append((v[1] & 0x0F) << 4 | v[2] >> 2)
-            default:
-                guard v[1] & 0x0F == 0 else { return nil }
-            }
-            start += 4
         }
+        guard valid else { return nil }
         return out
     }
 }

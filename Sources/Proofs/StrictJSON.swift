@@ -82,15 +82,20 @@ public struct StrictJSON {
     private func fail(_ message: String) -> JSONFormatError { JSONFormatError(offset: offset, message: message) }
 
     private mutating func skipSpace() {
-        while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+        while offset < bytes.count {
+            let c = bytes[offset]
+            guard c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D else { return }
+            offset += 1
+        }
     }
 
-    private mutating func expect(_ literal: String) throws(JSONFormatError) {
-        let utf8 = Array(literal.utf8)
-        guard bytes.count - offset >= utf8.count, Array(bytes[offset..<offset + utf8.count]) == utf8 else {
-            throw fail("expected \(literal)")
+    private mutating func expect(_ literal: StaticString) throws(JSONFormatError) {
+        let count = literal.utf8CodeUnitCount
+        let matches = literal.withUTF8Buffer { utf8 in
+            bytes.count - offset >= count && utf8.elementsEqual(bytes[offset..<offset + count])
         }
-        offset += utf8.count
+        guard matches else { throw fail("expected \(literal)") }
+        offset += count
     }
 
     private mutating func value() throws(JSONFormatError) -> JSONValue {
@@ -128,7 +133,15 @@ public struct StrictJSON {
                 guard parser.offset < parser.bytes.count, parser.bytes[parser.offset] == 0x22 else { throw parser.fail("expected a key") }
                 let keyOffset = parser.offset
                 let key = try parser.string()
-                guard keys.insert(key).inserted else {
+                // A short object is searched; a long one keeps a set of its keys.
+                let repeated: Bool
+                if members.count < 16 {
+                    repeated = members.contains { $0.key == key }
+                } else {
+                    if keys.isEmpty { keys = Set(members.map(\.key)) }
+                    repeated = !keys.insert(key).inserted
+                }
+                guard !repeated else {
                     throw JSONFormatError(offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
                 }
                 parser.skipSpace()
@@ -185,7 +198,15 @@ public struct StrictJSON {
 
     private mutating func string() throws(JSONFormatError) -> String {
         offset += 1
-        var out: [UInt8] = []
+        // Most strings hold no escape and no control character: taken whole.
+        var end = offset
+        while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C, bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == 0x22 {
+            defer { offset = end + 1 }
+            return String(decoding: bytes[offset..<end], as: UTF8.self)
+        }
+        var out: [UInt8] = Array(bytes[offset..<end])
+        offset = end
         while true {
             guard offset < bytes.count else { throw fail("the text ends inside a string") }
             let c = bytes[offset]

@@ -1,5 +1,6 @@
 import Foundation
 import Follow
+import LedgerTestSupport
 import Testing
 
 /// The event-stream reader follows the WHATWG rules a browser's EventSource
@@ -92,6 +93,49 @@ struct SSEParserTests {
     func fieldNames() {
         let (events, _) = parse("Data: no\nevent : no\ndata: yes\n\n")
         #expect(events == [SSEMessage(type: "message", data: "yes", lastEventID: "")])
+    }
+}
+
+/// The parser takes bytes in memory as runs between line ends; any other
+/// sequence byte by byte. Both must read a stream the same way.
+@Suite("Server-sent events: runs and single bytes agree")
+struct SSEParserRunTests {
+    /// A random stream of the pieces a stream is made of: fields the
+    /// parser knows and others, comments, every line end, a byte-order mark,
+    /// NUL, bytes that are not UTF-8, and Chinese text.
+    static func stream(_ random: inout SplitMix) -> [UInt8] {
+        let pieces: [[UInt8]] = [
+            Array("data: {\"seq\":1}".utf8), Array("data:x".utf8), Array("data".utf8), Array("id: 17".utf8), Array("id".utf8),
+            Array("event: head".utf8), Array("event:event".utf8), Array("retry: 250".utf8), Array("retry: 2x".utf8),
+            Array(": a comment".utf8), Array("other: 1".utf8), Array("Data: no".utf8), Array("data:  two spaces".utf8),
+            Array("data: 就业创业补贴".utf8), [0x64, 0x61, 0x74, 0x61, 0x3A, 0xFF, 0xE4, 0xB8], [0x69, 0x64, 0x3A, 0x00],
+            [0xEF, 0xBB, 0xBF], [0x0A], [0x0D], [0x0D, 0x0A], [0x0A, 0x0A], [0x0D, 0x0D],
+        ]
+        var out: [UInt8] = random.next() % 4 == 0 ? [0xEF, 0xBB, 0xBF] : []
+        for _ in 0..<Int(random.next() % 60) { out += pieces[Int(random.next() % UInt64(pieces.count))] }
+        return out
+    }
+
+    @Test("random streams split at random places give the same events, last id and retry as the same bytes fed one by one",
+          arguments: 0..<200)
+    func runsAgreeWithBytes(seed: Int) {
+        var random = SplitMix(seed: UInt64(seed))
+        let bytes = Self.stream(&random)
+        var runs = SSEParser()
+        var runEvents: [SSEMessage] = []
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + 1 + Int(random.next() % 24))
+            runEvents += runs.feed(Array(bytes[start..<end]))
+            start = end
+        }
+        var single = SSEParser()
+        // A lazy map has no contiguous storage: the parser takes it byte by byte.
+        let singleEvents = single.feed(bytes.lazy.map { $0 })
+        #expect(runEvents == singleEvents)
+        #expect(runs.lastEventID == single.lastEventID)
+        #expect(runs.retryMilliseconds == single.retryMilliseconds)
+        #expect(runs.pendingLineBytes == single.pendingLineBytes)
     }
 }
 

@@ -18,9 +18,21 @@ import Testing
         #"{"a": 1, "a": 2}"#, #"{"a": 1, "\u0061": 2}"#, #"{"a": 1} x"#, "[1,]", "{,}", "01", "1.", "-", ".5", "1e",
         "\"tab\tinside\"", #""\x""#, #""\ud800""#, "[" + String(repeating: "[", count: 70) + String(repeating: "]", count: 71),
         "", "tru", "{\"a\" 1}", "[1 2]",
+        // Past the sixteen members searched one by one, into the set of keys.
+        "{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k3\":0}",
+        "{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k19\":0}",
+        "{" + (0..<16).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k15\":0}",
     ])
     func refused(text: String) {
         #expect(throws: JSONFormatError.self) { try StrictJSON.parse(text) }
+    }
+
+    @Test("an object of forty distinct keys keeps them all, in order")
+    func manyKeys() throws {
+        let keys = (0..<40).map { "k\($0)" }
+        let value = try StrictJSON.parse("{" + keys.map { "\"\($0)\":true" }.joined(separator: ",") + "}")
+        guard case .object(let members) = value else { Issue.record("not an object"); return }
+        #expect(members.map(\.key) == keys)
     }
 
     @Test func sameDataIgnoresMemberOrderOnly() throws {
