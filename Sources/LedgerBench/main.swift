@@ -270,9 +270,10 @@ case "carry":
             ("peakResidentKiB", String(peakResidentKiB()))])
 
 case "http-load":
-    // A closed-loop HTTP client beside wrk: GET BASE_URL TARGET from CONNECTIONS threads, each with
-    // one keep-alive connection that sends the next GET as soon as the
-    // answer before it has been read whole, for SECONDS. Every request's
+    // A closed-loop HTTP client beside wrk (HTTPLoad.swift): GET BASE_URL
+    // TARGET from CONNECTIONS threads, each with one keep-alive connection
+    // that sends the next GET as soon as the answer before it has been read
+    // whole, for SECONDS. Every request's
     // latency (from writing it to the last byte of its body, on the
     // monotonic clock) is kept, so the percentiles are over every request,
     // and `busy` (the sum of the latencies over CONNECTIONS × SECONDS,
@@ -292,7 +293,7 @@ case "http-load":
     let load = HTTPLoad(address: address, target: address.path + arguments[1], headers: headers)
     let results = load.run(connections: connections, seconds: duration)
     let elapsed = results.seconds
-    let sorted = results.latencies
+    let sorted = results.latencies  // sorted by run(connections:seconds:)
     func percentile(_ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
