@@ -17,23 +17,8 @@ struct DerivedCommandTests {
         try #require(imported.status == 0, "import: \(imported.stderr)")
     }
 
-    /// Flips the third byte from the end of the first budget line's stored
-    /// balances (within one of its amounts), as a byte changed on disk would.
     func damageBudgetLine(_ dir: WorkDirectory) throws {
-        let env = try Environment(path: dir.path + "/ledger")
-        let entries = try env.openDatabase(named: "projection-entries", create: false)
-        try env.write { txn in
-            var found: ([UInt8], [UInt8])?
-            try txn.withCursor(entries) { cursor in
-                try cursor.forEach(from: [UInt8(1)]) { key, value in
-                    found = (Array(key), Array(value))
-                    return false
-                }
-            }
-            var (key, value) = try #require(found)
-            value[value.count - 3] ^= 0x01
-            try txn.put(entries, key: key, value: value)
-        }
+        try damageFirstBudgetLine(in: Environment(path: dir.path + "/ledger"))
     }
 
     @Test("verify names a changed stored balance and exits 1; rebuild reports it as a finding (exit 1), repairs it, and verify passes again")
@@ -227,5 +212,24 @@ struct DerivedCommandTests {
         let indexDamaged = try run(["balances", "--by", "fund", "--effective-on", "2016-06-30"], in: dir.path)
         #expect(indexDamaged.status == 1, "\(indexDamaged.stdout)")
         #expect(indexDamaged.stderr.contains("effective-index"), "\(indexDamaged.stderr)")
+    }
+}
+
+/// Flips the third byte from the end of the first budget line's stored
+/// balances (within one of its amounts, so it still decodes), in a
+/// transaction of its own, as a byte changed on disk would.
+func damageFirstBudgetLine(in env: Environment) throws {
+    let entries = try env.openDatabase(named: "projection-entries", create: false)
+    try env.write { txn in
+        var found: ([UInt8], [UInt8])?
+        try txn.withCursor(entries) { cursor in
+            try cursor.forEach(from: [UInt8(1)]) { key, value in
+                found = (Array(key), Array(value))
+                return false
+            }
+        }
+        var (key, value) = try #require(found)
+        value[value.count - 3] ^= 0x01
+        try txn.put(entries, key: key, value: value)
     }
 }

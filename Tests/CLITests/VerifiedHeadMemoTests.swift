@@ -1,6 +1,5 @@
 import Foundation
 import LedgerCore
-import Projections
 import Testing
 @testable import EventStore
 
@@ -57,22 +56,10 @@ struct VerifiedHeadMemoTests {
         }
     }
 
-    /// One bit of the first stored budget line's value changed (it still
-    /// decodes), in a transaction of its own, without telling the ledger.
-    func damageBudgetLine(_ ledger: Ledger) throws {
-        let entries = try #require(ledger.projectionEntries)
-        try ledger.env.write { txn in
-            var found: ([UInt8], [UInt8])?
-            try txn.withCursor(entries) { cursor in
-                try cursor.forEach(from: [StateCodec.Table.lines.rawValue]) { key, value in
-                    found = (Array(key), Array(value))
-                    return false
-                }
-            }
-            var (key, value) = try #require(found)
-            value[value.count - 3] ^= 0x01
-            try txn.put(entries, key: key, value: value)
-        }
+    /// Sample events `range` imported by another process (the command).
+    func importByCommand(_ path: String, _ range: Range<Int>, _ work: WorkDirectory) throws -> RunResult {
+        let file = work.file("other-\(range.lowerBound).jsonl", Self.lines[range].joined(separator: "\n") + "\n")
+        return try run(["import", "--no-progress", "--ledger", path, file], in: work.path)
     }
 
     @Test("the balances' checksum the process wrote is trusted and kept up by its own appends; a balance changed behind its back still fails every whole read and the command's import")
@@ -84,7 +71,7 @@ struct VerifiedHeadMemoTests {
         #expect(try append(ledger, 120..<130, work).headSeq == 130)
         let clean = try run(["verify", "--ledger", path], in: work.path)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
-        try damageBudgetLine(ledger)
+        try damageFirstBudgetLine(in: ledger.env)
         // The stored checksum is the one this process wrote: the entries are
         // not added up again, so the change is not found here (the
         // documented cost) …
@@ -93,8 +80,7 @@ struct VerifiedHeadMemoTests {
         // that loads the whole state finds it, and so does another process.
         let balances = try run(["balances", "--ledger", path], in: work.path)
         #expect(balances.status == 1 && balances.stderr.contains("checksum"), "\(balances.stderr)")
-        let file = work.file("other.jsonl", Self.lines[140..<150].joined(separator: "\n") + "\n")
-        let other = try run(["import", "--no-progress", "--ledger", path, file], in: work.path)
+        let other = try importByCommand(path, 140..<150, work)
         #expect(other.status == 4 && other.stderr.contains("checksum"), "\(other.stderr)")
         let verify = try run(["verify", "--ledger", path], in: work.path)
         #expect(verify.status == 1 && verify.stdout.contains("projection"), "\(verify.stdout)")
@@ -104,9 +90,8 @@ struct VerifiedHeadMemoTests {
     func movedChecksumIsCheckedAgain() throws {
         let work = WorkDirectory()
         let (path, ledger) = try served(work)
-        let file = work.file("other.jsonl", Self.lines[120..<140].joined(separator: "\n") + "\n")
-        try runOK(["import", "--no-progress", "--ledger", path, file], in: work.path)
-        try damageBudgetLine(ledger)
+        try #require(try importByCommand(path, 120..<140, work).status == 0)
+        try damageFirstBudgetLine(in: ledger.env)
         let outcome = refusal { try append(ledger, 140..<150, work) }
         #expect(outcome.hasPrefix("refused:") && outcome.contains("checksum"), "\(outcome)")
         #expect(try ledger.head().seq == 140)
@@ -129,8 +114,7 @@ struct VerifiedHeadMemoTests {
         let work = WorkDirectory()
         let (path, ledger) = try served(work)
         // Another process appends 121…140 (it verifies the intact log first).
-        let file = work.file("other.jsonl", Self.lines[120..<140].joined(separator: "\n") + "\n")
-        try runOK(["import", "--no-progress", "--ledger", path, file], in: work.path)
+        try #require(try importByCommand(path, 120..<140, work).status == 0)
         try damage(ledger, seq: 50)
         let outcome = refusal { try append(ledger, 140..<150, work) }
         #expect(outcome.hasPrefix("refused:") && outcome.contains("seq 50"), "\(outcome)")

@@ -23,21 +23,24 @@ struct TransactionGateTests {
         }
     }
 
-    func environment(_ dir: TemporaryDirectory) throws -> Environment {
+    /// A new environment of 1 MiB whose table `t` holds `value` at key 1.
+    func environment(_ dir: TemporaryDirectory, holding value: UInt8) throws -> Shared {
         let path = dir.path + "/env"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         var options = Environment.Options()
         options.create = true
         options.initialMapSizeBytes = 1 << 20
-        return try Environment(path: path, options: options)
+        let env = try Environment(path: path, options: options)
+        let shared = Shared(env, try env.openDatabase(named: "t", create: true))
+        try env.write { txn in try txn.put(shared.table, key: [1], value: [value]) }
+        return shared
     }
 
     @Test("a resize gets through readers whose transactions always overlap, and they read on after it")
     func resizeAmongOverlappingReaders() throws {
         let dir = TemporaryDirectory()
-        let env = try environment(dir)
-        let shared = Shared(env, try env.openDatabase(named: "t", create: true))
-        try env.write { txn in try txn.put(shared.table, key: [1], value: [42]) }
+        let shared = try environment(dir, holding: 42)
+        let env = shared.env
         let stop = ManagedFlag()
         let problems = ProblemList()
         let readers = DispatchGroup()
@@ -76,9 +79,8 @@ struct TransactionGateTests {
     @Test("a read nested in a read goes ahead while a resize waits for the outer one, and the resize follows")
     func nestedReadDoesNotWaitForResize() throws {
         let dir = TemporaryDirectory()
-        let env = try environment(dir)
-        let shared = Shared(env, try env.openDatabase(named: "t", create: true))
-        try env.write { txn in try txn.put(shared.table, key: [1], value: [7]) }
+        let shared = try environment(dir, holding: 7)
+        let env = shared.env
         let before = env.mapSizeBytes
         let grown = DispatchSemaphore(value: 0)
         let nested = DispatchSemaphore(value: 0)
