@@ -107,7 +107,7 @@ let package = Package(
         // CLITests fold, audit and render in memory as an oracle for the CLI's answers.
         .testTarget(name: "CLITests", dependencies: [
             "SubsidyLedgerCLI", "LedgerGen", "LedgerTestSupport", "LedgerCore", "Projections", "Reports",
-            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer", "HtmlReport", "LedgerQueries",
+            "Audit", "Policy", "EventStore", "Proofs", "LMDBKit", "LedgerServer", "HtmlReport", "LedgerQueries", "Follow",
         ]),
     ],
     swiftLanguageModes: [.v6]

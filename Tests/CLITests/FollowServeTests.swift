@@ -1,4 +1,5 @@
 import EventStore
+import Follow
 import Foundation
 import Glibc
 import Testing
@@ -111,6 +112,26 @@ struct FollowServeTests {
             try #require((JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int)
         }
         #expect(seqs == Array(1...242))
+    }
+
+    @Test("one kept-alive connection of follow's HTTP client answers request after request, each body whole")
+    func keptAliveConnection() throws {
+        let work = WorkDirectory()
+        let (_, server) = try served(work, events: 50)
+        let address = try HTTPAddress(parsing: url(server))
+        let connection = try HTTPConnection(address: address, connectTimeout: 10, idleTimeout: 30)
+        defer { connection.close() }
+        var bodies: [String] = []
+        for target in ["/v1/head", "/v1/events/e-0001", "/v1/head"] {
+            let head = try connection.get(target, host: address.hostHeader, headers: [("Authorization", "Bearer auditor-token")])
+            let body = try connection.readWholeBody()
+            #expect(head.status == 200, "\(target): \(head.status)")
+            bodies.append(String(decoding: body, as: UTF8.self))
+        }
+        let fresh = try server.request("GET", "/v1/head", token: "auditor-token")
+        #expect(bodies[0] == fresh.body && bodies[2] == fresh.body)
+        #expect(bodies[1].contains("\"id\":\"e-0001\""), "\(bodies[1].prefix(200))")
+        server.expectCleanStop()
     }
 
     @Test("a follower killed in the middle of the stream and started again loses and duplicates nothing")
