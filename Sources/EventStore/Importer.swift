@@ -385,8 +385,13 @@ final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
     let caching: Bool
-    /// Stream name → its state (nil: not stored), and whether it changed.
-    private var cache: [String: (state: StreamState?, dirty: Bool)] = [:]
+    /// The cached streams' names, each known by a dense number (open
+    /// addressing over the name's bytes: no `String` hashing per look-up);
+    /// `states[n]` is stream n's state (nil: not stored) and `dirty[n]`
+    /// whether the batch changed it.
+    private var names = ByteInterner()
+    private var states: [StreamState?] = []
+    private var dirty: [Bool] = []
     private var dirtyCount = 0
     /// Written out and forgotten at this many cached streams, so memory
     /// stays bounded however long the batch (``Ledger/OpenOptions``).
@@ -399,20 +404,38 @@ final class TransactionState: AppendState {
         cacheLimit = max(1, ledger.options.streamCacheLimit)
     }
 
+    /// The cache number of `name`, if it is cached.
+    private func cached(_ name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { names.find(UnsafeRawBufferPointer($0)) }.map(Int.init)
+    }
+
+    /// Caches `state` for `name` (not cached yet), writing the cache out
+    /// first when it is full.
+    private func insert(_ name: String, _ state: StreamState?, dirty isDirty: Bool) throws {
+        if states.count >= cacheLimit { try flush() }
+        var name = name
+        let number = name.withUTF8 { names.intern(UnsafeRawBufferPointer($0)) }
+        precondition(Int(number) == states.count, "a stream cached twice")
+        states.append(state)
+        dirty.append(isDirty)
+        if isDirty { dirtyCount += 1 }
+    }
+
     func stream(_ name: String) throws -> StreamState? {
-        if caching, let cached = cache[name] { return cached.state }
-        let found = try txn.withValue(ledger.streams, key: Array(name.utf8)) { bytes -> StreamState? in
-            guard let bytes else { return nil }
-            do {
-                return try StreamState.decode(bytes)
-            } catch {
-                throw LedgerError.corrupt("stream state of \(name) cannot be decoded (\(error))")
+        if caching, let number = cached(name) { return states[number] }
+        var key = name
+        let found = try key.withUTF8 { utf8 in
+            try txn.withValue(ledger.streams, key: UnsafeRawBufferPointer(utf8)) { bytes -> StreamState? in
+                guard let bytes else { return nil }
+                do {
+                    return try StreamState.decode(bytes)
+                } catch {
+                    throw LedgerError.corrupt("stream state of \(name) cannot be decoded (\(error))")
+                }
             }
         }
-        if caching {
-            if cache.count >= cacheLimit { try flush() }
-            cache[name] = (found, false)
-        }
+        if caching { try insert(name, found, dirty: false) }
         return found
     }
 
@@ -421,10 +444,10 @@ final class TransactionState: AppendState {
             try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
             return
         }
-        if cache.count >= cacheLimit { try flush() }
-        if let old = cache.updateValue((state, true), forKey: name) {
-            if !old.dirty { dirtyCount += 1 }
-        } else {
+        guard let number = cached(name) else { return try insert(name, state, dirty: true) }
+        states[number] = state
+        if !dirty[number] {
+            dirty[number] = true
             dirtyCount += 1
         }
     }
@@ -434,30 +457,15 @@ final class TransactionState: AppendState {
     func flush() throws {
         guard caching else { return }
         if dirtyCount > 0 {
-            var keys: [[UInt8]] = []
-            var states: [StreamState] = []
-            keys.reserveCapacity(dirtyCount)
-            states.reserveCapacity(dirtyCount)
-            for (name, entry) in cache where entry.dirty {
-                guard let state = entry.state else { continue }
-                keys.append(Array(name.utf8))
-                states.append(state)
+            // Every cached name in the order of its bytes (LMDB's order).
+            for number in names.sortedOrder() where dirty[Int(number)] {
+                guard let state = states[Int(number)] else { continue }
+                try names.withBytes(number) { key in try txn.put(ledger.streams, key: key, value: state.encoded()) }
             }
-            // Positions sorted by the keys' bytes (LMDB's order); moving
-            // small integers rather than the entries.
-            var order = Array(keys.indices)
-            order.sort { a, b in
-                keys[a].withUnsafeBytes { x in
-                    keys[b].withUnsafeBytes { y in
-                        let common = min(x.count, y.count)
-                        let c = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                        return c != 0 ? c < 0 : x.count < y.count
-                    }
-                }
-            }
-            for index in order { try txn.put(ledger.streams, key: keys[index], value: states[index].encoded()) }
         }
-        cache.removeAll(keepingCapacity: true)
+        names = ByteInterner()
+        states.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
         dirtyCount = 0
     }
 
