@@ -122,6 +122,7 @@ extension Ledger {
                     lastProgressBytes = chunk.sourceFinished ? 0 : chunk.bytesDone
                     progress(ImportProgress(source: name, bytesDone: chunk.bytesDone, bytesTotal: total, lines: chunk.linesDone))
                 }
+                pipeline.recycle(chunk)
             }
             if report.rejected > 0 { throw ImportRejected(report: report) }
             try projections.flush()

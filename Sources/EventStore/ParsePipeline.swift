@@ -34,6 +34,10 @@ final class ParsePipeline: @unchecked Sendable {
     static let linesPerChunk = 2048
     private let capacity = 8
     private var queue: [Chunk] = []
+    /// Chunks the writer has finished with, freed by the producer: releasing
+    /// thousands of parsed events (their strings and field arrays) is work
+    /// the writer, which bounds the import, need not do.
+    private var spent: [Chunk] = []
     private var finished = false
     private var cancelled = false
     private var mutex = pthread_mutex_t()
@@ -94,12 +98,27 @@ final class ParsePipeline: @unchecked Sendable {
     /// Waits for room; false when the consumer has gone away.
     private func put(_ chunk: Chunk) -> Bool {
         pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
         while queue.count >= capacity && !cancelled { pthread_cond_wait(&condition, &mutex) }
-        if cancelled { return false }
+        if cancelled {
+            pthread_mutex_unlock(&mutex)
+            return false
+        }
         queue.append(chunk)
         pthread_cond_broadcast(&condition)
+        let freed = spent
+        spent = []
+        pthread_mutex_unlock(&mutex)
+        // The spent chunks are released here: on this thread, outside the lock.
+        withExtendedLifetime(freed) {}
         return true
+    }
+
+    /// Hands back a chunk the caller has finished with, to be freed on the
+    /// producer's thread (or with the pipeline, once it has stopped).
+    func recycle(_ chunk: consuming Chunk) {
+        pthread_mutex_lock(&mutex)
+        if !finished && !cancelled { spent.append(chunk) }
+        pthread_mutex_unlock(&mutex)
     }
 
     /// The next chunk in input order, or nil when every line has been handed out.

@@ -17,14 +17,16 @@ public struct ByteWriter {
     // Wider integers go in as one append of their big-endian bytes (one
     // capacity and uniqueness check, not one per byte): snapshots and
     // entries are written a few numbers per item, millions of items.
+    // Typed as `UInt8`s, the bytes are copied by one `memcpy`; a raw buffer
+    // would be appended through its iterator, a byte at a time.
     @inline(__always)
     public mutating func u32(_ value: UInt32) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
     }
 
     @inline(__always)
     public mutating func u64(_ value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
     }
 
     @inline(__always)
