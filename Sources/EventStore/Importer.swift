@@ -91,6 +91,7 @@ extension Ledger {
             var report = ImportReport()
             let projections = try ProjectionWriter(ledger: self, txn: txn)
             try projections.catchUp(to: batch.nextSeq - 1)
+            projections.foldCompactly()
             let pipeline = ParsePipeline(buffers: sources.map(\.bytes), parser: parser, maxLineBytes: Self.maxLineBytes)
             // However this ends (an LMDB error included), the parser thread
             // stops before the sources can be unmapped.
@@ -105,7 +106,7 @@ extension Ledger {
                         case .appended:
                             report.appended += 1
                             // Once a line is refused the batch is lost; stop folding.
-                            if report.rejected == 0 { try Self.fold(event, seq: batch.nextSeq - 1, into: projections) }
+                            if report.rejected == 0 { try Self.fold(event, seq: batch.nextSeq - 1, record: batch.lastRecord, into: projections) }
                         case .duplicate: report.duplicates += 1
                         }
                     } catch let error as FieldError {
@@ -208,9 +209,11 @@ extension Ledger {
     /// Folds an appended event into the stored projections; a figure that
     /// would leave 64-bit fen is the line's fault, reported as
     /// `FILE:LINE: data.amount: …` with the amount, like any refused line.
-    static func fold(_ event: Event, seq: UInt64, into projections: ProjectionWriter) throws {
+    /// Folds an appended event into the stored projections, from its stored
+    /// record when the caller has it; an overflow is the event's own error.
+    static func fold(_ event: Event, seq: UInt64, record: [UInt8]? = nil, into projections: ProjectionWriter) throws {
         do {
-            try projections.apply(event, seq: seq)
+            if let record { try projections.apply(event, seq: seq, record: record) } else { try projections.apply(event, seq: seq) }
         } catch let overflow as OverflowError {
             let field = event.data.money(.amount) != nil ? Field.amount : .principal
             let amount = event.data.money(field).map { "\($0.yuan) yuan" } ?? "this event"
@@ -275,6 +278,8 @@ struct BatchWriter {
     let firstSeq: UInt64
     var nextSeq: UInt64
     var previousHash: [UInt8]
+    /// The stored record (hash ‖ canonical bytes) of the last event written.
+    private(set) var lastRecord: [UInt8] = []
     let state: TransactionState
     /// The Merkle tree over the log, extended with each appended event
     /// (nil only when the import benchmark measures the log without it).
@@ -367,6 +372,7 @@ struct BatchWriter {
         try txn.append(ledger.events, key: sequenceKey(seq), value: record)
         try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
         previousHash = hash
+        lastRecord = record
         nextSeq += 1
         return hash
     }

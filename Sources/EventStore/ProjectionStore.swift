@@ -73,6 +73,14 @@ extension Ledger {
     /// Keeps the stored projections in step with the log inside one write
     /// transaction: catch up from the checkpoint, fold the new events, write
     /// back what changed, move the checkpoint, snapshot when due.
+    /// A compact fold held by reference, so that folding into it mutates
+    /// the state in place (through an optional struct, each event would copy
+    /// the state's arrays in and out).
+    final class CompactFold {
+        var state = CompactBalances()
+        init(backing: BalanceBacking) { state.backing = backing }
+    }
+
     final class ProjectionWriter: BalanceBacking {
         let ledger: Ledger
         let txn: WriteTransaction
@@ -81,6 +89,16 @@ extension Ledger {
         let snapshots: Database
         let effectiveIndex: Database
         var working: WorkingSet!
+        /// The batch's fold once ``foldCompactly()`` is called: the events'
+        /// stored records folded in place into flat arrays, each entry loaded
+        /// from `projection-entries` on first touch (this writer is its
+        /// backing). Nil: events go through ``working``.
+        private var compact: CompactFold?
+        /// ``foldCompactly()`` was called: events are folded compactly from
+        /// the next one ``apply(_:seq:record:)`` takes.
+        private var foldsCompactly = false
+        /// The first event the compact fold took.
+        private var compactFrom: UInt64 = 0
         let lookup: IndexLookup
         private(set) var checkpoint: UInt64
         /// The sum of the stored entries, kept as they are written (see ``EntrySum``).
@@ -147,17 +165,101 @@ extension Ledger {
             }
         }
 
+        /// Folds the events after this point from their stored records, with
+        /// ``CompactBalances`` over the stored entries, rather than through
+        /// the `String`-keyed ``WorkingSet``. The stored entries and their
+        /// checksum come out the same either way. Only before anything is
+        /// folded (after ``catchUp(to:)`` nothing may be pending).
+        func foldCompactly() {
+            foldsCompactly = true
+        }
+
+        /// Folds `event`, the stored record `record` (hash ‖ canonical
+        /// bytes), appended as `seq`.
+        func apply(_ event: Event, seq: UInt64, record: [UInt8]) throws {
+            precondition(seq == checkpoint + 1, "projections fold the log in order")
+            if foldsCompactly, compact == nil, working.isEmpty {
+                compact = CompactFold(backing: self)
+                compactFrom = seq
+            }
+            if let compact {
+                do {
+                    try record.withUnsafeBytes { raw in try compact.state.apply(EventRecordView(record: raw), lookup: lookup) }
+                } catch is CompactBalances.Unsupported {
+                    // Sums that could leave 64 bits, or something else the
+                    // compact fold leaves to ``Balances``: the batch so far
+                    // is folded again the plain way, which names a real
+                    // overflow at the event that causes it.
+                    try leaveCompactFold(through: seq - 1)
+                    foldsCompactly = false
+                    try working.apply(event, lookup: lookup)
+                }
+            } else {
+                try working.apply(event, lookup: lookup)
+            }
+            try finishApplying(event, seq: seq)
+        }
+
         func apply(_ event: Event, seq: UInt64) throws {
             precondition(seq == checkpoint + 1, "projections fold the log in order")
+            if compact != nil { try leaveCompactFold(through: seq - 1) }
             try working.apply(event, lookup: lookup)
+            try finishApplying(event, seq: seq)
+        }
+
+        /// Drops the compact fold (nothing of it is stored yet) and folds
+        /// the events it took, `compactFrom` through `last`, into ``working``.
+        private func leaveCompactFold(through last: UInt64) throws {
+            compact = nil
+            working = WorkingSet(backing: self)
+            guard compactFrom <= last else { return }
+            try ledger.forEachEvent(in: txn, from: compactFrom, to: last) { stored in
+                try working.apply(stored.event, lookup: lookup)
+                return true
+            }
+        }
+
+        private func finishApplying(_ event: Event, seq: UInt64) throws {
             if event.type != .entryReversed {
-                try txn.put(effectiveIndex, key: Ledger.effectiveKey(event.effective, seq: seq), value: [UInt8]())
+                pendingDates.append(DateKey(day: UInt32(bitPattern: event.effective.dayNumber) ^ 0x8000_0000, seq: seq))
+                if pendingDates.count >= Self.pendingDatesLimit { try writeDates() }
             }
             checkpoint = seq
         }
 
+        /// An `effective-index` key not written yet: its two parts, in the
+        /// order they compare.
+        private struct DateKey {
+            var day: UInt32
+            var seq: UInt64
+        }
+
+        /// Date-index keys of the events folded since the last write: they
+        /// are put in key order, which LMDB takes far faster than the
+        /// scattered order of the events' dates; at most this many are held.
+        private var pendingDates: [DateKey] = []
+        private static let pendingDatesLimit = 1 << 18
+
+        private func writeDates() throws {
+            pendingDates.sort { ($0.day, $0.seq) < ($1.day, $1.seq) }
+            var key = [UInt8](repeating: 0, count: 12)
+            for date in pendingDates {
+                key.withUnsafeMutableBytes { raw in
+                    raw.storeBytes(of: date.day.bigEndian, toByteOffset: 0, as: UInt32.self)
+                    raw.storeBytes(of: date.seq.bigEndian, toByteOffset: 4, as: UInt64.self)
+                }
+                try txn.put(effectiveIndex, key: key, value: [UInt8]())
+            }
+            pendingDates.removeAll(keepingCapacity: true)
+        }
+
         /// Writes back every touched entry and the checkpoint; snapshots when due.
         func flush() throws {
+            try writeDates()
+            if let fold = compact {
+                for change in fold.state.drainChanges() { try store(change.table, change.key, change.value) }
+                compact = nil
+            }
             let b = working.balances
             for key in working.touchedLines {
                 try store(.lines, StateCodec.key(key), b.lines[key].map(StateCodec.value))

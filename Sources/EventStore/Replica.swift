@@ -104,6 +104,7 @@ public final class Replica {
             var batch = try BatchWriter(ledger: ledger, txn: txn)
             let projections = try Ledger.ProjectionWriter(ledger: ledger, txn: txn)
             try projections.catchUp(to: batch.nextSeq - 1)
+            projections.foldCompactly()
             let start = (seq: batch.nextSeq - 1, hash: batch.previousHash)
             let head = try ledger.head(in: txn)
             var lastRecorded = head.seq == 0 ? Int64.min : head.recordedMicros
@@ -117,7 +118,7 @@ public final class Replica {
                 let hash: [UInt8]
                 do {
                     hash = try batch.appendReplicated(stored.event, content: content, recordedMicros: stored.recordedMicros)
-                    try Ledger.fold(stored.event, seq: seq, into: projections)
+                    try Ledger.fold(stored.event, seq: seq, record: batch.lastRecord, into: projections)
                 } catch let error as FieldError {
                     throw refused("the append rules refuse it after the events before it: \(error)")
                 }

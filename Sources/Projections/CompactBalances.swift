@@ -89,6 +89,14 @@ public struct CompactBalances {
     var magnitude: UInt64 = 0
     /// Only events effective on or before this date count (nil: all).
     public let effectiveOn: CalendarDate?
+    /// Where an entry the fold touches for the first time is found, when the
+    /// fold continues a stored state it does not hold whole (an import's
+    /// batch): each line, person or enterprise entry and loan is loaded
+    /// from it once, before its first change. Nil: the fold holds its whole
+    /// start, and an entry it has not seen is empty. With a backing, the
+    /// budget accounts count the folded events only
+    /// (``budgetAccountMismatch()`` does not apply).
+    public weak var backing: BalanceBacking?
 
     public init(effectiveOn: CalendarDate? = nil) {
         self.effectiveOn = effectiveOn
@@ -107,28 +115,14 @@ public struct CompactBalances {
             let count = Int32(lines.count)
             _ = lineIndex.value(for: packed) { count }
             lineChanged.append(false)
-            var line = Line(fund: fund, region: region, fiscalYear: key.fiscalYear)
-            line.appropriated = try amount(value.appropriated.fen)
-            line.transferredIn = try amount(value.transferredIn.fen)
-            line.transferredOut = try amount(value.transferredOut.fen)
-            line.recovered = try amount(value.recovered.fen)
-            for (name, money) in value.paidByProgramme { Self.add(&line.paid, programmes.intern(name), try amount(money.fen)) }
-            for (name, money) in value.recoveredByProgramme { Self.add(&line.recoveredBy, programmes.intern(name), try amount(money.fen)) }
-            lines.append(line)
+            lines.append(Line(fund: fund, region: region, fiscalYear: key.fiscalYear))
+            try fill(line: lines.count - 1, from: value)
         }
         for (key, value) in start.people {
-            let e = person(people.intern(key.person), programmes.intern(key.programme))
-            personEntries[e].granted = try amount(value.granted.fen)
-            personEntries[e].recovered = try amount(value.recovered.fen)
-            personEntries[e].grants = value.grants
-            personEntries[e].months = value.monthCoverage
-            personEntries[e].approvals = value.approvals
+            try fill(person: try person(people.intern(key.person), programmes.intern(key.programme)), from: value)
         }
         for (key, value) in start.enterprises {
-            let e = enterprise(enterprises.intern(key.enterprise), programmes.intern(key.programme))
-            enterpriseEntries[e].granted = try amount(value.granted.fen)
-            enterpriseEntries[e].recovered = try amount(value.recovered.fen)
-            enterpriseEntries[e].grants = value.grants
+            try fill(enterprise: try enterprise(enterprises.intern(key.enterprise), programmes.intern(key.programme)), from: value)
         }
         for (id, value) in start.loans {
             let index = Int(loanNames.intern(id))
@@ -136,31 +130,61 @@ public struct CompactBalances {
                 loans.append(Loan())
                 loanChanged.append(false)
             }
-            var loan = Loan()
-            loan.present = true
-            if value.borrower.hasPrefix("person:") {
-                loan.borrower = people.intern(String(value.borrower.dropFirst("person:".count)))
-            } else if value.borrower.hasPrefix("enterprise:") {
-                loan.borrowerIsPerson = false
-                loan.borrower = enterprises.intern(String(value.borrower.dropFirst("enterprise:".count)))
-            } else {
-                throw Unsupported(reason: "loan \(id) has borrower \(value.borrower)")
-            }
-            guard let category = Vocabulary.loanCategory.code(of: value.category) else {
-                throw Unsupported(reason: "loan \(id) has category \(value.category)")
-            }
-            loan.category = category
-            loan.region = regions.intern(value.region)
-            loan.issued = value.issued
-            loan.principal = try amount(value.principal.fen)
-            loan.repaid = try amount(value.repaid.fen)
-            loan.discounted = try amount(value.discounted.fen)
-            loan.compensated = try amount(value.compensated.fen)
-            loan.recovered = try amount(value.recovered.fen)
-            loan.writtenOff = try amount(value.writtenOff.fen)
-            loan.defaults = value.defaults
-            loans[index] = loan
+            try fill(loan: index, from: value)
         }
+    }
+
+    // MARK: Entries from their stored form
+
+    mutating func fill(line index: Int, from value: BudgetLine) throws {
+        lines[index].appropriated = try amount(value.appropriated.fen)
+        lines[index].transferredIn = try amount(value.transferredIn.fen)
+        lines[index].transferredOut = try amount(value.transferredOut.fen)
+        lines[index].recovered = try amount(value.recovered.fen)
+        for (name, money) in value.paidByProgramme { Self.add(&lines[index].paid, programmes.intern(name), try amount(money.fen)) }
+        for (name, money) in value.recoveredByProgramme { Self.add(&lines[index].recoveredBy, programmes.intern(name), try amount(money.fen)) }
+    }
+
+    mutating func fill(person e: Int, from value: PersonProgramme) throws {
+        personEntries[e].granted = try amount(value.granted.fen)
+        personEntries[e].recovered = try amount(value.recovered.fen)
+        personEntries[e].grants = value.grants
+        personEntries[e].months = value.monthCoverage
+        personEntries[e].approvals = value.approvals
+    }
+
+    mutating func fill(enterprise e: Int, from value: EnterpriseProgramme) throws {
+        enterpriseEntries[e].granted = try amount(value.granted.fen)
+        enterpriseEntries[e].recovered = try amount(value.recovered.fen)
+        enterpriseEntries[e].grants = value.grants
+    }
+
+    mutating func fill(loan index: Int, from value: LoanBalance) throws {
+        let id = loanNames.string(Int32(index))
+        var loan = Loan()
+        loan.present = true
+        if value.borrower.hasPrefix("person:") {
+            loan.borrower = people.intern(String(value.borrower.dropFirst("person:".count)))
+        } else if value.borrower.hasPrefix("enterprise:") {
+            loan.borrowerIsPerson = false
+            loan.borrower = enterprises.intern(String(value.borrower.dropFirst("enterprise:".count)))
+        } else {
+            throw Unsupported(reason: "loan \(id) has borrower \(value.borrower)")
+        }
+        guard let category = Vocabulary.loanCategory.code(of: value.category) else {
+            throw Unsupported(reason: "loan \(id) has category \(value.category)")
+        }
+        loan.category = category
+        loan.region = regions.intern(value.region)
+        loan.issued = value.issued
+        loan.principal = try amount(value.principal.fen)
+        loan.repaid = try amount(value.repaid.fen)
+        loan.discounted = try amount(value.discounted.fen)
+        loan.compensated = try amount(value.compensated.fen)
+        loan.recovered = try amount(value.recovered.fen)
+        loan.writtenOff = try amount(value.writtenOff.fen)
+        loan.defaults = value.defaults
+        loans[index] = loan
     }
 
     @inline(__always)
@@ -207,6 +231,9 @@ public struct CompactBalances {
         if index == count {
             lines.append(Line(fund: fund, region: region, fiscalYear: year))
             lineChanged.append(false)
+            if let backing, let stored = try backing.line(BudgetLineKey(fund: funds.string(fund), region: regions.string(region), fiscalYear: year)) {
+                try fill(line: Int(index), from: stored)
+            }
         }
         if !lineChanged[Int(index)] {
             lineChanged[Int(index)] = true
@@ -223,13 +250,17 @@ public struct CompactBalances {
     }
 
     @inline(__always)
-    mutating func person(_ person: Int32, _ programme: Int32) -> Int {
+    mutating func person(_ person: Int32, _ programme: Int32) throws -> Int {
         let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme))
         let count = Int32(personEntries.count)
         let index = personIndex.value(for: key) { count }
         if index == count {
             personEntries.append(PersonEntry(person: person, programme: programme))
             personChanged.append(false)
+            if let backing,
+               let stored = try backing.person(Balances.PersonProgrammeKey(person: people.string(person), programme: programmes.string(programme))) {
+                try fill(person: Int(index), from: stored)
+            }
         }
         if !personChanged[Int(index)] {
             personChanged[Int(index)] = true
@@ -239,13 +270,17 @@ public struct CompactBalances {
     }
 
     @inline(__always)
-    mutating func enterprise(_ enterprise: Int32, _ programme: Int32) -> Int {
+    mutating func enterprise(_ enterprise: Int32, _ programme: Int32) throws -> Int {
         let key = UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme))
         let count = Int32(enterpriseEntries.count)
         let index = enterpriseIndex.value(for: key) { count }
         if index == count {
             enterpriseEntries.append(EnterpriseEntry(enterprise: enterprise, programme: programme))
             enterpriseChanged.append(false)
+            if let backing, let stored = try backing.enterprise(
+                Balances.EnterpriseProgrammeKey(enterprise: enterprises.string(enterprise), programme: programmes.string(programme))) {
+                try fill(enterprise: Int(index), from: stored)
+            }
         }
         if !enterpriseChanged[Int(index)] {
             enterpriseChanged[Int(index)] = true
@@ -255,11 +290,12 @@ public struct CompactBalances {
     }
 
     @inline(__always)
-    mutating func loan(_ record: EventRecordView) -> Int {
+    mutating func loan(_ record: EventRecordView) throws -> Int {
         let index = Int(loanNames.intern(record.bytes(.loan)))
         if index == loans.count {
             loans.append(Loan())
             loanChanged.append(false)
+            if let backing, let stored = try backing.loan(loanNames.string(Int32(index))) { try fill(loan: index, from: stored) }
         }
         if !loanChanged[index] {
             loanChanged[index] = true
@@ -293,7 +329,7 @@ public struct CompactBalances {
             Self.add(&lines[l].paid, programme, sign &* amount)
             lines[l].account &-= post &* amount
             if record.has(.person) {
-                let e = person(people.intern(record.bytes(.person)), programme)
+                let e = try person(people.intern(record.bytes(.person)), programme)
                 personEntries[e].granted &+= sign &* amount
                 personEntries[e].grants += Int(sign)
                 if record.has(.periodStart) && record.has(.periodEnd) && record.holdsDate(.periodStart) == record.holdsDate(.periodEnd) {
@@ -307,7 +343,7 @@ public struct CompactBalances {
                 try Self.count(&personEntries[e].approvals, record.effective, sign)
             }
             if record.has(.enterprise) {
-                let e = enterprise(enterprises.intern(record.bytes(.enterprise)), programme)
+                let e = try enterprise(enterprises.intern(record.bytes(.enterprise)), programme)
                 enterpriseEntries[e].granted &+= sign &* amount
                 enterpriseEntries[e].grants += Int(sign)
             }
@@ -324,17 +360,17 @@ public struct CompactBalances {
                 Self.add(&lines[l].recoveredBy, programme, sign &* amount)
                 lines[l].account &+= post &* amount
                 if grant.has(.person) {
-                    let e = person(people.intern(grant.bytes(.person)), programme)
+                    let e = try person(people.intern(grant.bytes(.person)), programme)
                     personEntries[e].recovered &+= sign &* amount
                 }
                 if grant.has(.enterprise) {
-                    let e = enterprise(enterprises.intern(grant.bytes(.enterprise)), programme)
+                    let e = try enterprise(enterprises.intern(grant.bytes(.enterprise)), programme)
                     enterpriseEntries[e].recovered &+= sign &* amount
                 }
             }
         case .loanIssued:
             let principal = try amount(record.fen(.principal))
-            let l = loan(record)
+            let l = try loan(record)
             if sign < 0 {
                 loans[l] = Loan()
             } else {
@@ -357,21 +393,21 @@ public struct CompactBalances {
             let l = try line(record)
             Self.add(&lines[l].paid, interestDiscount, sign &* amount)
             lines[l].account &-= post &* amount
-            let n = loan(record)
+            let n = try loan(record)
             if loans[n].present { loans[n].discounted &+= sign &* amount }
         case .loanRepaid:
             let amount = try self.amount(record.fen(.principal))
-            let n = loan(record)
+            let n = try loan(record)
             if loans[n].present { loans[n].repaid &+= sign &* amount }
         case .loanDefaulted:
-            let n = loan(record)
+            let n = try loan(record)
             if loans[n].present { loans[n].defaults += Int(sign) }
         case .guaranteeCompensated:
             let amount = try self.amount(record.fen(.amount))
             let l = try line(record)
             Self.add(&lines[l].paid, guaranteeCompensation, sign &* amount)
             lines[l].account &-= post &* amount
-            let n = loan(record)
+            let n = try loan(record)
             if loans[n].present { loans[n].compensated &+= sign &* amount }
         case .guaranteeRecovered:
             let amount = try self.amount(record.fen(.amount))
@@ -379,11 +415,11 @@ public struct CompactBalances {
             lines[l].recovered &+= sign &* amount
             Self.add(&lines[l].recoveredBy, guaranteeCompensation, sign &* amount)
             lines[l].account &+= post &* amount
-            let n = loan(record)
+            let n = try loan(record)
             if loans[n].present { loans[n].recovered &+= sign &* amount }
         case .guaranteeWrittenOff:
             let amount = try self.amount(record.fen(.amount))
-            let n = loan(record)
+            let n = try loan(record)
             if loans[n].present { loans[n].writtenOff &+= sign &* amount }
         case .personRegistered, .personCertified, .enterpriseRegistered, .entryReversed:
             break

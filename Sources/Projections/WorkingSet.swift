@@ -18,11 +18,15 @@ public struct WorkingSet {
     public private(set) var touchedPeople = Set<Balances.PersonProgrammeKey>()
     public private(set) var touchedEnterprises = Set<Balances.EnterpriseProgrammeKey>()
     public private(set) var touchedLoans = Set<String>()
-    let backing: BalanceBacking
+    /// Unowned: the backing is the store that holds this working set.
+    unowned let backing: BalanceBacking
 
     public init(backing: BalanceBacking) {
         self.backing = backing
     }
+
+    /// Nothing loaded or folded yet.
+    public var isEmpty: Bool { touchedLines.isEmpty && touchedPeople.isEmpty && touchedEnterprises.isEmpty && touchedLoans.isEmpty }
 
     /// Folds one event of the log (no date filter: stored balances are the whole log's).
     public mutating func apply(_ event: Event, lookup: EventLookup) throws {

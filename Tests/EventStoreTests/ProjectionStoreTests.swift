@@ -184,4 +184,51 @@ struct ProjectionStoreTests {
         _ = try ledger.importFiles([dir.file("empty.jsonl", "")]).get()
         #expect(try ledger.storedProjectionDigest()?.digest == good.digest)
     }
+
+    /// Appropriations of `yuan` each, one per region, under a bound that
+    /// lets amounts near 64 bits through (the seed policy would refuse them).
+    func hugeAppropriations(_ regions: [String], yuan: String) -> String {
+        regions.enumerated().map { index, region in
+            "{\"id\":\"a-\(index)\",\"type\":\"fund.appropriated\",\"effective\":\"2016-01-01\",\"data\":{\"fund\":\"employment-special\","
+                + "\"region\":\"\(region)\",\"fiscalYear\":2016,\"amount\":\"\(yuan)\"}}"
+        }.joined(separator: "\n")
+    }
+
+    @Test("an import whose sums the compact fold cannot bound is folded the plain way: the same entries, and a real overflow is the line's error")
+    func importBeyondTheCompactFold() throws {
+        let bound = AmountBound([.init(from: CalendarDate(year: 2000, month: 1, day: 1)!, max: Money(fen: .max))])
+        let parser = EventParser(amountBound: bound)
+        final class NoLookup: EventLookup {
+            func event(withID id: String) throws -> Event? { nil }
+            func grant(_ id: String) throws -> Event? { nil }
+        }
+
+        // 5 × 10^18 fen on each of two lines, then a small one: the sum of
+        // magnitudes passes Int64 at the second event, no line does.
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        let text = hugeAppropriations(["220102", "220104"], yuan: "50000000000000000.00") + "\n"
+            + hugeAppropriations(["220105"], yuan: "100.00").replacingOccurrences(of: "a-0", with: "a-2")
+        let report = try ledger.importEvents(from: [InputFile(path: dir.file("huge.jsonl", text))], parser: parser)
+        #expect(report.appended == 3)
+        var plain = Balances()
+        for line in text.split(separator: "\n") { try plain.apply(try parser.parse(String(line)), lookup: NoLookup()) }
+        #expect(try ledger.storedProjectionDigest()?.digest == digest(plain))
+        #expect(try ledger.rebuildProjections().digest == digest(plain))
+
+        // Twice on one line: the second appropriation is refused, naming the
+        // overflow, and nothing is appended.
+        let other = TemporaryDirectory()
+        let refused = try makeLedger(other)
+        let twice = hugeAppropriations(["220102", "220102"], yuan: "50000000000000000.00")
+        do {
+            _ = try refused.importEvents(from: [InputFile(path: other.file("twice.jsonl", twice))], parser: parser)
+            Issue.record("an overflowing import was accepted")
+        } catch let rejected as ImportRejected {
+            #expect(rejected.report.errors.map(\.line) == [2])
+            #expect(rejected.report.errors.first.map { "\($0.error)".contains("would take appropriations of") } == true,
+                    "\(rejected.report.errors)")
+        }
+        #expect(try refused.allEvents().isEmpty)
+    }
 }
