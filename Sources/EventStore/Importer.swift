@@ -411,10 +411,29 @@ final class TransactionState: AppendState {
         cacheLimit = max(1, ledger.options.streamCacheLimit)
     }
 
+    /// The last few names looked up and their cache numbers: the rules ask
+    /// for the same two or three streams several times per event (read,
+    /// check, write), mostly with the very same `String`.
+    private var recent: [(name: String, number: Int)] = []
+    private var nextRecent = 0
+
+    private func remember(_ name: String, _ number: Int) {
+        if recent.count < 4 {
+            recent.append((name, number))
+        } else {
+            recent[nextRecent] = (name, number)
+            nextRecent = (nextRecent + 1) & 3
+        }
+    }
+
     /// The cache number of `name`, if it is cached.
     private func cached(_ name: String) -> Int? {
-        var name = name
-        return name.withUTF8 { names.find(UnsafeRawBufferPointer($0)) }.map(Int.init)
+        for entry in recent where entry.name == name { return entry.number }
+        var bytes = name
+        guard let found = bytes.withUTF8({ names.find(UnsafeRawBufferPointer($0)) }) else { return nil }
+        let number = Int(found)
+        remember(name, number)
+        return number
     }
 
     /// Caches `state` for `name` (not cached yet), writing the cache out
@@ -424,6 +443,7 @@ final class TransactionState: AppendState {
         var name = name
         let number = name.withUTF8 { names.intern(UnsafeRawBufferPointer($0)) }
         precondition(Int(number) == states.count, "a stream cached twice")
+        remember(name, Int(number))
         states.append(state)
         dirty.append(isDirty)
         if isDirty { dirtyCount += 1 }
@@ -471,6 +491,7 @@ final class TransactionState: AppendState {
             }
         }
         names = ByteInterner()
+        recent.removeAll(keepingCapacity: true)
         states.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
         dirtyCount = 0
