@@ -257,7 +257,7 @@ extension Ledger {
         func flush() throws {
             try writeDates()
             if let fold = compact {
-                for change in fold.state.drainChanges() { try store(change.table, change.key, change.value) }
+                try fold.state.forEachChange { table, key, value in try store(table, Array(key), value.map { Array($0) }) }
                 compact = nil
             }
             let b = working.balances
@@ -562,7 +562,10 @@ extension Ledger {
                 }
             }
             if to % interval == 0 {
-                var value = StateCodec.deltaSnapshot(compact.drainChanges())
+                var delta = ByteWriter(capacity: 1 << 16)
+                delta.u8(StateCodec.SnapshotKind.delta.rawValue)
+                compact.forEachChange { table, key, value in StateCodec.appendDeltaItem(table, key: key, value: value, to: &delta) }
+                var value = delta.bytes
                 if wholeBytes == 0 || 4 * (deltaBytes + value.count) > wholeBytes {
                     var whole = ByteWriter(capacity: max(wholeBytes, 1 << 16))
                     whole.u8(StateCodec.SnapshotKind.full.rawValue)

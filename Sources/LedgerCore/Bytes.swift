@@ -34,6 +34,19 @@ public struct ByteWriter {
     @inline(__always)
     public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
 
+    /// Appends exactly `count` bytes, written by `body` through a cursor:
+    /// for a run of many integers (a snapshot entry's months), one append
+    /// instead of one per integer.
+    public mutating func write(count: Int, _ body: (inout ByteCursor) -> Void) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        bytes.withUnsafeMutableBytes { all in
+            var cursor = ByteCursor(base: all.baseAddress! + start, count: count)
+            body(&cursor)
+            precondition(cursor.offset == count, "wrote \(cursor.offset) of the \(count) bytes announced")
+        }
+    }
+
     /// A string with a one-byte length (at most 255 bytes).
     public mutating func string8(_ text: String) {
         let utf8 = text.utf8
@@ -51,6 +64,30 @@ public struct ByteWriter {
     }
 
     public mutating func raw(_ other: some Sequence<UInt8>) { bytes.append(contentsOf: other) }
+
+    /// Bytes in memory, copied at once (as a raw buffer they would go
+    /// through a generic iterator, one at a time).
+    public mutating func raw(_ other: UnsafeRawBufferPointer) { bytes.append(contentsOf: other.assumingMemoryBound(to: UInt8.self)) }
+}
+
+/// Writes big-endian integers into bytes already set aside
+/// (``ByteWriter/write(count:_:)``); never past them.
+public struct ByteCursor {
+    let base: UnsafeMutableRawPointer
+    let count: Int
+    public private(set) var offset = 0
+
+    @inline(__always)
+    mutating func put<T: FixedWidthInteger>(_ value: T) {
+        precondition(offset + MemoryLayout<T>.size <= count, "past the bytes set aside")
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
+        offset += MemoryLayout<T>.size
+    }
+
+    @inline(__always) public mutating func u32(_ value: UInt32) { put(value) }
+    @inline(__always) public mutating func u64(_ value: UInt64) { put(value) }
+    @inline(__always) public mutating func i32(_ value: Int32) { put(UInt32(bitPattern: value)) }
+    @inline(__always) public mutating func i64(_ value: Int64) { put(UInt64(bitPattern: value)) }
 }
 
 /// The bytes ran out, or held something a valid writer never writes.

@@ -560,14 +560,8 @@ public struct CompactBalances {
         for packed in order {
             let person = personOrder[Int(packed >> 32)], programme = programmeOrder[Int(packed & 0xFFFF_FFFF)]
             let entry = personEntries[Int(personIndex.value(for: UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme)))!)]
-            people.withBytes(person) { key.raw($0) }
-            key.u8(0)
-            programmes.withBytes(programme) { key.raw($0) }
-            value.i64(entry.granted); value.i64(entry.recovered); value.u32(UInt32(entry.grants))
-            value.u32(UInt32(entry.months.count))
-            for (month, count) in zip(entry.months.items, entry.months.counts) { value.i32(month.index); value.u32(count) }
-            value.u32(UInt32(entry.approvals.count))
-            for (day, count) in zip(entry.approvals.items, entry.approvals.counts) { value.i32(day.dayNumber); value.u32(count) }
+            personKey(entry, into: &key)
+            personValue(entry, into: &value)
             try emit(.people)
         }
         let enterpriseRank = Self.ranks(enterprises.sortedOrder())
@@ -580,32 +574,65 @@ public struct CompactBalances {
         for packed in order {
             let enterprise = enterpriseOrder[Int(packed >> 32)], programme = programmeOrder[Int(packed & 0xFFFF_FFFF)]
             let entry = enterpriseEntries[Int(enterpriseIndex.value(for: UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme)))!)]
-            enterprises.withBytes(enterprise) { key.raw($0) }
-            key.u8(0)
-            programmes.withBytes(programme) { key.raw($0) }
-            value.i64(entry.granted); value.i64(entry.recovered); value.u32(UInt32(entry.grants))
+            enterpriseKey(entry, into: &key)
+            enterpriseValue(entry, into: &value)
             try emit(.enterprises)
         }
         for index in loanNames.sortedOrder() where loans[Int(index)].present {
-            let loan = loans[Int(index)]
             loanNames.withBytes(index) { key.raw($0) }
-            let prefix = loan.borrowerIsPerson ? "person:" : "enterprise:"
-            let borrower = loan.borrowerIsPerson ? people : enterprises
-            borrower.withBytes(loan.borrower) { name in
-                value.u8(UInt8(prefix.utf8.count + name.count))
-                value.raw(prefix.utf8)
-                value.raw(name)
-            }
-            value.string8(Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category))
-            regions.withBytes(loan.region) { region in
-                value.u8(UInt8(region.count))
-                value.raw(region)
-            }
-            value.i32(loan.issued.dayNumber)
-            for amount in [loan.principal, loan.repaid, loan.discounted, loan.compensated, loan.recovered, loan.writtenOff] { value.i64(amount) }
-            value.u32(UInt32(loan.defaults))
+            loanValue(loans[Int(index)], into: &value)
             try emit(.loans)
         }
+    }
+
+    // The stored form of one entry, as ``StateCodec`` writes it for the
+    // ``Balances`` form (docs/FORMAT.md), from the flat arrays.
+
+    /// `person ‖ 0 ‖ programme`.
+    func personKey(_ entry: PersonEntry, into key: inout ByteWriter) {
+        people.withBytes(entry.person) { key.raw($0) }
+        key.u8(0)
+        programmes.withBytes(entry.programme) { key.raw($0) }
+    }
+
+    func personValue(_ entry: PersonEntry, into value: inout ByteWriter) {
+        let months = entry.months.count, approvals = entry.approvals.count
+        value.write(count: 28 + 8 * (months + approvals)) { out in
+            out.i64(entry.granted); out.i64(entry.recovered); out.u32(UInt32(entry.grants))
+            out.u32(UInt32(months))
+            for index in 0..<months { out.i32(entry.months.items[index].index); out.u32(entry.months.counts[index]) }
+            out.u32(UInt32(approvals))
+            for index in 0..<approvals { out.i32(entry.approvals.items[index].dayNumber); out.u32(entry.approvals.counts[index]) }
+        }
+    }
+
+    /// `enterprise ‖ 0 ‖ programme`.
+    func enterpriseKey(_ entry: EnterpriseEntry, into key: inout ByteWriter) {
+        enterprises.withBytes(entry.enterprise) { key.raw($0) }
+        key.u8(0)
+        programmes.withBytes(entry.programme) { key.raw($0) }
+    }
+
+    func enterpriseValue(_ entry: EnterpriseEntry, into value: inout ByteWriter) {
+        value.i64(entry.granted); value.i64(entry.recovered); value.u32(UInt32(entry.grants))
+    }
+
+    func loanValue(_ loan: Loan, into value: inout ByteWriter) {
+        let prefix = loan.borrowerIsPerson ? "person:" : "enterprise:"
+        let borrower = loan.borrowerIsPerson ? people : enterprises
+        borrower.withBytes(loan.borrower) { name in
+            value.u8(UInt8(prefix.utf8.count + name.count))
+            value.raw(prefix.utf8)
+            value.raw(name)
+        }
+        value.string8(Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category))
+        regions.withBytes(loan.region) { region in
+            value.u8(UInt8(region.count))
+            value.raw(region)
+        }
+        value.i32(loan.issued.dayNumber)
+        for amount in [loan.principal, loan.repaid, loan.discounted, loan.compensated, loan.recovered, loan.writtenOff] { value.i64(amount) }
+        value.u32(UInt32(loan.defaults))
     }
 
     /// Appends the canonical bytes of the state to `w`
@@ -627,25 +654,80 @@ public struct CompactBalances {
     /// In canonical order, so the same log always gives the same bytes.
     public mutating func drainChanges() -> [(table: StateCodec.Table, key: [UInt8], value: [UInt8]?)] {
         var out: [(table: StateCodec.Table, key: [UInt8], value: [UInt8]?)] = []
-        func add(_ table: StateCodec.Table, _ pairs: [([UInt8], [UInt8]?)]) {
-            for pair in pairs.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) { out.append((table, pair.0, pair.1)) }
+        forEachChange { table, key, value in out.append((table, Array(key), value.map { Array($0) })) }
+        return out
+    }
+
+    /// Calls `body` with each entry changed since the last call (or since
+    /// the start): its table, its key as stored, and its stored value, or nil
+    /// where the entry is gone; in canonical order (table, then key bytes).
+    /// Then forgets the changes. Written straight from the flat arrays, as
+    /// ``forEachEntry(_:)`` writes the whole state.
+    public mutating func forEachChange(_ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+        var key = ByteWriter(capacity: 160)
+        var value = ByteWriter(capacity: 1024)
+        func emit(_ table: StateCodec.Table, present: Bool) throws {
+            try key.bytes.withUnsafeBytes { k in
+                if present {
+                    try value.bytes.withUnsafeBytes { v in try body(table, k, v) }
+                } else {
+                    try body(table, k, nil)
+                }
+            }
+            key.bytes.removeAll(keepingCapacity: true)
+            value.bytes.removeAll(keepingCapacity: true)
         }
-        add(.lines, changedLines.map { index in
-            let (key, value) = lineEntry(Int(index))
-            return (StateCodec.key(key), value.map(StateCodec.value))
-        })
-        add(.people, changedPeople.map { index in
-            let (key, value) = personEntry(Int(index))
-            return (StateCodec.key(key), value.map(StateCodec.value))
-        })
-        add(.enterprises, changedEnterprises.map { index in
-            let (key, value) = enterpriseEntry(Int(index))
-            return (StateCodec.key(key), value.map(StateCodec.value))
-        })
-        add(.loans, changedLoans.map { index in
-            let (key, value) = loanEntry(Int(index))
-            return (StateCodec.key(loan: key), value.map(StateCodec.value))
-        })
+        // Budget lines are few: through their Balances form.
+        var lineChanges: [([UInt8], [UInt8]?)] = changedLines.map { index in
+            let (lineKey, line) = lineEntry(Int(index))
+            return (StateCodec.key(lineKey), line.map(StateCodec.value))
+        }
+        lineChanges.sort { $0.0.lexicographicallyPrecedes($1.0) }
+        for (k, v) in lineChanges {
+            key.raw(k)
+            if let v { value.raw(v) }
+            try emit(.lines, present: v != nil)
+        }
+        // Keys `name ‖ 0 ‖ programme` sort as (name, programme) byte-wise.
+        let programmeRank = Self.ranks(programmes.sortedOrder())
+        if !changedPeople.isEmpty {
+            let personRank = Self.ranks(people.sortedOrder())
+            let order = changedPeople.sorted { a, b in
+                let x = personEntries[Int(a)], y = personEntries[Int(b)]
+                return (personRank[Int(x.person)], programmeRank[Int(x.programme)]) < (personRank[Int(y.person)], programmeRank[Int(y.programme)])
+            }
+            for index in order {
+                let entry = personEntries[Int(index)]
+                personKey(entry, into: &key)
+                let present = entry.grants != 0 || entry.recovered != 0
+                if present { personValue(entry, into: &value) }
+                try emit(.people, present: present)
+            }
+        }
+        if !changedEnterprises.isEmpty {
+            let enterpriseRank = Self.ranks(enterprises.sortedOrder())
+            let order = changedEnterprises.sorted { a, b in
+                let x = enterpriseEntries[Int(a)], y = enterpriseEntries[Int(b)]
+                return (enterpriseRank[Int(x.enterprise)], programmeRank[Int(x.programme)])
+                    < (enterpriseRank[Int(y.enterprise)], programmeRank[Int(y.programme)])
+            }
+            for index in order {
+                let entry = enterpriseEntries[Int(index)]
+                enterpriseKey(entry, into: &key)
+                let present = entry.grants != 0 || entry.recovered != 0
+                if present { enterpriseValue(entry, into: &value) }
+                try emit(.enterprises, present: present)
+            }
+        }
+        if !changedLoans.isEmpty {
+            let loanRank = Self.ranks(loanNames.sortedOrder())
+            for index in changedLoans.sorted(by: { loanRank[Int($0)] < loanRank[Int($1)] }) {
+                let loan = loans[Int(index)]
+                loanNames.withBytes(index) { key.raw($0) }
+                if loan.present { loanValue(loan, into: &value) }
+                try emit(.loans, present: loan.present)
+            }
+        }
         for index in changedLines { lineChanged[Int(index)] = false }
         for index in changedPeople { personChanged[Int(index)] = false }
         for index in changedEnterprises { enterpriseChanged[Int(index)] = false }
@@ -654,7 +736,6 @@ public struct CompactBalances {
         changedPeople = []
         changedEnterprises = []
         changedLoans = []
-        return out
     }
 
     /// Double entry over the live events: each budget line's account equals

@@ -234,18 +234,30 @@ public enum StateCodec {
         var w = ByteWriter(capacity: 1 + changes.reduce(0) { $0 + 8 + $1.key.count + ($1.value?.count ?? 0) })
         w.u8(SnapshotKind.delta.rawValue)
         for change in changes {
-            w.u8(change.table.rawValue)
-            w.u16(UInt16(change.key.count))
-            w.raw(change.key)
-            if let value = change.value {
-                w.u8(1)
-                w.u32(UInt32(value.count))
-                w.raw(value)
-            } else {
-                w.u8(0)
+            change.key.withUnsafeBytes { key in
+                if let value = change.value {
+                    value.withUnsafeBytes { appendDeltaItem(change.table, key: key, value: $0, to: &w) }
+                } else {
+                    appendDeltaItem(change.table, key: key, value: nil, to: &w)
+                }
             }
         }
         return w.bytes
+    }
+
+    /// One item of a delta snapshot (after its kind byte): the entry's
+    /// table, key and value, or its absence.
+    public static func appendDeltaItem(_ table: Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, to w: inout ByteWriter) {
+        w.u8(table.rawValue)
+        w.u16(UInt16(key.count))
+        w.raw(key)
+        if let value {
+            w.u8(1)
+            w.u32(UInt32(value.count))
+            w.raw(value)
+        } else {
+            w.u8(0)
+        }
     }
 
     /// The kind of a stored snapshot.
