@@ -25,7 +25,17 @@ extension Generator {
 
     func roundUp(_ fen: Int64, to unit: Int64) -> Int64 { (fen + unit - 1) / unit * unit }
 
+    /// The most one event may carry under the seed policy
+    /// (`max-event-amount`, 10,000,000,000 yuan): larger sums, which the
+    /// biggest histories reach on a county's line, go out as several events.
+    static let maxEventFen: Int64 = 1_000_000_000_000
+
     func appropriate(_ fund: Fund, _ region: Int, _ fen: Int64, month m: Int, supplementary: Bool) {
+        if fen > Self.maxEventFen {
+            appropriate(fund, region, Self.maxEventFen, month: m, supplementary: supplementary)
+            appropriate(fund, region, fen - Self.maxEventFen, month: m, supplementary: supplementary)
+            return
+        }
         let year = m / 12
         writer.begin("fund.appropriated", day: Cal.firstDay(ofMonth: m))
         writer.string("fund", Catalog.fundNames[fund.rawValue])
@@ -45,6 +55,10 @@ extension Generator {
     @discardableResult
     func transfer(_ fund: Fund, from: Int, to: Int, _ fen: Int64, month m: Int) -> Int {
         precondition(from != to)
+        if fen > Self.maxEventFen {
+            transfer(fund, from: from, to: to, Self.maxEventFen, month: m)
+            return transfer(fund, from: from, to: to, fen - Self.maxEventFen, month: m)
+        }
         let year = m / 12
         let number = writer.begin("fund.transferred", day: Cal.firstDay(ofMonth: m))
         writer.string("fund", Catalog.fundNames[fund.rawValue])
@@ -126,7 +140,8 @@ extension Generator {
         // A budget clerk keys an appropriation twice; the copy is reversed.
         if rng.chance(0.5) {
             let r = pickCounty()
-            let fen = roundUp(max(expected[line(.employmentSpecial, r)] / 4, 10_000_00), to: 10_000_00)
+            // One event, so that the reversal takes back all of it.
+            let fen = min(roundUp(max(expected[line(.employmentSpecial, r)] / 4, 10_000_00), to: 10_000_00), Self.maxEventFen)
             let number = writer.lines + 1
             appropriate(.employmentSpecial, r, fen, month: m, supplementary: false)
             available[line(.employmentSpecial, r)] -= fen // never counted on
