@@ -549,33 +549,31 @@ public struct CompactBalances {
         // A key `name ‖ 0 ‖ programme` sorts as (name, programme) byte-wise:
         // 0 is below every identifier byte.
         let personRank = Self.ranks(people.sortedOrder())
-        let personOrder = people.sortedOrder()
-        let programmeOrder = programmes.sortedOrder()
-        var order: [UInt64] = []
+        // Each entry's place (its name's rank, then its programme's) beside
+        // its index, sorted together: the entries are then read in order
+        // without a hash look-up each.
+        var order: [RankedEntry] = []
         order.reserveCapacity(personEntries.count)
-        for entry in personEntries where entry.grants != 0 || entry.recovered != 0 {
-            order.append(UInt64(personRank[Int(entry.person)]) << 32 | UInt64(programmeRank[Int(entry.programme)]))
+        for e in personEntries.indices where personEntries[e].grants != 0 || personEntries[e].recovered != 0 {
+            let rank = UInt64(personRank[Int(personEntries[e].person)]) << 32 | UInt64(programmeRank[Int(personEntries[e].programme)])
+            order.append(RankedEntry(rank: rank, index: Int32(e)))
         }
-        order.sort()
-        for packed in order {
-            let person = personOrder[Int(packed >> 32)], programme = programmeOrder[Int(packed & 0xFFFF_FFFF)]
-            let entry = personEntries[Int(personIndex.value(for: UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme)))!)]
-            personKey(entry, into: &key)
-            personValue(entry, into: &value)
+        order.sort { $0.rank < $1.rank }
+        for item in order {
+            personKey(Int(item.index), into: &key)
+            personValue(Int(item.index), into: &value)
             try emit(.people)
         }
         let enterpriseRank = Self.ranks(enterprises.sortedOrder())
-        let enterpriseOrder = enterprises.sortedOrder()
         order.removeAll(keepingCapacity: true)
-        for entry in enterpriseEntries where entry.grants != 0 || entry.recovered != 0 {
-            order.append(UInt64(enterpriseRank[Int(entry.enterprise)]) << 32 | UInt64(programmeRank[Int(entry.programme)]))
+        for e in enterpriseEntries.indices where enterpriseEntries[e].grants != 0 || enterpriseEntries[e].recovered != 0 {
+            let rank = UInt64(enterpriseRank[Int(enterpriseEntries[e].enterprise)]) << 32 | UInt64(programmeRank[Int(enterpriseEntries[e].programme)])
+            order.append(RankedEntry(rank: rank, index: Int32(e)))
         }
-        order.sort()
-        for packed in order {
-            let enterprise = enterpriseOrder[Int(packed >> 32)], programme = programmeOrder[Int(packed & 0xFFFF_FFFF)]
-            let entry = enterpriseEntries[Int(enterpriseIndex.value(for: UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme)))!)]
-            enterpriseKey(entry, into: &key)
-            enterpriseValue(entry, into: &value)
+        order.sort { $0.rank < $1.rank }
+        for item in order {
+            enterpriseKey(Int(item.index), into: &key)
+            enterpriseValue(Int(item.index), into: &value)
             try emit(.enterprises)
         }
         for index in loanNames.sortedOrder() where loans[Int(index)].present {
@@ -588,33 +586,53 @@ public struct CompactBalances {
     // The stored form of one entry, as ``StateCodec`` writes it for the
     // ``Balances`` form (docs/FORMAT.md), from the flat arrays.
 
-    /// `person ‖ 0 ‖ programme`.
-    func personKey(_ entry: PersonEntry, into key: inout ByteWriter) {
-        people.withBytes(entry.person) { key.raw($0) }
-        key.u8(0)
-        programmes.withBytes(entry.programme) { key.raw($0) }
+    /// An entry's index with its place in canonical order.
+    struct RankedEntry {
+        var rank: UInt64
+        var index: Int32
     }
 
-    func personValue(_ entry: PersonEntry, into value: inout ByteWriter) {
-        let months = entry.months.count, approvals = entry.approvals.count
-        value.write(count: 28 + 8 * (months + approvals)) { out in
-            out.i64(entry.granted); out.i64(entry.recovered); out.u32(UInt32(entry.grants))
-            out.u32(UInt32(months))
-            for index in 0..<months { out.i32(entry.months.items[index].index); out.u32(entry.months.counts[index]) }
-            out.u32(UInt32(approvals))
-            for index in 0..<approvals { out.i32(entry.approvals.items[index].dayNumber); out.u32(entry.approvals.counts[index]) }
+    // Entries are read where they lie (by index): a `PersonEntry` copied
+    // out would retain and release its four arrays.
+
+    /// `person ‖ 0 ‖ programme`.
+    func personKey(_ e: Int, into key: inout ByteWriter) {
+        people.withBytes(personEntries[e].person) { key.raw($0) }
+        key.u8(0)
+        programmes.withBytes(personEntries[e].programme) { key.raw($0) }
+    }
+
+    func personValue(_ e: Int, into value: inout ByteWriter) {
+        personEntries.withUnsafeBufferPointer { all in
+            let entry = UnsafePointer(all.baseAddress! + e)
+            let months = entry.pointee.months.count, approvals = entry.pointee.approvals.count
+            value.write(count: 28 + 8 * (months + approvals)) { out in
+                out.i64(entry.pointee.granted); out.i64(entry.pointee.recovered); out.u32(UInt32(entry.pointee.grants))
+                out.u32(UInt32(months))
+                entry.pointee.months.items.withUnsafeBufferPointer { items in
+                    entry.pointee.months.counts.withUnsafeBufferPointer { counts in
+                        for index in 0..<months { out.i32(items[index].index); out.u32(counts[index]) }
+                    }
+                }
+                out.u32(UInt32(approvals))
+                entry.pointee.approvals.items.withUnsafeBufferPointer { items in
+                    entry.pointee.approvals.counts.withUnsafeBufferPointer { counts in
+                        for index in 0..<approvals { out.i32(items[index].dayNumber); out.u32(counts[index]) }
+                    }
+                }
+            }
         }
     }
 
     /// `enterprise ‖ 0 ‖ programme`.
-    func enterpriseKey(_ entry: EnterpriseEntry, into key: inout ByteWriter) {
-        enterprises.withBytes(entry.enterprise) { key.raw($0) }
+    func enterpriseKey(_ e: Int, into key: inout ByteWriter) {
+        enterprises.withBytes(enterpriseEntries[e].enterprise) { key.raw($0) }
         key.u8(0)
-        programmes.withBytes(entry.programme) { key.raw($0) }
+        programmes.withBytes(enterpriseEntries[e].programme) { key.raw($0) }
     }
 
-    func enterpriseValue(_ entry: EnterpriseEntry, into value: inout ByteWriter) {
-        value.i64(entry.granted); value.i64(entry.recovered); value.u32(UInt32(entry.grants))
+    func enterpriseValue(_ e: Int, into value: inout ByteWriter) {
+        value.i64(enterpriseEntries[e].granted); value.i64(enterpriseEntries[e].recovered); value.u32(UInt32(enterpriseEntries[e].grants))
     }
 
     func loanValue(_ loan: Loan, into value: inout ByteWriter) {
@@ -697,10 +715,10 @@ public struct CompactBalances {
                 return (personRank[Int(x.person)], programmeRank[Int(x.programme)]) < (personRank[Int(y.person)], programmeRank[Int(y.programme)])
             }
             for index in order {
-                let entry = personEntries[Int(index)]
-                personKey(entry, into: &key)
-                let present = entry.grants != 0 || entry.recovered != 0
-                if present { personValue(entry, into: &value) }
+                let e = Int(index)
+                personKey(e, into: &key)
+                let present = personEntries[e].grants != 0 || personEntries[e].recovered != 0
+                if present { personValue(e, into: &value) }
                 try emit(.people, present: present)
             }
         }
@@ -712,10 +730,10 @@ public struct CompactBalances {
                     < (enterpriseRank[Int(y.enterprise)], programmeRank[Int(y.programme)])
             }
             for index in order {
-                let entry = enterpriseEntries[Int(index)]
-                enterpriseKey(entry, into: &key)
-                let present = entry.grants != 0 || entry.recovered != 0
-                if present { enterpriseValue(entry, into: &value) }
+                let e = Int(index)
+                enterpriseKey(e, into: &key)
+                let present = enterpriseEntries[e].grants != 0 || enterpriseEntries[e].recovered != 0
+                if present { enterpriseValue(e, into: &value) }
                 try emit(.enterprises, present: present)
             }
         }
