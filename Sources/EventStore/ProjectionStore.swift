@@ -539,6 +539,7 @@ extension Ledger {
         // The size of the last whole snapshot and of the deltas since.
         var wholeBytes = 0
         var deltaBytes = 0
+        var snapshot = ByteWriter(capacity: 1 << 16)
         let interval = options.snapshotIntervalEvents
         // The reversed seqs in order, walked beside the scan.
         let reversedSeqs = reversed.keys.sorted()
@@ -562,21 +563,25 @@ extension Ledger {
                 }
             }
             if to % interval == 0 {
-                var delta = ByteWriter(capacity: 1 << 16)
-                delta.u8(StateCodec.SnapshotKind.delta.rawValue)
-                compact.forEachChange { table, key, value in StateCodec.appendDeltaItem(table, key: key, value: value, to: &delta) }
-                var value = delta.bytes
-                if wholeBytes == 0 || 4 * (deltaBytes + value.count) > wholeBytes {
-                    var whole = ByteWriter(capacity: max(wholeBytes, 1 << 16))
-                    whole.u8(StateCodec.SnapshotKind.full.rawValue)
-                    compact.writeCanonicalBytes(into: &whole)
-                    value = whole.bytes
-                    wholeBytes = value.count
+                // The delta is weighed before it is written: when the state
+                // goes whole instead (at scale, nearly always), it is never
+                // built. One buffer serves every snapshot, so its pages are
+                // not faulted in afresh each time.
+                let deltaSize = 1 + compact.changeBytes()
+                snapshot.bytes.removeAll(keepingCapacity: true)
+                if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
+                    compact.forgetChanges()
+                    snapshot.u8(StateCodec.SnapshotKind.full.rawValue)
+                    compact.writeCanonicalBytes(into: &snapshot)
+                    wholeBytes = snapshot.bytes.count
                     deltaBytes = 0
                 } else {
-                    deltaBytes += value.count
+                    snapshot.u8(StateCodec.SnapshotKind.delta.rawValue)
+                    compact.forEachChange { table, key, value in StateCodec.appendDeltaItem(table, key: key, value: value, to: &snapshot) }
+                    precondition(snapshot.bytes.count == deltaSize, "a delta of \(snapshot.bytes.count) bytes, weighed at \(deltaSize)")
+                    deltaBytes += deltaSize
                 }
-                try env.write { txn in try putSnapshot(seq: to, value: value, snapshots: snapshots, meta: meta, in: txn) }
+                try env.write { txn in try putSnapshot(seq: to, value: snapshot.bytes, snapshots: snapshots, meta: meta, in: txn) }
             }
             from = to + 1
         }

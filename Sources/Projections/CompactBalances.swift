@@ -676,6 +676,56 @@ public struct CompactBalances {
         return out
     }
 
+    /// The size of the items ``forEachChange(_:)`` would give, each written
+    /// as a delta snapshot's item (``StateCodec/appendDeltaItem(_:key:value:to:)``),
+    /// computed from the entries' lengths without writing them (but for
+    /// budget lines and loans, which are few). A rebuild weighs a delta by
+    /// it before deciding to write the whole state instead.
+    public mutating func changeBytes() -> Int {
+        func item(key: Int, value: Int?) -> Int { 1 + 2 + key + 1 + (value.map { 4 + $0 } ?? 0) }
+        var total = 0
+        for index in changedLines {
+            let (lineKey, line) = lineEntry(Int(index))
+            total += item(key: StateCodec.key(lineKey).count, value: line.map { StateCodec.value($0).count })
+        }
+        for index in changedPeople {
+            let entry = personEntries[Int(index)]
+            let key = people.withBytes(entry.person) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
+            let present = entry.grants != 0 || entry.recovered != 0
+            total += item(key: key, value: present ? 28 + 8 * (entry.months.count + entry.approvals.count) : nil)
+        }
+        for index in changedEnterprises {
+            let entry = enterpriseEntries[Int(index)]
+            let key = enterprises.withBytes(entry.enterprise) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
+            total += item(key: key, value: entry.grants != 0 || entry.recovered != 0 ? 20 : nil)
+        }
+        var scratch = ByteWriter(capacity: 256)
+        for index in changedLoans {
+            let key = loanNames.withBytes(index) { $0.count }
+            guard loans[Int(index)].present else {
+                total += item(key: key, value: nil)
+                continue
+            }
+            scratch.bytes.removeAll(keepingCapacity: true)
+            loanValue(loans[Int(index)], into: &scratch)
+            total += item(key: key, value: scratch.bytes.count)
+        }
+        return total
+    }
+
+    /// Forgets the changes since the last ``forEachChange(_:)`` without
+    /// writing them (the state was written whole instead).
+    public mutating func forgetChanges() {
+        for index in changedLines { lineChanged[Int(index)] = false }
+        for index in changedPeople { personChanged[Int(index)] = false }
+        for index in changedEnterprises { enterpriseChanged[Int(index)] = false }
+        for index in changedLoans { loanChanged[Int(index)] = false }
+        changedLines = []
+        changedPeople = []
+        changedEnterprises = []
+        changedLoans = []
+    }
+
     /// Calls `body` with each entry changed since the last call (or since
     /// the start): its table, its key as stored, and its stored value, or nil
     /// where the entry is gone; in canonical order (table, then key bytes).
@@ -746,14 +796,7 @@ public struct CompactBalances {
                 try emit(.loans, present: loan.present)
             }
         }
-        for index in changedLines { lineChanged[Int(index)] = false }
-        for index in changedPeople { personChanged[Int(index)] = false }
-        for index in changedEnterprises { enterpriseChanged[Int(index)] = false }
-        for index in changedLoans { loanChanged[Int(index)] = false }
-        changedLines = []
-        changedPeople = []
-        changedEnterprises = []
-        changedLoans = []
+        forgetChanges()
     }
 
     /// Double entry over the live events: each budget line's account equals
