@@ -92,11 +92,13 @@ extension Ledger {
             let projections = try ProjectionWriter(ledger: self, txn: txn)
             try projections.catchUp(to: batch.nextSeq - 1)
             projections.foldCompactly()
-            let pipeline = ParsePipeline(buffers: sources.map(\.bytes), parser: parser, maxLineBytes: Self.maxLineBytes)
+            let pipeline = ParsePipeline(inputs: sources, parser: parser, maxLineBytes: Self.maxLineBytes,
+                                         releaseStep: options.inputReleaseBytes)
             // However this ends (an LMDB error included), the parser thread
             // stops before the sources can be unmapped.
             defer { pipeline.finish() }
             var lastProgressBytes = 0
+            var lastRelease = 0
             while let chunk = pipeline.take() {
                 let name = sources[chunk.source].name
                 for line in chunk.lines {
@@ -124,6 +126,13 @@ extension Ledger {
                     progress(ImportProgress(source: name, bytesDone: chunk.bytesDone, bytesTotal: total, lines: chunk.linesDone))
                 }
                 pipeline.recycle(chunk)
+                // The pages of the map that this transaction's look-ups read
+                // (`ids`, `streams`, `projection-entries` …) stay resident
+                // otherwise: at ten million events, gigabytes.
+                if report.appended - lastRelease >= options.mapReleaseEvents {
+                    lastRelease = report.appended
+                    env.releaseMappedPages()
+                }
             }
             if report.rejected > 0 { throw ImportRejected(report: report) }
             try projections.flush()

@@ -3,7 +3,10 @@ import Glibc
 /// The bytes of one import source: a file mapped read-only, or standard
 /// input read into memory. Mapping keeps a large file out of the heap, and
 /// lets a write that must be retried (the map grew) read it again for free.
-public final class InputFile {
+///
+/// Sendable: nothing in it changes after `init`, and the bytes are only
+/// read (the parser thread reads them while the writer owns the file).
+public final class InputFile: @unchecked Sendable {
     public let name: String
     private let base: UnsafeMutableRawPointer?
     private let count: Int
@@ -52,6 +55,22 @@ public final class InputFile {
         }
         madvise(address, count, MADV_SEQUENTIAL)
         base = address
+    }
+
+    /// Whether the bytes are a mapped file, whose pages ``releasePages(before:)``
+    /// may drop: a later read maps them again from the file.
+    public var isMapped: Bool { mapped && base != nil }
+
+    /// Drops the mapped pages wholly before `offset` from this process's
+    /// memory (they stay in the kernel's page cache; reading them again
+    /// faults them back in, unchanged). An import releases what it has
+    /// parsed, so a large file does not stay resident. Nothing for bytes
+    /// read into memory. A hint: failure changes nothing.
+    func releasePages(before offset: Int) {
+        guard isMapped, let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(offset, count) / page * page
+        if end > 0 { _ = madvise(base, end, MADV_DONTNEED) }
     }
 
     /// Bytes already in memory (a request body), named `name` in messages.

@@ -103,6 +103,13 @@ public final class Ledger {
         /// it writes them out (``TransactionState``); tests make it tiny so
         /// that the write-out in the middle of a batch is exercised.
         package var streamCacheLimit = 1 << 18
+        /// An import drops the pages of the ledger's map that it has read
+        /// every this many appended events, and the pages of a mapped input
+        /// file every this many bytes parsed, so that neither stays resident
+        /// (``Environment/releaseMappedPages()``,
+        /// ``InputFile/releasePages(before:)``); tests make both tiny.
+        package var mapReleaseEvents = 1 << 18
+        package var inputReleaseBytes = 32 << 20
         /// Test hook: `create` calls it when the staged ledger is complete,
         /// before moving it into place; a throw there is a failed creation.
         package var creationFaultForTesting: (@Sendable () throws -> Void)?

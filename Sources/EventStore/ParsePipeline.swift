@@ -32,6 +32,11 @@ final class ParsePipeline: @unchecked Sendable {
     }
 
     static let linesPerChunk = 2048
+    /// Parsed bytes of a mapped input are released in steps of this size.
+    private let releaseStep: Int
+    /// Drops the pages of source `index` before an offset (see
+    /// ``InputFile/releasePages(before:)``).
+    private let release: (@Sendable (Int, Int) -> Void)?
     private let capacity = 8
     private var queue: [Chunk] = []
     /// Chunks the writer has finished with, freed by the producer: releasing
@@ -44,9 +49,20 @@ final class ParsePipeline: @unchecked Sendable {
     private var condition = pthread_cond_t()
     private let done = DispatchSemaphore(value: 0)
 
-    init(buffers: [UnsafeRawBufferPointer], parser: EventParser, maxLineBytes: Int) {
+    /// Parses `inputs` in order on a thread of its own; what it has parsed
+    /// of a mapped file is released from memory as it goes.
+    /// (every `releaseStep` bytes).
+    convenience init(inputs: [InputFile], parser: EventParser, maxLineBytes: Int, releaseStep: Int) {
+        self.init(buffers: inputs.map(\.bytes), parser: parser, maxLineBytes: maxLineBytes, releaseStep: releaseStep,
+                  release: { index, offset in inputs[index].releasePages(before: offset) })
+    }
+
+    init(buffers: [UnsafeRawBufferPointer], parser: EventParser, maxLineBytes: Int, releaseStep: Int = .max,
+         release: (@Sendable (Int, Int) -> Void)? = nil) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
+        self.release = release
+        self.releaseStep = max(1, releaseStep)
         let sources = Sources(buffers: buffers)
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             produce(sources, parser: parser, maxLineBytes: maxLineBytes)
@@ -62,6 +78,7 @@ final class ParsePipeline: @unchecked Sendable {
     private func produce(_ sources: Sources, parser: EventParser, maxLineBytes: Int) {
         for (index, buffer) in sources.buffers.enumerated() {
             var reader = LineReader(buffer)
+            var released = 0
             var lines: [Line] = []
             lines.reserveCapacity(Self.linesPerChunk)
             while true {
@@ -83,6 +100,12 @@ final class ParsePipeline: @unchecked Sendable {
                     let chunk = Chunk(source: index, lines: lines, bytesDone: reader.offset, linesDone: reader.lineNumber,
                                       sourceFinished: next == nil)
                     guard put(chunk) else { return }
+                    // Every line before the reader's offset is parsed, and
+                    // events copy what they keep out of the input.
+                    if let release, reader.offset - released >= releaseStep {
+                        release(index, reader.offset)
+                        released = reader.offset
+                    }
                     lines = []
                     lines.reserveCapacity(Self.linesPerChunk)
                 }
