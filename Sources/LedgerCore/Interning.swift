@@ -9,9 +9,13 @@ import Glibc
 public struct ByteInterner: Sendable {
     private var arena: [UInt8] = []
     private var starts: [Int32] = [0]
-    /// Open addressing: slot → name number + 1 (0 is an empty slot).
-    private var slots: [Int32]
-    private var hashes: [UInt32] = []
+    /// Open addressing: each slot holds a name's hash in its high 32 bits
+    /// and its number + 1 in its low 32 bits (0 is an empty slot). With the
+    /// hash beside the number, a probe that meets another name is told so
+    /// by the slot alone, and a look-up in a table of millions of names
+    /// touches the slot, the name's start and its bytes: three places in
+    /// memory, not four.
+    private var slots: [UInt64]
     private var mask: Int
     /// The numbers of the first names, by their bytes (see ``sortedOrder()``).
     private var sorted: [Int32] = []
@@ -19,12 +23,12 @@ public struct ByteInterner: Sendable {
     public init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
     }
 
     /// How many distinct names are held.
-    public var count: Int { hashes.count }
+    public var count: Int { starts.count - 1 }
 
     /// Eight bytes at a time, each word mixed by a multiply and a shift,
     /// then a final mix so short keys spread over the table.
@@ -58,18 +62,19 @@ public struct ByteInterner: Sendable {
         let h = Self.hash(bytes)
         var slot = Int(h) & mask
         while true {
-            let entry = Int(slots[slot])
+            let entry = slots[slot]
             if entry == 0 { break }
-            let index = entry - 1
-            if hashes[index] == h && equals(index, bytes) { return Int32(index) }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let index = Int(UInt32(truncatingIfNeeded: entry)) - 1
+                if equals(index, bytes) { return Int32(index) }
+            }
             slot = (slot + 1) & mask
         }
-        let index = Int32(hashes.count)
+        let index = Int32(count)
         arena.append(contentsOf: bytes)
         starts.append(Int32(arena.count))
-        hashes.append(h)
-        slots[slot] = index + 1
-        if hashes.count * 2 > slots.count { grow() }
+        slots[slot] = UInt64(h) << 32 | UInt64(UInt32(index + 1))
+        if count * 2 > slots.count { grow() }
         return index
     }
 
@@ -78,10 +83,12 @@ public struct ByteInterner: Sendable {
         let h = Self.hash(bytes)
         var slot = Int(h) & mask
         while true {
-            let entry = Int(slots[slot])
+            let entry = slots[slot]
             if entry == 0 { return nil }
-            let index = entry - 1
-            if hashes[index] == h && equals(index, bytes) { return Int32(index) }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let index = Int(UInt32(truncatingIfNeeded: entry)) - 1
+                if equals(index, bytes) { return Int32(index) }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -101,13 +108,14 @@ public struct ByteInterner: Sendable {
     }
 
     private mutating func grow() {
-        let size = slots.count * 2
-        slots = [Int32](repeating: 0, count: size)
+        let old = slots
+        let size = old.count * 2
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
-        for index in 0..<hashes.count {
-            var slot = Int(hashes[index]) & mask
+        for entry in old where entry != 0 {
+            var slot = Int(UInt32(truncatingIfNeeded: entry >> 32)) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index + 1)
+            slots[slot] = entry
         }
     }
 
