@@ -215,11 +215,10 @@ public final class VerifiedHeadMemo: @unchecked Sendable {
 }
 
 extension Ledger {
-    /// Folds an appended event into the stored projections; a figure that
-    /// would leave 64-bit fen is the line's fault, reported as
-    /// `FILE:LINE: data.amount: …` with the amount, like any refused line.
     /// Folds an appended event into the stored projections, from its stored
-    /// record when the caller has it; an overflow is the event's own error.
+    /// `record` when the caller has it; a figure that would leave 64-bit fen
+    /// is the line's fault, reported as `FILE:LINE: data.amount: …` with the
+    /// amount, like any refused line.
     static func fold(_ event: Event, seq: UInt64, record: [UInt8]? = nil, into projections: ProjectionWriter) throws {
         do {
             if let record { try projections.apply(event, seq: seq, record: record) } else { try projections.apply(event, seq: seq) }

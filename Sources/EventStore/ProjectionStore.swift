@@ -70,9 +70,6 @@ extension Ledger {
 
     // MARK: Writing (inside the append transaction)
 
-    /// Keeps the stored projections in step with the log inside one write
-    /// transaction: catch up from the checkpoint, fold the new events, write
-    /// back what changed, move the checkpoint, snapshot when due.
     /// A compact fold held by reference, so that folding into it mutates
     /// the state in place (through an optional struct, each event would copy
     /// the state's arrays in and out).
@@ -81,6 +78,9 @@ extension Ledger {
         init(backing: BalanceBacking) { state.backing = backing }
     }
 
+    /// Keeps the stored projections in step with the log inside one write
+    /// transaction: catch up from the checkpoint, fold the new events, write
+    /// back what changed, move the checkpoint, snapshot when due.
     final class ProjectionWriter: BalanceBacking {
         let ledger: Ledger
         let txn: WriteTransaction

@@ -78,7 +78,8 @@ public struct CompactBalances {
     var enterpriseEntries: [EnterpriseEntry] = []
     var loans: [Loan] = []
 
-    /// Entries changed since the last ``drainChanges()``, by table, each once.
+    /// Entries changed since the last ``forEachChange(_:)`` or
+    /// ``forgetChanges()``, by table, each once.
     var lineChanged: [Bool] = [], personChanged: [Bool] = [], enterpriseChanged: [Bool] = [], loanChanged: [Bool] = []
     var changedLines: [Int32] = [], changedPeople: [Int32] = [], changedEnterprises: [Int32] = [], changedLoans: [Int32] = []
 
@@ -665,15 +666,6 @@ public struct CompactBalances {
         var rank = [Int32](repeating: 0, count: order.count)
         for (place, number) in order.enumerated() { rank[Int(number)] = Int32(place) }
         return rank
-    }
-
-    /// The entries changed since the last call (or since the start), as
-    /// stored: table, key, and the value, or nil where the entry is gone.
-    /// In canonical order, so the same log always gives the same bytes.
-    public mutating func drainChanges() -> [(table: StateCodec.Table, key: [UInt8], value: [UInt8]?)] {
-        var out: [(table: StateCodec.Table, key: [UInt8], value: [UInt8]?)] = []
-        forEachChange { table, key, value in out.append((table, Array(key), value.map { Array($0) })) }
-        return out
     }
 
     /// The size of the items ``forEachChange(_:)`` would give, each written

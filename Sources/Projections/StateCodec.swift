@@ -227,26 +227,10 @@ public enum StateCodec {
         return bytes
     }
 
-    /// A delta snapshot: the kind byte, then for each changed entry in
-    /// canonical order `u8 table, u16 key length, key, u8 present` and, when
-    /// present, `u32 value length, value`. An absent entry was removed.
-    public static func deltaSnapshot(_ changes: [(table: Table, key: [UInt8], value: [UInt8]?)]) -> [UInt8] {
-        var w = ByteWriter(capacity: 1 + changes.reduce(0) { $0 + 8 + $1.key.count + ($1.value?.count ?? 0) })
-        w.u8(SnapshotKind.delta.rawValue)
-        for change in changes {
-            change.key.withUnsafeBytes { key in
-                if let value = change.value {
-                    value.withUnsafeBytes { appendDeltaItem(change.table, key: key, value: $0, to: &w) }
-                } else {
-                    appendDeltaItem(change.table, key: key, value: nil, to: &w)
-                }
-            }
-        }
-        return w.bytes
-    }
-
-    /// One item of a delta snapshot (after its kind byte): the entry's
-    /// table, key and value, or its absence.
+    /// One item of a delta snapshot, which is the kind byte and then, for
+    /// each changed entry in canonical order, `u8 table, u16 key length,
+    /// key, u8 present` and, when present, `u32 value length, value` (an
+    /// absent entry was removed).
     public static func appendDeltaItem(_ table: Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, to w: inout ByteWriter) {
         w.u8(table.rawValue)
         w.u16(UInt16(key.count))
