@@ -71,11 +71,15 @@ struct DerivedCheck {
         var streamCount = 0
         /// The seq being folded: only earlier events may be named.
         var current: UInt64 = 0
+        /// Drops the pages of the scratch environment's map that the refold
+        /// has read (its states are gigabytes at ten million events).
+        let releasePages: () -> Void
 
-        init(lookup: IndexLookup, scratch: WriteTransaction, streams: Database) {
+        init(lookup: IndexLookup, scratch: WriteTransaction, streams: Database, releasePages: @escaping () -> Void) {
             self.lookup = lookup
             self.scratch = scratch
             self.streams = streams
+            self.releasePages = releasePages
         }
 
         func stream(_ name: String) throws -> StreamState? {
@@ -119,10 +123,11 @@ struct DerivedCheck {
             try scratch.write { scratchTxn in
                 report = before
                 let streams = try scratchTxn.database(named: "streams", create: true)
-                let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), scratch: scratchTxn, streams: streams)
+                let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), scratch: scratchTxn, streams: streams,
+                                         releasePages: { scratch.releaseMappedPages() })
                 try refoldIndexes(head: head, state: state, progress: progress)
                 if !report.problems.contains(where: { $0.database == "events" }) {
-                    try compareStreams(scratchTxn, streams, count: state.streamCount)
+                    try compareStreams(scratchTxn, streams, count: state.streamCount, releasePages: state.releasePages)
                 }
                 throw Refolded(report: report, reversals: state.reversals)
             }
@@ -171,6 +176,8 @@ struct DerivedCheck {
                 }
             }
             if let progress, seq % 1_000_000 == 0 { progress("checked the indexes through seq \(seq)") }
+            // (The log's own pages go with the scan's.)
+            if seq & Ledger.releaseMask == 0 { state.releasePages() }
             return true
         }
         report.checked += ["ids", "streams", "stream-events", "reversals"]
@@ -187,7 +194,8 @@ struct DerivedCheck {
     }
 
     /// Walks the stored `streams` and the recomputed ones side by side, in key order.
-    private mutating func compareStreams(_ scratchTxn: WriteTransaction, _ expected: Database, count: Int) throws {
+    private mutating func compareStreams(_ scratchTxn: WriteTransaction, _ expected: Database, count: Int,
+                                         releasePages: () -> Void) throws {
         var recomputed: [([UInt8], [UInt8])] = []
         var position = 0
         let batch = 4096
@@ -212,8 +220,15 @@ struct DerivedCheck {
             return recomputed[position - 1]
         }
         var pending = try nextExpected()
+        var compared = 0
         try txn.withCursor(ledger.streams) { cursor in
             try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                compared += 1
+                // Both maps' pages, read once each, are let go as the walk passes.
+                if compared & Int(Ledger.releaseMask) == 0 {
+                    releasePages()
+                    ledger.env.releaseMappedPages()
+                }
                 while let (name, _) = pending, name.lexicographicallyPrecedes(key) {
                     problem("streams", "has no state for stream \(printable(name)), which the log opens")
                     pending = try nextExpected()
@@ -258,8 +273,10 @@ struct DerivedCheck {
         // Every snapshot digest names a snapshot.
         for key in try ledger.snapshotDigestKeys(meta, in: txn) {
             let seq = Array(key[Ledger.snapshotDigestPrefix.count...]).withUnsafeBytes { readSequence($0) }
-            let snapshot = try seq.map { try txn.get(snapshots, key: sequenceKey($0)) }
-            if snapshot == nil || snapshot! == nil {
+            // Whether the snapshot is there, not its bytes (at ten million
+            // events, 85 MB each).
+            let present = try seq.map { try txn.withValue(snapshots, key: sequenceKey($0)) { $0 != nil } } ?? false
+            if !present {
                 problem("projection-meta", "holds a snapshot digest \(printable(key)) with no snapshot")
             }
         }
@@ -279,15 +296,38 @@ struct DerivedCheck {
         var plain = Balances()
         var days: [Int32] = []
         days.reserveCapacity(Int(head))
+        // The state the stored snapshots give, decoded only when a delta
+        // needs the state before it: a whole snapshot is compared by its
+        // bytes (at ten million events, every snapshot is whole, and each
+        // decoded would hold a gigabyte of dictionaries).
         var storedState = Balances()
+        /// The seq of a whole snapshot compared by its bytes and not decoded.
+        var undecodedWhole: UInt64?
         var nextSnapshot = 0
         var undigested = 0
         func expectedEntries() -> [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] {
-            guard var state = compact else { return StateCodec.entries(plain) }
+            guard compact != nil else { return StateCodec.entries(plain) }
             var out: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []
-            state.forEachEntry { table, key, value in out.append((table, Array(key), Array(value))) }
-            compact = state
+            compact!.forEachEntry { table, key, value in out.append((table, Array(key), Array(value))) }
             return out
+        }
+        /// The canonical bytes of the state folded so far.
+        var expectedBytes = ByteWriter(capacity: 1 << 16)
+        func expectedCanonical() {
+            expectedBytes.bytes.removeAll(keepingCapacity: true)
+            if compact != nil {
+                compact!.writeCanonicalBytes(into: &expectedBytes)
+            } else {
+                expectedBytes.raw(StateCodec.canonicalBytes(plain))
+            }
+        }
+        /// A snapshot written before snapshots carried a digest is noted, not blamed.
+        func checkDigest(_ seq: UInt64, _ bytes: UnsafeRawBufferPointer) throws {
+            if try txn.get(meta, key: Ledger.snapshotDigestKey(seq)) == nil {
+                undigested += 1
+            } else if let digestProblem = try ledger.snapshotProblem(seq: seq, value: bytes, meta: meta, in: txn) {
+                problem("projection-snapshots", digestProblem)
+            }
         }
         func reached(_ seq: UInt64) throws {
             while nextSnapshot < snapshotSeqs.count && snapshotSeqs[nextSnapshot] == seq {
@@ -295,23 +335,38 @@ struct DerivedCheck {
                 try txn.withValue(snapshots, key: sequenceKey(seq)) { bytes in
                     guard let bytes else { return }
                     do {
-                        if try StateCodec.snapshotKind(bytes) == .delta && seq == snapshotSeqs.first {
+                        let kind = try StateCodec.snapshotKind(bytes)
+                        if kind == .delta && seq == snapshotSeqs.first {
                             problem("projection-snapshots", "the first snapshot, at seq \(seq), is a delta with nothing before it")
                         }
-                        try StateCodec.apply(snapshot: bytes, to: &storedState)
-                        // A snapshot written before snapshots carried a digest is noted, not blamed.
-                        if try txn.get(meta, key: Ledger.snapshotDigestKey(seq)) == nil {
-                            undigested += 1
-                        } else if let digestProblem = try ledger.snapshotProblem(seq: seq, value: bytes, meta: meta, in: txn) {
-                            problem("projection-snapshots", digestProblem)
+                        if kind == .full {
+                            expectedCanonical()
+                            let same = expectedBytes.bytes.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[1...])) }
+                            if same {
+                                undecodedWhole = seq
+                                storedState = Balances()
+                                try checkDigest(seq, bytes)
+                                return
+                            }
+                        } else if let whole = undecodedWhole {
+                            // The state before this delta: the whole snapshot
+                            // it follows (the deltas between were decoded onto it).
+                            undecodedWhole = nil
+                            try txn.withValue(snapshots, key: sequenceKey(whole)) { wholeBytes in
+                                if let wholeBytes { try StateCodec.apply(snapshot: wholeBytes, to: &storedState) }
+                            }
                         }
+                        undecodedWhole = nil
+                        try StateCodec.apply(snapshot: bytes, to: &storedState)
+                        try checkDigest(seq, bytes)
                     } catch let error as LedgerError {
                         throw error
                     } catch {
                         problem("projection-snapshots", "the snapshot at seq \(seq) cannot be decoded (\(error))")
                     }
                 }
-                if let difference = Self.firstDifference(stored: StateCodec.entries(storedState), expected: expectedEntries()) {
+                if undecodedWhole == nil,
+                   let difference = Self.firstDifference(stored: StateCodec.entries(storedState), expected: expectedEntries()) {
                     problem("projection-snapshots", "the state at seq \(seq) \(difference)")
                 }
             }
@@ -333,6 +388,7 @@ struct DerivedCheck {
             compact = nil
             days = []
             storedState = Balances()
+            undecodedWhole = nil
             nextSnapshot = 0
             undigested = 0
             report = beforeFold
@@ -347,24 +403,46 @@ struct DerivedCheck {
             report.notes.append("\(undigested) snapshot(s) written before snapshots carried a digest: compared, and not used by reads until the next import or rebuild rewrites them")
         }
         if checkpoint == head {
-            var stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []
+            // Compared as canonical bytes first; entry by entry, to name the
+            // difference, only when they differ.
+            expectedCanonical()
+            var storedBytes = ByteWriter(capacity: expectedBytes.bytes.count)
+            var readable = true
             try txn.withCursor(entries) { cursor in
                 try cursor.forEach(from: nil as [UInt8]?) { key, value in
                     guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
-                        problem("projection-entries", "holds an entry of unknown table, key \(printable(key))")
-                        return true
+                        readable = false
+                        return false
                     }
-                    stored.append((table, Array(key[1...]), Array(value)))
+                    StateCodec.append(table, key: UnsafeRawBufferPointer(rebasing: key[1...]), value: value, to: &storedBytes)
                     return true
                 }
             }
-            let expected = expectedEntries()
-            if let difference = Self.firstDifference(stored: stored, expected: expected) {
-                problem("projection-entries", "the balances of the whole log: \(difference)")
+            if !readable || storedBytes.bytes != expectedBytes.bytes {
+                var stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []
+                try txn.withCursor(entries) { cursor in
+                    try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                        guard let first = key.first, let table = StateCodec.Table(rawValue: first) else {
+                            problem("projection-entries", "holds an entry of unknown table, key \(printable(key))")
+                            return true
+                        }
+                        stored.append((table, Array(key[1...]), Array(value)))
+                        return true
+                    }
+                }
+                if let difference = Self.firstDifference(stored: stored, expected: expectedEntries()) {
+                    problem("projection-entries", "the balances of the whole log: \(difference)")
+                }
             }
+            storedBytes = ByteWriter(capacity: 0)
+            expectedBytes = ByteWriter(capacity: 0)
             var sum = EntrySum()
-            for entry in expected {
-                entry.key.withUnsafeBytes { key in entry.value.withUnsafeBytes { sum.add(entry.table, key: key, value: $0) } }
+            if compact != nil {
+                compact!.forEachEntry { table, key, value in sum.add(table, key: key, value: value) }
+            } else {
+                for entry in StateCodec.entries(plain) {
+                    entry.key.withUnsafeBytes { key in entry.value.withUnsafeBytes { sum.add(entry.table, key: key, value: $0) } }
+                }
             }
             let checksum = try ledger.readChecksum(in: txn, meta)
             if checksum == nil {
