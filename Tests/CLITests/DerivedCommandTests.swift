@@ -160,6 +160,33 @@ struct DerivedCommandTests {
         #expect(verify.status == 1 && verify.stdout.contains("projection-snapshots"), "\(verify.stdout)")
     }
 
+    @Test("verify names a whole snapshot that differs from the fold, and a snapshot digest whose snapshot is gone")
+    func verifyNamesWholeSnapshotDamage() throws {
+        let dir = WorkDirectory()
+        try #require(try run(["init"], in: dir.path).status == 0)
+        let environment = ["SUBSIDY_LEDGER_SNAPSHOT_EVENTS": "100"]
+        try #require(try run(["import", sample], in: dir.path, environment: environment).status == 0)
+        try #require(try run(["rebuild"], in: dir.path, environment: environment).status == 0)
+        try #require(try run(["verify"], in: dir.path).status == 0)
+        do {
+            let env = try Environment(path: dir.path + "/ledger")
+            let snapshots = try env.openDatabase(named: "projection-snapshots", create: false)
+            try env.write { txn in
+                // The first snapshot is whole: one byte of its state changed,
+                // the second removed (its digest stays).
+                var value = try #require(try txn.get(snapshots, key: sequenceKey(100)))
+                try #require(value.first == 0)
+                value[value.count - 1] ^= 0x01
+                try txn.put(snapshots, key: sequenceKey(100), value: value)
+                #expect(try txn.delete(snapshots, key: sequenceKey(200)))
+            }
+        }
+        let verify = try run(["verify"], in: dir.path)
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("the state at seq 100"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("with no snapshot"), "\(verify.stdout)")
+    }
+
     @Test("log refuses to show a changed event (exit 1, naming its seq), and import appends nothing to a log with a changed event")
     func readsAndImportRefuseDamagedEvents() throws {
         let dir = WorkDirectory()
