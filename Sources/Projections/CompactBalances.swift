@@ -459,7 +459,7 @@ public struct CompactBalances {
     func personEntry(_ index: Int) -> (key: Balances.PersonProgrammeKey, value: PersonProgramme?) {
         let entry = personEntries[index]
         let key = Balances.PersonProgrammeKey(person: people.string(entry.person), programme: programmes.string(entry.programme))
-        guard entry.grants != 0 || entry.recovered != 0 else { return (key, nil) }
+        guard personPresent(index) else { return (key, nil) }
         var value = PersonProgramme()
         value.granted = Money(fen: entry.granted)
         value.recovered = Money(fen: entry.recovered)
@@ -472,7 +472,7 @@ public struct CompactBalances {
     func enterpriseEntry(_ index: Int) -> (key: Balances.EnterpriseProgrammeKey, value: EnterpriseProgramme?) {
         let entry = enterpriseEntries[index]
         let key = Balances.EnterpriseProgrammeKey(enterprise: enterprises.string(entry.enterprise), programme: programmes.string(entry.programme))
-        guard entry.grants != 0 || entry.recovered != 0 else { return (key, nil) }
+        guard enterprisePresent(index) else { return (key, nil) }
         var value = EnterpriseProgramme()
         value.granted = Money(fen: entry.granted)
         value.recovered = Money(fen: entry.recovered)
@@ -546,35 +546,14 @@ public struct CompactBalances {
             value.raw(v)
             try emit(.lines)
         }
-        let programmeRank = Self.ranks(programmes.sortedOrder())
-        // A key `name ‖ 0 ‖ programme` sorts as (name, programme) byte-wise:
-        // 0 is below every identifier byte.
-        let personRank = Self.ranks(people.sortedOrder())
-        // Each entry's place (its name's rank, then its programme's) beside
-        // its index, sorted together: the entries are then read in order
-        // without a hash look-up each.
-        var order: [RankedEntry] = []
-        order.reserveCapacity(personEntries.count)
-        for e in personEntries.indices where personEntries[e].grants != 0 || personEntries[e].recovered != 0 {
-            let rank = UInt64(personRank[Int(personEntries[e].person)]) << 32 | UInt64(programmeRank[Int(personEntries[e].programme)])
-            order.append(RankedEntry(rank: rank, index: Int32(e)))
-        }
-        order.sort { $0.rank < $1.rank }
-        for item in order {
-            personKey(Int(item.index), into: &key)
-            personValue(Int(item.index), into: &value)
+        for e in personOrder(personEntries.indices.filter(personPresent)) {
+            personKey(e, into: &key)
+            personValue(e, into: &value)
             try emit(.people)
         }
-        let enterpriseRank = Self.ranks(enterprises.sortedOrder())
-        order.removeAll(keepingCapacity: true)
-        for e in enterpriseEntries.indices where enterpriseEntries[e].grants != 0 || enterpriseEntries[e].recovered != 0 {
-            let rank = UInt64(enterpriseRank[Int(enterpriseEntries[e].enterprise)]) << 32 | UInt64(programmeRank[Int(enterpriseEntries[e].programme)])
-            order.append(RankedEntry(rank: rank, index: Int32(e)))
-        }
-        order.sort { $0.rank < $1.rank }
-        for item in order {
-            enterpriseKey(Int(item.index), into: &key)
-            enterpriseValue(Int(item.index), into: &value)
+        for e in enterpriseOrder(enterpriseEntries.indices.filter(enterprisePresent)) {
+            enterpriseKey(e, into: &key)
+            enterpriseValue(e, into: &value)
             try emit(.enterprises)
         }
         for index in loanNames.sortedOrder() where loans[Int(index)].present {
@@ -592,6 +571,34 @@ public struct CompactBalances {
         var rank: UInt64
         var index: Int32
     }
+
+    /// Entry indexes in canonical order: a key `name ‖ 0 ‖ programme` sorts
+    /// as (name, programme) byte-wise (0 is below every identifier byte), so
+    /// by the name's rank, then the programme's. Each index is sorted beside
+    /// its packed ranks, and the entries are then read in order without a
+    /// hash look-up each.
+    static func canonicalOrder(_ indices: [Int], nameRank: [Int32], programmeRank: [Int32],
+                               name: (Int) -> Int32, programme: (Int) -> Int32) -> [Int] {
+        var order = indices.map { e in
+            RankedEntry(rank: UInt64(nameRank[Int(name(e))]) << 32 | UInt64(programmeRank[Int(programme(e))]), index: Int32(e))
+        }
+        order.sort { $0.rank < $1.rank }
+        return order.map { Int($0.index) }
+    }
+
+    mutating func personOrder(_ indices: [Int]) -> [Int] {
+        Self.canonicalOrder(indices, nameRank: Self.ranks(people.sortedOrder()), programmeRank: Self.ranks(programmes.sortedOrder()),
+                            name: { personEntries[$0].person }, programme: { personEntries[$0].programme })
+    }
+
+    mutating func enterpriseOrder(_ indices: [Int]) -> [Int] {
+        Self.canonicalOrder(indices, nameRank: Self.ranks(enterprises.sortedOrder()), programmeRank: Self.ranks(programmes.sortedOrder()),
+                            name: { enterpriseEntries[$0].enterprise }, programme: { enterpriseEntries[$0].programme })
+    }
+
+    /// Whether an entry is in the state: a live grant or a recovery is left on it.
+    func personPresent(_ e: Int) -> Bool { personEntries[e].grants != 0 || personEntries[e].recovered != 0 }
+    func enterprisePresent(_ e: Int) -> Bool { enterpriseEntries[e].grants != 0 || enterpriseEntries[e].recovered != 0 }
 
     // Entries are read where they lie (by index): a `PersonEntry` copied
     // out would retain and release its four arrays.
@@ -683,13 +690,12 @@ public struct CompactBalances {
         for index in changedPeople {
             let entry = personEntries[Int(index)]
             let key = people.withBytes(entry.person) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
-            let present = entry.grants != 0 || entry.recovered != 0
-            total += item(key: key, value: present ? 28 + 8 * (entry.months.count + entry.approvals.count) : nil)
+            total += item(key: key, value: personPresent(Int(index)) ? 28 + 8 * (entry.months.count + entry.approvals.count) : nil)
         }
         for index in changedEnterprises {
             let entry = enterpriseEntries[Int(index)]
             let key = enterprises.withBytes(entry.enterprise) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
-            total += item(key: key, value: entry.grants != 0 || entry.recovered != 0 ? 20 : nil)
+            total += item(key: key, value: enterprisePresent(Int(index)) ? 20 : nil)
         }
         var scratch = ByteWriter(capacity: 256)
         for index in changedLoans {
@@ -748,36 +754,15 @@ public struct CompactBalances {
             if let v { value.raw(v) }
             try emit(.lines, present: v != nil)
         }
-        // Keys `name ‖ 0 ‖ programme` sort as (name, programme) byte-wise.
-        let programmeRank = Self.ranks(programmes.sortedOrder())
-        if !changedPeople.isEmpty {
-            let personRank = Self.ranks(people.sortedOrder())
-            let order = changedPeople.sorted { a, b in
-                let x = personEntries[Int(a)], y = personEntries[Int(b)]
-                return (personRank[Int(x.person)], programmeRank[Int(x.programme)]) < (personRank[Int(y.person)], programmeRank[Int(y.programme)])
-            }
-            for index in order {
-                let e = Int(index)
-                personKey(e, into: &key)
-                let present = personEntries[e].grants != 0 || personEntries[e].recovered != 0
-                if present { personValue(e, into: &value) }
-                try emit(.people, present: present)
-            }
+        for e in personOrder(changedPeople.map { Int($0) }) {
+            personKey(e, into: &key)
+            if personPresent(e) { personValue(e, into: &value) }
+            try emit(.people, present: personPresent(e))
         }
-        if !changedEnterprises.isEmpty {
-            let enterpriseRank = Self.ranks(enterprises.sortedOrder())
-            let order = changedEnterprises.sorted { a, b in
-                let x = enterpriseEntries[Int(a)], y = enterpriseEntries[Int(b)]
-                return (enterpriseRank[Int(x.enterprise)], programmeRank[Int(x.programme)])
-                    < (enterpriseRank[Int(y.enterprise)], programmeRank[Int(y.programme)])
-            }
-            for index in order {
-                let e = Int(index)
-                enterpriseKey(e, into: &key)
-                let present = enterpriseEntries[e].grants != 0 || enterpriseEntries[e].recovered != 0
-                if present { enterpriseValue(e, into: &value) }
-                try emit(.enterprises, present: present)
-            }
+        for e in enterpriseOrder(changedEnterprises.map { Int($0) }) {
+            enterpriseKey(e, into: &key)
+            if enterprisePresent(e) { enterpriseValue(e, into: &value) }
+            try emit(.enterprises, present: enterprisePresent(e))
         }
         if !changedLoans.isEmpty {
             let loanRank = Self.ranks(loanNames.sortedOrder())
