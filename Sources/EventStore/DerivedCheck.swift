@@ -260,8 +260,8 @@ struct DerivedCheck {
             return
         }
         let (version, checkpoint) = try ledger.readProjectionMeta(in: txn, meta)
-        guard version == Ledger.projectionVersion else {
-            report.notes.append("stored projections of version \(version.map(String.init) ?? "none"), not \(Ledger.projectionVersion): "
+        guard Ledger.isCurrent(projectionVersion: version) else {
+            report.notes.append("stored projections of version \(version.map(String.init) ?? "none"), not \(Ledger.currentProjectionVersions.sorted().map(String.init).joined(separator: " or ")): "
                 + "not compared (the next import or rebuild writes them anew)")
             return
         }
@@ -311,12 +311,15 @@ struct DerivedCheck {
             compact!.forEachEntry { table, key, value in out.append((table, Array(key), Array(value))) }
             return out
         }
-        /// The canonical bytes of the state folded so far.
+        /// The canonical bytes of the state folded so far, or with `packed`
+        /// a packed whole snapshot's (after its kind byte).
         var expectedBytes = ByteWriter(capacity: 1 << 16)
-        func expectedCanonical() {
+        func expectedCanonical(packed: Bool = false) {
             expectedBytes.bytes.removeAll(keepingCapacity: true)
             if compact != nil {
-                compact!.writeCanonicalBytes(into: &expectedBytes)
+                if packed { compact!.writePackedBytes(into: &expectedBytes) } else { compact!.writeCanonicalBytes(into: &expectedBytes) }
+            } else if packed {
+                expectedBytes.raw(StateCodec.packedSnapshot(plain).dropFirst())
             } else {
                 expectedBytes.raw(StateCodec.canonicalBytes(plain))
             }
@@ -336,11 +339,11 @@ struct DerivedCheck {
                     guard let bytes else { return }
                     do {
                         let kind = try StateCodec.snapshotKind(bytes)
-                        if kind == .delta && seq == snapshotSeqs.first {
+                        if !kind.isWhole && seq == snapshotSeqs.first {
                             problem("projection-snapshots", "the first snapshot, at seq \(seq), is a delta with nothing before it")
                         }
-                        if kind == .full {
-                            expectedCanonical()
+                        if kind.isWhole {
+                            expectedCanonical(packed: kind.isPacked)
                             let same = expectedBytes.bytes.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[1...])) }
                             if same {
                                 undecodedWhole = seq

@@ -29,7 +29,19 @@ extension Ledger {
     /// projections of another version are rebuilt, never trusted.
     /// 2: snapshots start with a kind byte and may hold only the entries
     /// changed since the snapshot before them.
-    public static let projectionVersion: UInt32 = 2
+    /// 3: snapshots hold person values packed (kinds 2 and 3).
+    public static let projectionVersion: UInt32 = 3
+
+    /// Stored projections of these versions are read and built on: version
+    /// 2's entries are today's, and its snapshots (kinds 0 and 1) are read
+    /// beside the packed ones written since. The next import or `rebuild`
+    /// marks them version 3.
+    static let currentProjectionVersions: Set<UInt32> = [2, 3]
+
+    /// Whether stored projections of `version` are read and built on.
+    static func isCurrent(projectionVersion version: UInt32?) -> Bool {
+        version.map(currentProjectionVersions.contains) ?? false
+    }
 
     // A rebuild stores a snapshot as the entries changed since the one
     // before (a delta) while the deltas since the last whole snapshot add up
@@ -120,7 +132,7 @@ extension Ledger {
             self.snapshots = snapshots
             self.lookup = IndexLookup(ledger: ledger, txn: txn)
             let (version, stored) = try ledger.readProjectionMeta(in: txn, meta)
-            if version != Ledger.projectionVersion {
+            if !Ledger.isCurrent(projectionVersion: version) {
                 // Another version's projections: start again from the first event.
                 try txn.clear(entries)
                 try ledger.clearSnapshots(snapshots, meta: meta, in: txn)
@@ -287,8 +299,14 @@ extension Ledger {
 
             let lastSnapshot = try txn.withCursor(snapshots) { cursor in try cursor.last { key, _ in readSequence(key) } } ?? nil
             if checkpoint - (lastSnapshot ?? 0) >= ledger.options.snapshotIntervalEvents {
-                try ledger.putSnapshot(seq: checkpoint, value: StateCodec.fullSnapshot(try ledger.storedStateBytes(in: txn, entries)),
-                                       snapshots: snapshots, meta: meta, in: txn)
+                let snapshot: [UInt8]
+                let whole = [StateCodec.SnapshotKind.full.rawValue] + (try ledger.storedStateBytes(in: txn, entries))
+                do {
+                    snapshot = try whole.withUnsafeBytes { try StateCodec.transcoded(snapshot: $0, packed: true) }
+                } catch {
+                    throw LedgerError.corrupt("the stored balances cannot be decoded (\(error)); `subsidy-ledger rebuild` rewrites them from the log")
+                }
+                try ledger.putSnapshot(seq: checkpoint, value: snapshot, snapshots: snapshots, meta: meta, in: txn)
             }
         }
 
@@ -330,10 +348,11 @@ extension Ledger {
         // Projections written before they carried a checksum and digests are
         // not vouched for unseen: they are rebuilt from the log, once.
         let lacks = try lacksChecksums()
-        let unchecked = version == Self.projectionVersion && head > 0 && checkpoint == head && lacks
-        guard head > 0, version != Self.projectionVersion || checkpoint != head || unchecked else { return }
+        let current = Self.isCurrent(projectionVersion: version)
+        let unchecked = current && head > 0 && checkpoint == head && lacks
+        guard head > 0, !current || checkpoint != head || unchecked else { return }
         let what = unchecked ? "without the checksum and snapshot digests this version keeps"
-            : version.map { $0 == Self.projectionVersion ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
+            : version.map { Self.isCurrent(projectionVersion: $0) ? "behind the log (checkpoint \(checkpoint))" : "of version \($0)" } ?? "missing"
         notice?("the stored projections are \(what); rebuilding them from the \(head) events of the log (projection version \(Self.projectionVersion)) before importing")
         let rebuilt = try rebuildProjections()
         notice?("rebuilt the projections through seq \(rebuilt.head), digest \(rebuilt.digest)")
@@ -341,7 +360,7 @@ extension Ledger {
 
     /// Projection versions whose `projection-entries` have today's layout,
     /// so that their digest compares with a rebuild's.
-    static let entryLayoutVersions: Set<UInt32> = [1, 2]
+    static let entryLayoutVersions: Set<UInt32> = [1, 2, 3]
 
     // MARK: Reading
 
@@ -567,17 +586,19 @@ extension Ledger {
                 // goes whole instead (at scale, nearly always), it is never
                 // built. One buffer serves every snapshot, so its pages are
                 // not faulted in afresh each time.
-                let deltaSize = 1 + compact.changeBytes()
+                let deltaSize = 1 + compact.changeBytes(packed: true)
                 snapshot.bytes.removeAll(keepingCapacity: true)
                 if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
                     compact.forgetChanges()
-                    snapshot.u8(StateCodec.SnapshotKind.full.rawValue)
-                    compact.writeCanonicalBytes(into: &snapshot)
+                    snapshot.u8(StateCodec.SnapshotKind.packedFull.rawValue)
+                    compact.writePackedBytes(into: &snapshot)
                     wholeBytes = snapshot.bytes.count
                     deltaBytes = 0
                 } else {
-                    snapshot.u8(StateCodec.SnapshotKind.delta.rawValue)
-                    compact.forEachChange { table, key, value in StateCodec.appendDeltaItem(table, key: key, value: value, to: &snapshot) }
+                    snapshot.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
+                    compact.forEachChange(packed: true) { table, key, value in
+                        StateCodec.appendDeltaItem(table, key: key, value: value, to: &snapshot)
+                    }
                     precondition(snapshot.bytes.count == deltaSize, "a delta of \(snapshot.bytes.count) bytes, weighed at \(deltaSize)")
                     deltaBytes += deltaSize
                 }
@@ -634,8 +655,7 @@ extension Ledger {
             }
             days.append(stored.event.type == .entryReversed ? Self.noDay : stored.event.effective.dayNumber)
             if head % options.snapshotIntervalEvents == 0 {
-                try putSnapshot(seq: head, value: StateCodec.fullSnapshot(StateCodec.canonicalBytes(balances)), snapshots: snapshots,
-                                meta: meta, in: txn)
+                try putSnapshot(seq: head, value: StateCodec.packedSnapshot(balances), snapshots: snapshots, meta: meta, in: txn)
             }
             if let progress, head % 100_000 == 0 { progress(head) }
             return true
@@ -669,6 +689,39 @@ extension Ledger {
 }
 
 extension Ledger {
+    /// Stores every snapshot as projection version 2 did — kinds 0 and 1,
+    /// person values canonical — with its digest, and marks the
+    /// projections version 2 (tests only).
+    package func storeSnapshotsAsVersion2ForTesting() throws {
+        guard let snapshots = projectionSnapshots, let meta = projectionMeta else { return }
+        try env.write { txn in
+            var rewritten: [(seq: UInt64, value: [UInt8])] = []
+            try txn.withCursor(snapshots) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    if let seq = readSequence(key) { rewritten.append((seq, try StateCodec.transcoded(snapshot: value, packed: false))) }
+                    return true
+                }
+            }
+            for snapshot in rewritten { try putSnapshot(seq: snapshot.seq, value: snapshot.value, snapshots: snapshots, meta: meta, in: txn) }
+            try txn.put(meta, key: Array("version".utf8), value: [0, 0, 0, 2])
+        }
+    }
+
+    /// The kind byte of every stored snapshot, in seq order (tests only).
+    package func snapshotKindsForTesting() throws -> [UInt8] {
+        guard let snapshots = projectionSnapshots else { return [] }
+        return try env.read { txn in
+            var kinds: [UInt8] = []
+            try txn.withCursor(snapshots) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { _, value in
+                    kinds.append(value.first ?? 0xFF)
+                    return true
+                }
+            }
+            return kinds
+        }
+    }
+
     /// Marks the stored projections as another version's (tests only).
     package func corruptProjectionVersionForTesting() throws {
         try env.write { txn in

@@ -189,7 +189,7 @@ extension Ledger {
     func storedStart(upTo last: UInt64, in txn: ReadTransaction) throws -> (seq: UInt64, balances: Balances)? {
         guard let entries = projectionEntries, let meta = projectionMeta, let snapshots = projectionSnapshots else { return nil }
         let (version, checkpoint) = try readProjectionMeta(in: txn, meta)
-        guard version == Self.projectionVersion else { return nil }
+        guard Self.isCurrent(projectionVersion: version) else { return nil }
         // Balances written before they carried a checksum are not served:
         // the log is folded instead (the next import or rebuild adds one).
         if checkpoint <= last && checkpoint > 0, try readChecksum(in: txn, meta) != nil {
@@ -232,8 +232,8 @@ extension Ledger {
                 } catch {
                     throw LedgerError.corrupt("snapshot \(seq) cannot be decoded (\(error))")
                 }
-                if kind == .full { chain = [] }
-                if kind == .full || !chain.isEmpty { chain.append(seq) }
+                if kind.isWhole { chain = [] }
+                if kind.isWhole || !chain.isEmpty { chain.append(seq) }
                 return true
             }
         }

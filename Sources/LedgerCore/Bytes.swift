@@ -84,8 +84,25 @@ public struct ByteCursor {
         offset += MemoryLayout<T>.size
     }
 
+    @inline(__always) public mutating func u8(_ value: UInt8) { put(value) }
     @inline(__always) public mutating func u32(_ value: UInt32) { put(value) }
     @inline(__always) public mutating func u64(_ value: UInt64) { put(value) }
+
+    /// An unsigned LEB128 number: seven bits a byte, low bits first, the
+    /// high bit set on every byte but the last (1 to 5 bytes).
+    @inline(__always) public mutating func varint(_ value: UInt32) {
+        var rest = value
+        while rest >= 0x80 {
+            put(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        put(UInt8(rest))
+    }
+
+    /// The bytes ``varint(_:)`` writes for `value`.
+    @inline(__always) public static func varintSize(_ value: UInt32) -> Int {
+        value < 1 << 7 ? 1 : value < 1 << 14 ? 2 : value < 1 << 21 ? 3 : value < 1 << 28 ? 4 : 5
+    }
     @inline(__always) public mutating func i32(_ value: Int32) { put(UInt32(bitPattern: value)) }
     @inline(__always) public mutating func i64(_ value: Int64) { put(UInt64(bitPattern: value)) }
 }
@@ -153,6 +170,24 @@ public struct ByteReader {
     public mutating func i32() throws(DecodingError) -> Int32 { Int32(bitPattern: try u32()) }
     @inline(__always)
     public mutating func i64() throws(DecodingError) -> Int64 { Int64(bitPattern: try u64()) }
+
+    /// What ``ByteCursor/varint(_:)`` wrote, in its shortest form only (a
+    /// last byte of 0 after others is refused, as is a value past 32 bits).
+    public mutating func varint() throws(DecodingError) -> UInt32 {
+        let start = offset
+        var value: UInt32 = 0
+        for index in 0..<5 {
+            let byte = try u8()
+            let bits = UInt32(byte & 0x7F)
+            if index == 4 && bits > 0x0F { throw DecodingError(offset: start, reason: "a variable-length number past 32 bits") }
+            value |= bits << UInt32(7 * index)
+            if byte & 0x80 == 0 {
+                if byte == 0 && index > 0 { throw DecodingError(offset: start, reason: "a variable-length number not in its shortest form") }
+                return value
+            }
+        }
+        throw DecodingError(offset: start, reason: "a variable-length number longer than 5 bytes")
+    }
 
     public mutating func string8() throws(DecodingError) -> String {
         let count = Int(try u8())

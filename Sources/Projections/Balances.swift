@@ -74,6 +74,8 @@ public struct PersonProgramme: Hashable, Sendable {
     /// Effective dates of the live grants, with multiplicity.
     public var approvals = CountedSet<CalendarDate>()
 
+    public init() {}
+
     public var net: Money { Money(fen: granted.fen &- recovered.fen) }
     /// Distinct months covered by live grants.
     public var months: Int { monthCoverage.count }

@@ -526,8 +526,10 @@ public struct CompactBalances {
     /// Calls `body` with every entry of the state as stored (table, key,
     /// value), in canonical order: what ``StateCodec/entries(_:)`` gives for
     /// ``materialize()``, byte for byte, written straight from the flat
-    /// arrays with no `String` or dictionary per entry.
-    public mutating func forEachEntry(_ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// arrays with no `String` or dictionary per entry. With `packed`,
+    /// person values are in their packed form (a snapshot's).
+    public mutating func forEachEntry(packed: Bool = false,
+                                      _ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         var key = ByteWriter(capacity: 160)
         var value = ByteWriter(capacity: 1024)
         func emit(_ table: StateCodec.Table) throws {
@@ -548,7 +550,7 @@ public struct CompactBalances {
         }
         for e in personOrder(personEntries.indices.filter(personPresent)) {
             personKey(e, into: &key)
-            personValue(e, into: &value)
+            personValue(e, packed: packed, into: &value)
             try emit(.people)
         }
         for e in enterpriseOrder(enterpriseEntries.indices.filter(enterprisePresent)) {
@@ -610,9 +612,14 @@ public struct CompactBalances {
         programmes.withBytes(personEntries[e].programme) { key.raw($0) }
     }
 
-    func personValue(_ e: Int, into value: inout ByteWriter) {
+    func personValue(_ e: Int, packed: Bool, into value: inout ByteWriter) {
         personEntries.withUnsafeBufferPointer { all in
             let entry = UnsafePointer(all.baseAddress! + e)
+            if packed {
+                StateCodec.appendPackedPerson(granted: entry.pointee.granted, recovered: entry.pointee.recovered, grants: entry.pointee.grants,
+                                              months: entry.pointee.months, approvals: entry.pointee.approvals, to: &value)
+                return
+            }
             let months = entry.pointee.months.count, approvals = entry.pointee.approvals.count
             value.write(count: 28 + 8 * (months + approvals)) { out in
                 out.i64(entry.pointee.granted); out.i64(entry.pointee.recovered); out.u32(UInt32(entry.pointee.grants))
@@ -668,6 +675,12 @@ public struct CompactBalances {
         forEachEntry { table, key, value in StateCodec.append(table, key: key, value: value, to: &w) }
     }
 
+    /// Appends the bytes of a packed whole snapshot after its kind byte:
+    /// the canonical bytes with person values packed.
+    public mutating func writePackedBytes(into w: inout ByteWriter) {
+        forEachEntry(packed: true) { table, key, value in StateCodec.append(table, key: key, value: value, to: &w) }
+    }
+
     /// rank[number] = its place in `order`.
     static func ranks(_ order: [Int32]) -> [Int32] {
         var rank = [Int32](repeating: 0, count: order.count)
@@ -679,8 +692,9 @@ public struct CompactBalances {
     /// as a delta snapshot's item (``StateCodec/appendDeltaItem(_:key:value:to:)``),
     /// computed from the entries' lengths without writing them (but for
     /// budget lines and loans, which are few). A rebuild weighs a delta by
-    /// it before deciding to write the whole state instead.
-    public mutating func changeBytes() -> Int {
+    /// it before deciding to write the whole state instead. With `packed`,
+    /// person values are counted in their packed form.
+    public mutating func changeBytes(packed: Bool = false) -> Int {
         func item(key: Int, value: Int?) -> Int { 1 + 2 + key + 1 + (value.map { 4 + $0 } ?? 0) }
         var total = 0
         for index in changedLines {
@@ -690,7 +704,9 @@ public struct CompactBalances {
         for index in changedPeople {
             let entry = personEntries[Int(index)]
             let key = people.withBytes(entry.person) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
-            total += item(key: key, value: personPresent(Int(index)) ? 28 + 8 * (entry.months.count + entry.approvals.count) : nil)
+            let size = packed ? StateCodec.packedPersonSize(months: entry.months, approvals: entry.approvals)
+                : 28 + 8 * (entry.months.count + entry.approvals.count)
+            total += item(key: key, value: personPresent(Int(index)) ? size : nil)
         }
         for index in changedEnterprises {
             let entry = enterpriseEntries[Int(index)]
@@ -728,8 +744,10 @@ public struct CompactBalances {
     /// the start): its table, its key as stored, and its stored value, or nil
     /// where the entry is gone; in canonical order (table, then key bytes).
     /// Then forgets the changes. Written straight from the flat arrays, as
-    /// ``forEachEntry(_:)`` writes the whole state.
-    public mutating func forEachChange(_ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+    /// ``forEachEntry(packed:_:)`` writes the whole state; with `packed`,
+    /// person values in their packed form.
+    public mutating func forEachChange(packed: Bool = false,
+                                       _ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
         var key = ByteWriter(capacity: 160)
         var value = ByteWriter(capacity: 1024)
         func emit(_ table: StateCodec.Table, present: Bool) throws {
@@ -756,7 +774,7 @@ public struct CompactBalances {
         }
         for e in personOrder(changedPeople.map { Int($0) }) {
             personKey(e, into: &key)
-            if personPresent(e) { personValue(e, into: &value) }
+            if personPresent(e) { personValue(e, packed: packed, into: &value) }
             try emit(.people, present: personPresent(e))
         }
         for e in enterpriseOrder(changedEnterprises.map { Int($0) }) {

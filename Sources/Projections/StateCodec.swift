@@ -189,11 +189,12 @@ public enum StateCodec {
     }
 
     /// Adds one stored entry to `balances`.
-    public static func insert(_ table: Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+    /// A person value is read in its packed form when `packed`.
+    public static func insert(_ table: Table, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, packed: Bool = false,
                               into balances: inout Balances) throws(DecodingError) {
         switch table {
         case .lines: balances.lines[try lineKey(key)] = try line(value)
-        case .people: balances.people[try personKey(key)] = try person(value)
+        case .people: balances.people[try personKey(key)] = packed ? try packedPerson(value) : try person(value)
         case .enterprises: balances.enterprises[try enterpriseKey(key)] = try enterprise(value)
         case .loans: balances.loans[String(decoding: key, as: UTF8.self)] = try loan(value)
         }
@@ -213,18 +214,68 @@ public enum StateCodec {
 
     /// The first byte of a stored snapshot: the whole state, or the entries
     /// that changed since the snapshot before it.
+    ///
+    /// Kinds 2 and 3 are 0 and 1 with every person × programme value in its
+    /// packed form (``appendPackedPerson(_:to:)``); this version writes
+    /// only those, and reads all four.
     public enum SnapshotKind: UInt8, Sendable {
         case full = 0
         case delta = 1
+        case packedFull = 2
+        case packedDelta = 3
+
+        /// A whole state (else the changes since the snapshot before).
+        public var isWhole: Bool { self == .full || self == .packedFull }
+        /// Person values in their packed form.
+        public var isPacked: Bool { self == .packedFull || self == .packedDelta }
     }
 
-    /// A whole-state snapshot: the kind byte, then the canonical bytes.
-    public static func fullSnapshot(_ canonical: [UInt8]) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(canonical.count + 1)
-        bytes.append(SnapshotKind.full.rawValue)
-        bytes.append(contentsOf: canonical)
-        return bytes
+    /// The packed whole snapshot (kind 2) of `balances`.
+    public static func packedSnapshot(_ balances: Balances) -> [UInt8] {
+        do {
+            return try ([SnapshotKind.full.rawValue] + canonicalBytes(balances)).withUnsafeBytes { try transcoded(snapshot: $0, packed: true) }
+        } catch {
+            preconditionFailure("canonical bytes this codec wrote do not read back: \(error)")
+        }
+    }
+
+    /// The same snapshot with person values packed (kinds 2 and 3) or
+    /// canonical (kinds 0 and 1); every other byte as it was.
+    public static func transcoded(snapshot bytes: UnsafeRawBufferPointer, packed: Bool) throws(DecodingError) -> [UInt8] {
+        let kind = try snapshotKind(bytes)
+        guard kind.isPacked != packed else { return Array(bytes) }
+        let to: SnapshotKind = kind.isWhole ? (packed ? .packedFull : .full) : (packed ? .packedDelta : .delta)
+        var w = ByteWriter(capacity: packed ? bytes.count / 2 : bytes.count * 2)
+        w.u8(to.rawValue)
+        var r = ByteReader(bytes, offset: 1)
+        var value = ByteWriter(capacity: 1024)
+        while r.remaining > 0 {
+            let code = try r.u8()
+            guard let table = Table(rawValue: code) else { throw r.fail("unknown table \(code)") }
+            let key = try r.slice(Int(try r.u16()))
+            if !kind.isWhole {
+                switch try r.u8() {
+                case 0:
+                    appendDeltaItem(table, key: key, value: nil, to: &w)
+                    continue
+                case 1: break
+                case let flag: throw r.fail("presence flag \(flag) is neither 0 nor 1")
+                }
+            }
+            let stored = try r.slice(Int(try r.u32()))
+            value.bytes.removeAll(keepingCapacity: true)
+            if table != .people {
+                value.raw(stored)
+            } else if packed {
+                appendPackedPerson(try person(stored), to: &value)
+            } else {
+                value.raw(Self.value(try packedPerson(stored)))
+            }
+            value.bytes.withUnsafeBytes { v in
+                if kind.isWhole { append(table, key: key, value: v, to: &w) } else { appendDeltaItem(table, key: key, value: v, to: &w) }
+            }
+        }
+        return w.bytes
     }
 
     /// One item of a delta snapshot, which is the kind byte and then, for
@@ -254,26 +305,27 @@ public enum StateCodec {
     /// Applies a stored snapshot to `balances`: a full one replaces it, a
     /// delta changes the entries it names.
     public static func apply(snapshot bytes: UnsafeRawBufferPointer, to balances: inout Balances) throws(DecodingError) {
-        switch try snapshotKind(bytes) {
-        case .full:
-            balances = try decode(UnsafeRawBufferPointer(rebasing: bytes[1...]))
-        case .delta:
-            var r = ByteReader(bytes, offset: 1)
-            while r.remaining > 0 {
-                let code = try r.u8()
-                guard let table = Table(rawValue: code) else { throw r.fail("unknown table \(code)") }
-                let key = try r.slice(Int(try r.u16()))
-                switch try r.u8() {
-                case 0: try remove(table, key: key, from: &balances)
-                case 1: try insert(table, key: key, value: try r.slice(Int(try r.u32())), into: &balances)
-                case let flag: throw r.fail("presence flag \(flag) is neither 0 nor 1")
-                }
+        let kind = try snapshotKind(bytes)
+        if kind.isWhole {
+            balances = try decode(UnsafeRawBufferPointer(rebasing: bytes[1...]), packed: kind.isPacked)
+            return
+        }
+        var r = ByteReader(bytes, offset: 1)
+        while r.remaining > 0 {
+            let code = try r.u8()
+            guard let table = Table(rawValue: code) else { throw r.fail("unknown table \(code)") }
+            let key = try r.slice(Int(try r.u16()))
+            switch try r.u8() {
+            case 0: try remove(table, key: key, from: &balances)
+            case 1: try insert(table, key: key, value: try r.slice(Int(try r.u32())), packed: kind.isPacked, into: &balances)
+            case let flag: throw r.fail("presence flag \(flag) is neither 0 nor 1")
             }
         }
     }
 
-    /// Reads a whole state back from its canonical bytes.
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> Balances {
+    /// Reads a whole state back from its canonical bytes, or from a packed
+    /// snapshot's (person values packed).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, packed: Bool = false) throws(DecodingError) -> Balances {
         var balances = Balances()
         // Count the entries of each table first (lengths only), so that no
         // dictionary grows by rehashing while a large state is read.
@@ -295,7 +347,7 @@ public enum StateCodec {
             guard let table = Table(rawValue: code) else { throw r.fail("unknown table \(code)") }
             let key = try r.slice(Int(try r.u16()))
             let value = try r.slice(Int(try r.u32()))
-            try insert(table, key: key, value: value, into: &balances)
+            try insert(table, key: key, value: value, packed: packed, into: &balances)
         }
         return balances
     }

@@ -172,10 +172,11 @@ struct DerivedCommandTests {
             let env = try Environment(path: dir.path + "/ledger")
             let snapshots = try env.openDatabase(named: "projection-snapshots", create: false)
             try env.write { txn in
-                // The first snapshot is whole: one byte of its state changed,
-                // the second removed (its digest stays).
+                // The first snapshot is whole (kind 2, person values packed):
+                // one byte of its state changed, the second removed (its
+                // digest stays).
                 var value = try #require(try txn.get(snapshots, key: sequenceKey(100)))
-                try #require(value.first == 0)
+                try #require(value.first == 2)
                 value[value.count - 1] ^= 0x01
                 try txn.put(snapshots, key: sequenceKey(100), value: value)
                 #expect(try txn.delete(snapshots, key: sequenceKey(200)))

@@ -185,6 +185,51 @@ struct ProjectionStoreTests {
         #expect(try ledger.storedProjectionDigest()?.digest == good.digest)
     }
 
+    @Test("projections of version 2 (snapshots of kinds 0 and 1) are read, verified and built on, not rebuilt")
+    func version2ProjectionsContinue() throws {
+        let dir = TemporaryDirectory()
+        var options = Ledger.OpenOptions()
+        options.snapshotIntervalEvents = 40
+        let ledger = try makeLedger(dir, options: options)
+        // The sample history, then 100 appropriations to one line: the
+        // snapshots among them change that line only, so they are deltas.
+        let appropriations = (0..<100).map { index in
+            #"{"id":"v2-a\#(index)","type":"fund.appropriated","effective":"2017-03-01","data":{"fund":"employment-special","region":"220102","fiscalYear":2017,"amount":"10"}}"#
+        }.joined(separator: "\n")
+        _ = try ledger.importFiles([fixture("sample-history.jsonl"), dir.file("lines.jsonl", appropriations)]).get()
+        _ = try ledger.rebuildProjections()
+        // A rebuild writes a packed whole snapshot first, then packed deltas.
+        let packedKinds = try ledger.snapshotKindsForTesting()
+        #expect(packedKinds.first == 2 && packedKinds.contains(3), "\(packedKinds)")
+        let seqs: [UInt64] = [40, 41, 79, 120, 201, 242, 281, 321, 342]
+        var before: [UInt64: String] = [:]
+        for seq in seqs { before[seq] = digest(try ledger.balances(view: LedgerView(asOfSeq: seq)).balances) }
+        let stored = try #require(try ledger.storedProjectionDigest())
+
+        try ledger.storeSnapshotsAsVersion2ForTesting()
+        #expect(try ledger.snapshotKindsForTesting() == packedKinds.map { $0 - 2 })
+        #expect(try ledger.projectionStatus().version == 2)
+        for seq in seqs { #expect(digest(try ledger.balances(view: LedgerView(asOfSeq: seq)).balances) == before[seq], "as of \(seq)") }
+        // verify compares them (a version it did not take would only be noted).
+        let report = try ledger.checkDerivedData()
+        #expect(report.ok && report.notes.isEmpty, "\(report.problems) \(report.notes)")
+        #expect(report.checked.contains("projection-snapshots"))
+
+        // An import continues them: nothing refolded, the old snapshots kept.
+        var notices: [String] = []
+        try ledger.prepareProjections { notices.append($0) }
+        #expect(notices.isEmpty, "\(notices)")
+        let more = dir.file("more.jsonl", #"{"id":"v2-1","type":"fund.appropriated","effective":"2016-03-01","data":{"fund":"employment-special","region":"220102","fiscalYear":2016,"amount":"250"}}"#)
+        _ = try ledger.importFiles([more]).get()
+        #expect(try ledger.projectionStatus().version == 3)
+        #expect(try ledger.snapshotKindsForTesting().prefix(packedKinds.count) == packedKinds.map { $0 - 2 }[...])
+        for seq in seqs { #expect(digest(try ledger.balances(view: LedgerView(asOfSeq: seq)).balances) == before[seq], "as of \(seq)") }
+        #expect(try ledger.checkDerivedData().ok)
+        let continued = try #require(try ledger.storedProjectionDigest())
+        #expect(continued.digest != stored.digest)
+        #expect(try ledger.rebuildProjections().digest == continued.digest)
+    }
+
     /// Appropriations of `yuan` each, one per region, under a bound that
     /// lets amounts near 64 bits through (the seed policy would refuse them).
     func hugeAppropriations(_ regions: [String], yuan: String) -> String {

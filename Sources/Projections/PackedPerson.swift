@@ -1,0 +1,135 @@
+import LedgerCore
+
+/// The packed form of a person × programme value, which snapshots of kinds
+/// 2 and 3 hold instead of the canonical one (docs/FORMAT.md).
+///
+/// In the canonical value every covered month and every approval day takes
+/// eight bytes; a person paid month after month has dozens of each, and at
+/// ten million events they are most of a snapshot's bytes. Packed, the
+/// months are runs of consecutive months with the same count (a grant
+/// period is one run) and the approval days are gaps from the day before,
+/// as variable-length numbers: about a third of the size. The canonical
+/// value is still what `projection-entries` holds and what the digest
+/// hashes; the packed one is a storage form of the same figures.
+extension StateCodec {
+    /// The packed value's size in bytes.
+    public static func packedPersonSize(months: CountedSet<YearMonth>, approvals: CountedSet<CalendarDate>) -> Int {
+        var size = 8 + 8 + 4 + 4 + 12 * monthRuns(months) + 4
+        approvals.items.withUnsafeBufferPointer { days in
+            approvals.counts.withUnsafeBufferPointer { counts in
+                guard !days.isEmpty else { return }
+                size += 4 + ByteCursor.varintSize(counts[0])
+                for index in 1..<days.count {
+                    size += ByteCursor.varintSize(UInt32(days[index].dayNumber - days[index - 1].dayNumber))
+                    size += ByteCursor.varintSize(counts[index])
+                }
+            }
+        }
+        return size
+    }
+
+    /// The number of maximal runs: consecutive months with the same count.
+    static func monthRuns(_ months: CountedSet<YearMonth>) -> Int {
+        months.items.withUnsafeBufferPointer { items in
+            months.counts.withUnsafeBufferPointer { counts in
+                var runs = 0
+                for index in items.indices
+                where index == 0 || items[index].index != items[index - 1].index + 1 || counts[index] != counts[index - 1] {
+                    runs += 1
+                }
+                return runs
+            }
+        }
+    }
+
+    /// Appends the packed value:
+    ///
+    ///     i64 granted, i64 recovered, u32 grants,
+    ///     u32 runs, then per run: i32 first month, u32 length, u32 count
+    ///     u32 days, then (when there are any) i32 first day, var count,
+    ///         and per later day: var gap from the day before, var count
+    ///
+    /// Runs are maximal and ascending; days ascending, so every gap is ≥ 1.
+    public static func appendPackedPerson(granted: Int64, recovered: Int64, grants: Int, months: CountedSet<YearMonth>,
+                                          approvals: CountedSet<CalendarDate>, to w: inout ByteWriter) {
+        let size = packedPersonSize(months: months, approvals: approvals)
+        let runs = monthRuns(months)
+        w.write(count: size) { out in
+            out.i64(granted); out.i64(recovered); out.u32(UInt32(grants))
+            out.u32(UInt32(runs))
+            months.items.withUnsafeBufferPointer { items in
+                months.counts.withUnsafeBufferPointer { counts in
+                    var start = 0
+                    while start < items.count {
+                        var end = start + 1
+                        while end < items.count && items[end].index == items[end - 1].index + 1 && counts[end] == counts[start] { end += 1 }
+                        out.i32(items[start].index); out.u32(UInt32(end - start)); out.u32(counts[start])
+                        start = end
+                    }
+                }
+            }
+            out.u32(UInt32(approvals.count))
+            approvals.items.withUnsafeBufferPointer { days in
+                approvals.counts.withUnsafeBufferPointer { counts in
+                    guard !days.isEmpty else { return }
+                    out.i32(days[0].dayNumber); out.varint(counts[0])
+                    for index in 1..<days.count {
+                        out.varint(UInt32(days[index].dayNumber - days[index - 1].dayNumber))
+                        out.varint(counts[index])
+                    }
+                }
+            }
+        }
+    }
+
+    public static func appendPackedPerson(_ entry: PersonProgramme, to w: inout ByteWriter) {
+        appendPackedPerson(granted: entry.granted.fen, recovered: entry.recovered.fen, grants: entry.grants,
+                           months: entry.monthCoverage, approvals: entry.approvals, to: &w)
+    }
+
+    /// Month indexes run from 0 (January of year 0) below this (years 0–9999).
+    static let monthLimit: Int64 = 10_000 * 12
+
+    /// Reads a packed value back. Refuses anything the writer never writes:
+    /// runs that are empty, out of order, overlapping or not maximal, counts
+    /// of zero, days out of order, bytes left over.
+    public static func packedPerson(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> PersonProgramme {
+        var r = ByteReader(bytes)
+        var entry = PersonProgramme()
+        entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
+        var months: [(YearMonth, UInt32)] = []
+        var previous: (last: Int64, count: UInt32)?
+        for _ in 0..<Int(try r.u32()) {
+            let first = Int64(try r.i32()), length = Int64(try r.u32()), count = try r.u32()
+            guard length >= 1, count >= 1, first >= 0, first + length <= Self.monthLimit else {
+                throw r.fail("an empty month run, or one outside the years 0–9999")
+            }
+            if let previous {
+                guard first > previous.last, first > previous.last + 1 || count != previous.count else {
+                    throw r.fail("month runs out of order, overlapping or not maximal")
+                }
+            }
+            for month in first..<(first + length) { months.append((YearMonth(index: Int32(month)), count)) }
+            previous = (first + length - 1, count)
+        }
+        entry.monthCoverage = CountedSet(sorted: months)
+        let dayCount = Int(try r.u32())
+        var days: [(CalendarDate, UInt32)] = []
+        if dayCount > 0 {
+            var day = Int64(try r.i32())
+            for index in 0..<dayCount {
+                if index > 0 {
+                    let gap = Int64(try r.varint())
+                    guard gap >= 1, day + gap <= Int64(Int32.max) else { throw r.fail("approval days out of order") }
+                    day += gap
+                }
+                let count = try r.varint()
+                guard count >= 1 else { throw r.fail("an approval day counted zero times") }
+                days.append((CalendarDate(dayNumber: Int32(day)), count))
+            }
+        }
+        entry.approvals = CountedSet(sorted: days)
+        guard r.remaining == 0 else { throw r.fail("\(r.remaining) bytes after the value") }
+        return entry
+    }
+}
