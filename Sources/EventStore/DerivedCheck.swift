@@ -296,13 +296,17 @@ struct DerivedCheck {
         var plain = Balances()
         var days: [Int32] = []
         days.reserveCapacity(Int(head))
-        // The state the stored snapshots give, decoded only when a delta
-        // needs the state before it: a whole snapshot is compared by its
-        // bytes (at ten million events, every snapshot is whole, and each
-        // decoded would hold a gigabyte of dictionaries).
+        // The state the stored snapshots give is decoded only where a
+        // snapshot's bytes differ from what the fold implies: a whole one is
+        // compared with the state's bytes, a delta with the entries the fold
+        // touched since the snapshot before (what a rebuild writes). At ten
+        // million events a decoded state holds a gigabyte of dictionaries.
         var storedState = Balances()
-        /// The seq of a whole snapshot compared by its bytes and not decoded.
-        var undecodedWhole: UInt64?
+        /// Whether `storedState` holds the stored state at the last snapshot;
+        /// while it does not, every snapshot so far equalled the fold, and
+        /// `chain` names the whole one and the deltas after it that give it.
+        var decoded = false
+        var chain: [UInt64] = []
         var nextSnapshot = 0
         var undigested = 0
         func expectedEntries() -> [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] {
@@ -324,6 +328,15 @@ struct DerivedCheck {
                 expectedBytes.raw(StateCodec.canonicalBytes(plain))
             }
         }
+        /// The delta a rebuild writes here, of `kind`: the entries the
+        /// compact fold touched since the last snapshot (then forgotten).
+        func expectedDelta(_ kind: StateCodec.SnapshotKind) {
+            expectedBytes.bytes.removeAll(keepingCapacity: true)
+            expectedBytes.u8(kind.rawValue)
+            compact!.forEachChange(packed: kind.isPacked) { table, key, value in
+                StateCodec.appendDeltaItem(table, key: key, value: value, to: &expectedBytes)
+            }
+        }
         /// A snapshot written before snapshots carried a digest is noted, not blamed.
         func checkDigest(_ seq: UInt64, _ bytes: UnsafeRawBufferPointer) throws {
             if try txn.get(meta, key: Ledger.snapshotDigestKey(seq)) == nil {
@@ -342,24 +355,41 @@ struct DerivedCheck {
                         if !kind.isWhole && seq == snapshotSeqs.first {
                             problem("projection-snapshots", "the first snapshot, at seq \(seq), is a delta with nothing before it")
                         }
+                        let same: Bool
                         if kind.isWhole {
                             expectedCanonical(packed: kind.isPacked)
-                            let same = expectedBytes.bytes.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[1...])) }
-                            if same {
-                                undecodedWhole = seq
+                            compact?.forgetChanges()
+                            same = expectedBytes.bytes.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: bytes[1...])) }
+                        } else if compact != nil && !decoded && !chain.isEmpty {
+                            expectedDelta(kind)
+                            same = expectedBytes.bytes.withUnsafeBytes { $0.elementsEqual(bytes) }
+                        } else {
+                            compact?.forgetChanges()
+                            same = false
+                        }
+                        if same {
+                            if kind.isWhole {
+                                chain = [seq]
+                                decoded = false
                                 storedState = Balances()
-                                try checkDigest(seq, bytes)
-                                return
+                            } else {
+                                chain.append(seq)
                             }
-                        } else if let whole = undecodedWhole {
-                            // The state before this delta: the whole snapshot
-                            // it follows (the deltas between were decoded onto it).
-                            undecodedWhole = nil
-                            try txn.withValue(snapshots, key: sequenceKey(whole)) { wholeBytes in
-                                if let wholeBytes { try StateCodec.apply(snapshot: wholeBytes, to: &storedState) }
+                            try checkDigest(seq, bytes)
+                            return
+                        }
+                        if !kind.isWhole && !decoded {
+                            // The state before this delta: the snapshots
+                            // that gave it, equal to the fold until now.
+                            storedState = Balances()
+                            for earlier in chain {
+                                try txn.withValue(snapshots, key: sequenceKey(earlier)) { earlierBytes in
+                                    if let earlierBytes { try StateCodec.apply(snapshot: earlierBytes, to: &storedState) }
+                                }
                             }
                         }
-                        undecodedWhole = nil
+                        decoded = true
+                        chain = []
                         try StateCodec.apply(snapshot: bytes, to: &storedState)
                         try checkDigest(seq, bytes)
                     } catch let error as LedgerError {
@@ -368,7 +398,7 @@ struct DerivedCheck {
                         problem("projection-snapshots", "the snapshot at seq \(seq) cannot be decoded (\(error))")
                     }
                 }
-                if undecodedWhole == nil,
+                if decoded,
                    let difference = Self.firstDifference(stored: StateCodec.entries(storedState), expected: expectedEntries()) {
                     problem("projection-snapshots", "the state at seq \(seq) \(difference)")
                 }
@@ -391,7 +421,8 @@ struct DerivedCheck {
             compact = nil
             days = []
             storedState = Balances()
-            undecodedWhole = nil
+            decoded = false
+            chain = []
             nextSnapshot = 0
             undigested = 0
             report = beforeFold

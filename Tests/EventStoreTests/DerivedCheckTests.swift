@@ -132,6 +132,53 @@ struct DerivedCheckTests {
         }
     }
 
+    /// The sample history, then 100 appropriations to one line, rebuilt with
+    /// a snapshot every 40 events: the snapshots among the appropriations
+    /// change that line only, so they are deltas (kind 3).
+    func deltaLedger(_ dir: TemporaryDirectory) throws -> (path: String, deltas: [UInt64]) {
+        let ledger = try makeLedger(dir, options: Ledger.OpenOptions(snapshotIntervalEvents: 40))
+        let appropriations = (0..<100).map { index in
+            #"{"id":"d-a\#(index)","type":"fund.appropriated","effective":"2017-03-01","data":{"fund":"employment-special","region":"220102","fiscalYear":2017,"amount":"10"}}"#
+        }.joined(separator: "\n")
+        _ = try ledger.importFiles([fixture("sample-history.jsonl"), dir.file("lines.jsonl", appropriations)]).get()
+        _ = try ledger.rebuildProjections()
+        let path = dir.path + "/ledger"
+        var deltas: [UInt64] = []
+        try tamper(path, "projection-snapshots") { txn, db in
+            try txn.withCursor(db) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    if value.first == StateCodec.SnapshotKind.packedDelta.rawValue {
+                        deltas.append(key.reduce(0) { $0 << 8 | UInt64($1) })
+                    }
+                    return true
+                }
+            }
+        }
+        return (path, deltas)
+    }
+
+    @Test("a changed delta snapshot is found by its content alone (its digest gone) and named at its seq; sound deltas pass")
+    func changedDelta() throws {
+        let probeDir = TemporaryDirectory()
+        let probe = try deltaLedger(probeDir)
+        #expect(probe.deltas.count >= 2, "the rebuild writes deltas")
+        let sound = try Ledger.open(at: probe.path).checkDerivedData()
+        #expect(sound.ok && sound.notes.isEmpty, "\(sound.problems) \(sound.notes)")
+        for seq in probe.deltas {
+            let dir = TemporaryDirectory()
+            let (path, _) = try deltaLedger(dir)
+            let key = (0..<8).map { UInt8(truncatingIfNeeded: seq >> (56 - 8 * UInt64($0))) }
+            try tamper(path, "projection-snapshots", flipLastValueByte(key: key))
+            try tamper(path, "projection-meta") { txn, db in
+                try txn.delete(db, key: Array("snapshot".utf8) + key)
+            }
+            let report = try Ledger.open(at: path).checkDerivedData()
+            let problem = try #require(report.problems.first, "a flipped byte in the delta at \(seq)")
+            #expect(problem.database == "projection-snapshots")
+            #expect(problem.message.contains("at seq \(seq)"), "\(problem.message)")
+        }
+    }
+
     @Test("snapshots written before snapshots carried a digest are noted, not blamed; the next import rebuilds the projections")
     func snapshotsWithoutDigest() throws {
         let dir = TemporaryDirectory()
