@@ -57,4 +57,13 @@ public struct CountedSet<Value: Comparable & Hashable & Sendable>: Hashable, Sen
         items = pairs.map(\.0)
         counts = pairs.map(\.1)
     }
+
+    /// From values already ascending and distinct, each with its count
+    /// (≥ 1), as two arrays of the same length: a decoder's, with no
+    /// array of pairs between.
+    init(sortedItems items: [Value], counts: [UInt32]) {
+        precondition(items.count == counts.count, "\(items.count) values with \(counts.count) counts")
+        self.items = items
+        self.counts = counts
+    }
 }

@@ -97,9 +97,12 @@ extension StateCodec {
         var r = ByteReader(bytes)
         var entry = PersonProgramme()
         entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
-        var months: [(YearMonth, UInt32)] = []
+        var months: [YearMonth] = [], monthCounts: [UInt32] = []
         var previous: (last: Int64, count: UInt32)?
-        for _ in 0..<Int(try r.u32()) {
+        let runs = Int(try r.u32())
+        // Each run takes 12 bytes, so nothing beyond what is left is reserved.
+        months.reserveCapacity(min(runs, r.remaining / 12)); monthCounts.reserveCapacity(min(runs, r.remaining / 12))
+        for _ in 0..<runs {
             let first = Int64(try r.i32()), length = Int64(try r.u32()), count = try r.u32()
             guard length >= 1, count >= 1, first >= 0, first + length <= Self.monthLimit else {
                 throw r.fail("an empty month run, or one outside the years 0–9999")
@@ -109,13 +112,18 @@ extension StateCodec {
                     throw r.fail("month runs out of order, overlapping or not maximal")
                 }
             }
-            for month in first..<(first + length) { months.append((YearMonth(index: Int32(month)), count)) }
+            for month in first..<(first + length) {
+                months.append(YearMonth(index: Int32(month)))
+                monthCounts.append(count)
+            }
             previous = (first + length - 1, count)
         }
-        entry.monthCoverage = CountedSet(sorted: months)
+        entry.monthCoverage = CountedSet(sortedItems: months, counts: monthCounts)
         let dayCount = Int(try r.u32())
-        var days: [(CalendarDate, UInt32)] = []
+        var days: [CalendarDate] = [], dayCounts: [UInt32] = []
         if dayCount > 0 {
+            // The first day takes 5 bytes at least, each later one 2.
+            days.reserveCapacity(min(dayCount, r.remaining / 2)); dayCounts.reserveCapacity(min(dayCount, r.remaining / 2))
             var day = Int64(try r.i32())
             for index in 0..<dayCount {
                 if index > 0 {
@@ -125,10 +133,11 @@ extension StateCodec {
                 }
                 let count = try r.varint()
                 guard count >= 1 else { throw r.fail("an approval day counted zero times") }
-                days.append((CalendarDate(dayNumber: Int32(day)), count))
+                days.append(CalendarDate(dayNumber: Int32(day)))
+                dayCounts.append(count)
             }
         }
-        entry.approvals = CountedSet(sorted: days)
+        entry.approvals = CountedSet(sortedItems: days, counts: dayCounts)
         guard r.remaining == 0 else { throw r.fail("\(r.remaining) bytes after the value") }
         return entry
     }

@@ -109,12 +109,18 @@ public enum StateCodec {
         var r = ByteReader(bytes)
         var entry = PersonProgramme()
         entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
-        var months: [(YearMonth, UInt32)] = []
-        for _ in 0..<Int(try r.u32()) { months.append((YearMonth(index: try r.i32()), try r.u32())) }
-        entry.monthCoverage = CountedSet(sorted: months)
-        var days: [(CalendarDate, UInt32)] = []
-        for _ in 0..<Int(try r.u32()) { days.append((CalendarDate(dayNumber: try r.i32()), try r.u32())) }
-        entry.approvals = CountedSet(sorted: days)
+        // Each pair takes 8 bytes: a count beyond what is left is refused by
+        // the reads, never reserved.
+        let monthCount = Int(try r.u32())
+        var months: [YearMonth] = [], monthCounts: [UInt32] = []
+        months.reserveCapacity(min(monthCount, r.remaining / 8)); monthCounts.reserveCapacity(min(monthCount, r.remaining / 8))
+        for _ in 0..<monthCount { months.append(YearMonth(index: try r.i32())); monthCounts.append(try r.u32()) }
+        entry.monthCoverage = CountedSet(sortedItems: months, counts: monthCounts)
+        let dayCount = Int(try r.u32())
+        var days: [CalendarDate] = [], dayCounts: [UInt32] = []
+        days.reserveCapacity(min(dayCount, r.remaining / 8)); dayCounts.reserveCapacity(min(dayCount, r.remaining / 8))
+        for _ in 0..<dayCount { days.append(CalendarDate(dayNumber: try r.i32())); dayCounts.append(try r.u32()) }
+        entry.approvals = CountedSet(sortedItems: days, counts: dayCounts)
         return entry
     }
 
