@@ -45,11 +45,9 @@ extension Ledger {
 
     // A rebuild stores a snapshot as the entries changed since the one
     // before (a delta) while the deltas since the last whole snapshot add up
-    // to no more than that whole snapshot's size, and the whole state
-    // otherwise: a snapshot costs what changed when little changes, and a
-    // read never decodes more than two whole states' worth of bytes. (At ten
-    // million events a delta of 250,000 events is a fifth of the whole
-    // state: four deltas to each whole snapshot.)
+    // to no more than a quarter of that whole snapshot's size, and the whole
+    // state otherwise: a snapshot costs what changed when little changes,
+    // and a read never decodes more than 1.25 whole states' worth of bytes.
 
     /// What is stored about the projections.
     public struct ProjectionStatus: Sendable {
@@ -585,12 +583,12 @@ extension Ledger {
             }
             if to % interval == 0 {
                 // The delta is weighed before it is written: when the state
-                // goes whole instead, it is never built. One buffer serves
-                // every snapshot, so its pages are not faulted in afresh
-                // each time.
+                // goes whole instead (at scale, nearly always), it is never
+                // built. One buffer serves every snapshot, so its pages are
+                // not faulted in afresh each time.
                 let deltaSize = 1 + compact.changeBytes(packed: true)
                 snapshot.bytes.removeAll(keepingCapacity: true)
-                if wholeBytes == 0 || deltaBytes + deltaSize > wholeBytes {
+                if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
                     compact.forgetChanges()
                     snapshot.u8(StateCodec.SnapshotKind.packedFull.rawValue)
                     compact.writePackedBytes(into: &snapshot)
