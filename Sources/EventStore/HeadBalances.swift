@@ -45,12 +45,12 @@ extension Ledger {
         let head = try head(in: txn)
         var balances = Balances()
         var from: UInt64 = 1
-        if let start = try storedStart(upTo: head.seq, in: txn) {
-            balances = start.balances
+        if var start = try storedStart(upTo: head.seq, in: txn) {
+            swap(&balances, &start.balances)
             from = start.seq + 1
         }
         if from <= head.seq {
-            balances = try fold(balances, from: from, to: head.seq, view: .all, in: txn)
+            try fold(&balances, from: from, to: head.seq, view: .all, in: txn)
         }
         return HeadBalances(seq: head.seq, hash: head.hash, balances: balances)
     }

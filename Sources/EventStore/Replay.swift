@@ -81,52 +81,54 @@ extension Ledger {
             if let date = view.effectiveOn {
                 // Start from stored state and take out what is dated after the
                 // view's date, when that is less work than replaying the prefix.
-                if let start = try storedStart(upTo: last, in: txn),
+                if var start = try storedStart(upTo: last, in: txn),
                    let removed = try datedAfter(date, upTo: start.seq, limit: Int(last / 2), in: txn) {
-                    balances = start.balances
+                    // Taken, not shared: a second reference would make the
+                    // first change copy every dictionary of the state.
+                    swap(&balances, &start.balances)
                     for seq in removed {
                         guard let event = try lookup.event(at: seq) else { throw LedgerError.corrupt("indexed event \(seq) is missing") }
                         try balances.remove(event, lookup: lookup)
                     }
                     from = start.seq + 1
                 }
-            } else if let start = try storedStart(upTo: last, in: txn) {
-                balances = start.balances
+            } else if var start = try storedStart(upTo: last, in: txn) {
+                swap(&balances, &start.balances)
                 from = start.seq + 1
             }
             if from <= last {
-                balances = try fold(balances, from: from, to: last, view: view, in: txn)
+                try fold(&balances, from: from, to: last, view: view, in: txn)
             }
             return (balances, last)
         }
     }
 
-    /// `start` with the events `from`…`to` of `view` folded in: by
+    /// Folds the events `from`…`to` of `view` into `balances`: by
     /// ``CompactBalances`` straight from the memory map, or by ``Balances``
     /// for a history the compact fold does not handle (the same state).
-    func fold(_ start: Balances, from: UInt64, to last: UInt64, view: LedgerView, in txn: ReadTransaction) throws -> Balances {
+    /// In place, so that a state nobody else holds is changed, not copied.
+    func fold(_ balances: inout Balances, from: UInt64, to last: UInt64, view: LedgerView, in txn: ReadTransaction) throws {
         let lookup = IndexLookup(ledger: self, txn: txn)
         // Moving a large state into the compact form and back costs more
         // than folding a few events into it as it is.
-        let entries = start.lines.count + start.people.count + start.enterprises.count + start.loans.count
+        let entries = balances.lines.count + balances.people.count + balances.enterprises.count + balances.loans.count
         if last - from + 1 > UInt64(entries) {
             do {
-                var compact = try CompactBalances(start, effectiveOn: view.effectiveOn)
+                var compact = try CompactBalances(balances, effectiveOn: view.effectiveOn)
                 try forEachRecord(in: txn, from: from, to: last, checkingAhead: true) { record in
                     try compact.apply(record, lookup: lookup)
                     return true
                 }
-                return compact.materialize()
+                balances = compact.materialize()
+                return
             } catch is CompactBalances.Unsupported {
                 // Folded below by Balances, which names the problem if there is one.
             }
         }
-        var balances = start
         try forEachEvent(in: txn, from: from, to: last) { stored in
             try balances.apply(stored.event, view: view, lookup: lookup)
             return true
         }
-        return balances
     }
 
     /// The live events up to `seq` dated after `date`, from the effective
