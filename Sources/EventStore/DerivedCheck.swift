@@ -41,6 +41,10 @@ struct DerivedCheck {
 
     let ledger: Ledger
     let txn: ReadTransaction
+    /// Events refolded per scratch transaction (``scratchPartEvents`` but in tests).
+    var scratchPartEvents = Self.scratchPartEvents
+    /// The scratch map's first size, when not chosen from the stored `streams`.
+    var scratchMapBytes: Int?
     var report = DerivedReport()
 
     mutating func problem(_ database: String, _ message: String) {
@@ -65,19 +69,19 @@ struct DerivedCheck {
     /// cannot steer the fold unseen).
     final class ScratchState: AppendState {
         let lookup: IndexLookup
-        let scratch: WriteTransaction
+        /// The scratch environment's write transaction of the current part
+        /// of the log (set by the refold).
+        var scratch: WriteTransaction!
         let streams: Database
         var reversals: [UInt64: UInt64] = [:]
-        var streamCount = 0
         /// The seq being folded: only earlier events may be named.
         var current: UInt64 = 0
         /// Drops the pages of the scratch environment's map that the refold
         /// has read (its states are gigabytes at ten million events).
         let releasePages: () -> Void
 
-        init(lookup: IndexLookup, scratch: WriteTransaction, streams: Database, releasePages: @escaping () -> Void) {
+        init(lookup: IndexLookup, streams: Database, releasePages: @escaping () -> Void) {
             self.lookup = lookup
-            self.scratch = scratch
             self.streams = streams
             self.releasePages = releasePages
         }
@@ -87,9 +91,7 @@ struct DerivedCheck {
         }
 
         func setStream(_ name: String, _ state: StreamState) throws {
-            let key = Array(name.utf8)
-            if try scratch.withValue(streams, key: key, { $0 == nil }) { streamCount += 1 }
-            try scratch.put(streams, key: key, value: state.encoded())
+            try scratch.put(streams, key: Array(name.utf8), value: state.encoded())
         }
 
         func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }
@@ -102,12 +104,12 @@ struct DerivedCheck {
         }
     }
 
-    /// The refold's result, carried out of the scratch transaction (which is
-    /// aborted: nothing of it is kept).
-    private struct Refolded: Error {
-        var report: DerivedReport
-        var reversals: [UInt64: UInt64]
-    }
+    /// Events refolded per scratch transaction. Each commits (without a
+    /// flush to disk: the environment is thrown away), so no transaction
+    /// holds more changed pages than LMDB keeps in memory; one transaction
+    /// for ten million events would spill pages to disk and search its
+    /// lists of them on every access.
+    static let scratchPartEvents: UInt64 = 262_144
 
     /// Refolds the append rules over the log and compares `ids`, `streams`,
     /// `stream-events` and `reversals`. Returns the reversals the log
@@ -116,69 +118,81 @@ struct DerivedCheck {
         let directory = try ScratchDirectory()
         var options = Environment.Options()
         // Room for the recomputed states at once (the map grows if not).
-        options.initialMapSizeBytes = max(64 << 20, try txn.statistics(ledger.streams).bytes * 2 + (64 << 20))
+        options.initialMapSizeBytes = try scratchMapBytes ?? max(64 << 20, txn.statistics(ledger.streams).bytes * 2 + (64 << 20))
+        options.withoutSync = true
         let scratch = try Environment(path: directory.path, options: options)
-        let before = report
-        do {
-            try scratch.write { scratchTxn in
-                report = before
-                let streams = try scratchTxn.database(named: "streams", create: true)
-                let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), scratch: scratchTxn, streams: streams,
-                                         releasePages: { scratch.releaseMappedPages() })
-                try refoldIndexes(head: head, state: state, progress: progress)
-                if !report.problems.contains(where: { $0.database == "events" }) {
-                    try compareStreams(scratchTxn, streams, count: state.streamCount, releasePages: state.releasePages)
-                }
-                throw Refolded(report: report, reversals: state.reversals)
+        let streams = try scratch.openDatabase(named: "streams", create: true)
+        let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), streams: streams,
+                                 releasePages: { scratch.releaseMappedPages() })
+        try refoldIndexes(head: head, state: state, in: scratch, progress: progress)
+        state.scratch = nil
+        if !report.problems.contains(where: { $0.database == "events" }) {
+            try scratch.read { scratchTxn in
+                try compareStreams(scratchTxn, streams, count: try scratchTxn.statistics(streams).entries,
+                                   releasePages: state.releasePages)
             }
-        } catch let refolded as Refolded {
-            report = refolded.report
-            return refolded.reversals
         }
-        return [:]
+        return state.reversals
     }
 
-    private mutating func refoldIndexes(head: UInt64, state: ScratchState, progress: ((String) -> Void)?) throws {
+    private mutating func refoldIndexes(head: UInt64, state: ScratchState, in scratch: Environment,
+                                        progress: ((String) -> Void)?) throws {
         let rules = AppendRules()
         var streamEventCount = 0
-        try ledger.forEachEvent(in: txn, from: 1, to: head) { stored in
-            let seq = stored.seq
-            let event = stored.event
-            state.current = seq
-            let idKey = Array(event.id.utf8)
-            let indexed = try txn.withValue(ledger.ids, key: idKey) { $0.map { readSequence($0) } }
-            if indexed != .some(seq) {
-                problem("ids", indexed == nil ? "event \(seq) (id \(event.id)) has no entry"
-                    : "id \(event.id) of event \(seq) points at \(indexed!.map(String.init) ?? "a value that is not a sequence number")")
-            }
-            let placement: Placement
-            do {
-                placement = try rules.apply(event, seq: seq, to: state)
-            } catch let error as FieldError {
-                // The log itself breaks a rule every append obeys; the
-                // indexes after it cannot be judged.
-                problem("events", "event \(seq) (id \(event.id)) breaks an append rule: \(error)")
-                return false
-            }
-            let key = Ledger.streamEventKey(placement.stream.utf8, version: placement.streamVersion)
-            let listed = try txn.withValue(ledger.streamEvents, key: key) { $0.map { readSequence($0) } }
-            if listed != .some(seq) {
-                problem("stream-events", "event \(seq) is number \(placement.streamVersion) of stream \(placement.stream), "
-                    + (listed == nil ? "but that entry is missing" : "but the entry says \(listed!.map(String.init) ?? "something that is not a seq")"))
-            }
-            streamEventCount += 1
-            if let target = placement.reversedSeq {
-                state.reversals[target] = seq
-                let stored = try txn.withValue(ledger.reversals, key: sequenceKey(target)) { $0.map { readSequence($0) } }
-                if stored != .some(seq) {
-                    problem("reversals", "event \(seq) reverses event \(target), "
-                        + (stored == nil ? "but that entry is missing" : "but the entry says \(stored!.map(String.init) ?? "something that is not a seq")"))
+        var brokenRule = false
+        var from: UInt64 = 1
+        while from <= head && !brokenRule {
+            let to = min(head, from + scratchPartEvents - 1)
+            // A write whose map fills runs again from the start (after the
+            // map grows): the part's findings and counts start over with it.
+            let before = (report: report, streamEventCount: streamEventCount)
+            try scratch.write { scratchTxn in
+                (report, streamEventCount) = before
+                brokenRule = false
+                state.scratch = scratchTxn
+                defer { state.scratch = nil }
+                try ledger.forEachEvent(in: txn, from: from, to: to) { stored in
+                    let seq = stored.seq
+                    let event = stored.event
+                    state.current = seq
+                    let idKey = Array(event.id.utf8)
+                    let indexed = try txn.withValue(ledger.ids, key: idKey) { $0.map { readSequence($0) } }
+                    if indexed != .some(seq) {
+                        problem("ids", indexed == nil ? "event \(seq) (id \(event.id)) has no entry"
+                            : "id \(event.id) of event \(seq) points at \(indexed!.map(String.init) ?? "a value that is not a sequence number")")
+                    }
+                    let placement: Placement
+                    do {
+                        placement = try rules.apply(event, seq: seq, to: state)
+                    } catch let error as FieldError {
+                        // The log itself breaks a rule every append obeys; the
+                        // indexes after it cannot be judged.
+                        problem("events", "event \(seq) (id \(event.id)) breaks an append rule: \(error)")
+                        brokenRule = true
+                        return false
+                    }
+                    let key = Ledger.streamEventKey(placement.stream.utf8, version: placement.streamVersion)
+                    let listed = try txn.withValue(ledger.streamEvents, key: key) { $0.map { readSequence($0) } }
+                    if listed != .some(seq) {
+                        problem("stream-events", "event \(seq) is number \(placement.streamVersion) of stream \(placement.stream), "
+                            + (listed == nil ? "but that entry is missing" : "but the entry says \(listed!.map(String.init) ?? "something that is not a seq")"))
+                    }
+                    streamEventCount += 1
+                    if let target = placement.reversedSeq {
+                        state.reversals[target] = seq
+                        let stored = try txn.withValue(ledger.reversals, key: sequenceKey(target)) { $0.map { readSequence($0) } }
+                        if stored != .some(seq) {
+                            problem("reversals", "event \(seq) reverses event \(target), "
+                                + (stored == nil ? "but that entry is missing" : "but the entry says \(stored!.map(String.init) ?? "something that is not a seq")"))
+                        }
+                    }
+                    if let progress, seq % 1_000_000 == 0 { progress("checked the indexes through seq \(seq)") }
+                    // (The log's own pages go with the scan's.)
+                    if seq & Ledger.releaseMask == 0 { state.releasePages() }
+                    return true
                 }
             }
-            if let progress, seq % 1_000_000 == 0 { progress("checked the indexes through seq \(seq)") }
-            // (The log's own pages go with the scan's.)
-            if seq & Ledger.releaseMask == 0 { state.releasePages() }
-            return true
+            from = to + 1
         }
         report.checked += ["ids", "streams", "stream-events", "reversals"]
         if report.problems.contains(where: { $0.database == "events" }) { return }
@@ -194,7 +208,7 @@ struct DerivedCheck {
     }
 
     /// Walks the stored `streams` and the recomputed ones side by side, in key order.
-    private mutating func compareStreams(_ scratchTxn: WriteTransaction, _ expected: Database, count: Int,
+    private mutating func compareStreams(_ scratchTxn: ReadTransaction, _ expected: Database, count: Int,
                                          releasePages: () -> Void) throws {
         var recomputed: [([UInt8], [UInt8])] = []
         var position = 0
@@ -562,8 +576,16 @@ extension Ledger {
     /// ``DerivedCheck``). Call it on a log whose chain verified: derived
     /// data is judged against the events as they are.
     public func checkDerivedData(progress: ((String) -> Void)? = nil) throws -> DerivedReport {
+        try checkDerivedData(scratchPartEvents: DerivedCheck.scratchPartEvents, scratchMapBytes: nil, progress: progress)
+    }
+
+    /// The check with the refold's parts and the scratch map's first size
+    /// chosen (tests make both small, so that a ledger of a few hundred
+    /// events takes many parts and grows the map).
+    func checkDerivedData(scratchPartEvents: UInt64, scratchMapBytes: Int?,
+                          progress: ((String) -> Void)? = nil) throws -> DerivedReport {
         try env.read { txn in
-            var check = DerivedCheck(ledger: self, txn: txn)
+            var check = DerivedCheck(ledger: self, txn: txn, scratchPartEvents: scratchPartEvents, scratchMapBytes: scratchMapBytes)
             try check.run(head: try head(in: txn).seq, progress: progress)
             return check.report
         }

@@ -47,6 +47,9 @@ public final class Environment {
         public var maxDatabases: UInt32 = 16
         /// Reader slots (concurrent read transactions across processes).
         public var maxReaders: UInt32 = 126
+        /// Commit without flushing to disk (`MDB_NOSYNC`): only for scratch
+        /// environments thrown away afterwards, never for a ledger.
+        public var withoutSync: Bool = false
 
         public init() {}
     }
@@ -86,6 +89,7 @@ public final class Environment {
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             if options.readOnly && options.withoutLockFile { flags |= UInt32(MDB_NOLOCK) }
+            if options.withoutSync { flags |= UInt32(MDB_NOSYNC) }
             try LMDBError.check(mdb_env_open(env, path, flags, options.fileMode), "mdb_env_open(\(path))")
         } catch {
             mdb_env_close(env)
