@@ -288,7 +288,7 @@ struct DerivedCheck {
         for key in try ledger.snapshotDigestKeys(meta, in: txn) {
             let seq = Array(key[Ledger.snapshotDigestPrefix.count...]).withUnsafeBytes { readSequence($0) }
             // Whether the snapshot is there, not its bytes (at ten million
-            // events, 85 MB each).
+            // events, tens of megabytes each).
             let present = try seq.map { try txn.withValue(snapshots, key: sequenceKey($0)) { $0 != nil } } ?? false
             if !present {
                 problem("projection-meta", "holds a snapshot digest \(printable(key)) with no snapshot")
