@@ -26,6 +26,10 @@ events   decodes every record and prints one JSON object per line:
          tag order; reversedBy (from the `reversals` database) is the seq of
          the entry.reversed that reversed the event.
 streams  decodes the `streams` database, one JSON object per line.
+snapshots replays `projection-snapshots` (whole and delta, canonical and
+         packed) and prints per snapshot {"seq", "kind", "entries", "digest",
+         "digestOk"}: digest is SHA-256 of the canonical bytes of the state
+         after seq.
 
 Anything the document says cannot occur (unknown type code, tag not allowed
 for the type, tags not ascending, trailing bytes, unknown schema version, bad
@@ -627,7 +631,118 @@ def tree(env):
     return 0
 
 
-USAGE = "usage: read-ledger.py LEDGER_DIR verify [--expect SEQ:HEX] | events | streams | tree"
+# ------------------------------------------------------------- snapshots
+
+MONTH_LIMIT = 10000 * 12
+
+
+def varint(r, what):
+    """An unsigned 32-bit LEB128 number in its shortest form."""
+    at = r.pos
+    value = 0
+    for index in range(5):
+        byte = r.u8(what)
+        if index == 4 and (byte & 0x7F) > 0x0F:
+            r.fail("%s: a variable-length number past 32 bits" % what, at)
+        value |= (byte & 0x7F) << (7 * index)
+        if not byte & 0x80:
+            if byte == 0 and index > 0:
+                r.fail("%s: a variable-length number not in its shortest form" % what, at)
+            return value
+    r.fail("%s: a variable-length number longer than 5 bytes" % what, at)
+
+
+def unpack_person(value, where):
+    """The canonical person x programme value of a packed one."""
+    r = Reader(value, where=where)
+    granted, recovered, grants = r.i64("granted"), r.i64("recovered"), r.u32("grants")
+    months = []
+    previous = None  # (last month, count)
+    for _ in range(r.u32("runs")):
+        at = r.pos
+        first, length, count = r.i32("first month"), r.u32("run length"), r.u32("run count")
+        if length < 1 or count < 1 or first < 0 or first + length > MONTH_LIMIT:
+            r.fail("an empty month run, a count of 0, or months outside the years 0-9999", at)
+        if previous is not None and (first <= previous[0] or (first == previous[0] + 1 and count == previous[1])):
+            r.fail("month runs out of order, overlapping or not maximal", at)
+        months.extend((month, count) for month in range(first, first + length))
+        previous = (first + length - 1, count)
+    days = []
+    count_days = r.u32("days")
+    if count_days:
+        day = r.i32("first day")
+        for index in range(count_days):
+            if index:
+                at = r.pos
+                gap = varint(r, "day gap")
+                if gap < 1 or day + gap > 0x7FFFFFFF:
+                    r.fail("approval days out of order", at)
+                day += gap
+            at = r.pos
+            count = varint(r, "day count")
+            if count < 1:
+                r.fail("an approval day counted zero times", at)
+            days.append((day, count))
+    r.end()
+    out = struct.pack(">qqII", granted, recovered, grants, len(months))
+    out += b"".join(struct.pack(">iI", m, c) for m, c in months)
+    out += struct.pack(">I", len(days)) + b"".join(struct.pack(">iI", d, c) for d, c in days)
+    return out
+
+
+def snapshots(env):
+    """Replays `projection-snapshots` in seq order (kinds 0-3) and prints,
+    per snapshot, its kind, the number of entries of the state after its
+    seq, SHA-256 of that state's canonical bytes (what `rebuild` prints as
+    its digest when the snapshot is at the head), and whether its digest in
+    `projection-meta` is SHA-256(stored hash of the event ‖ stored value)."""
+    state = None  # (table byte + key) -> canonical value
+    stored_events = open_db(env, b"events")
+    meta = open_db(env, b"projection-meta")
+    stored_snapshots = open_db(env, b"projection-snapshots")
+    with env.begin() as txn:
+        for key, value in txn.cursor(db=stored_snapshots):
+            if len(key) != 8:
+                raise Corrupt("projection-snapshots: a key of %d bytes" % len(key))
+            seq = struct.unpack(">Q", key)[0]
+            where = "snapshot %d" % seq
+            r = Reader(value, where=where)
+            kind = r.u8("kind")
+            if kind > 3:
+                r.fail("unknown snapshot kind %d" % kind, 0)
+            whole, packed = kind in (0, 2), kind in (2, 3)
+            if whole:
+                state = {}
+            elif state is None:
+                raise Corrupt("%s: a delta with no whole snapshot before it" % where)
+            while r.pos < len(r.buf):
+                table = r.u8("table")
+                if table not in (1, 2, 3, 4):
+                    r.fail("unknown table %d" % table, r.pos - 1)
+                name = bytes([table]) + r.take(r.u16("key length"), "key")
+                if not whole:
+                    present = r.u8("present")
+                    if present == 0:
+                        state.pop(name, None)
+                        continue
+                    if present != 1:
+                        r.fail("presence flag %d" % present, r.pos - 1)
+                entry = r.take(r.u32("value length"), "value")
+                if packed and table == 2:
+                    entry = unpack_person(entry, "%s, entry %r" % (where, name[1:]))
+                state[name] = entry
+            canonical = b"".join(struct.pack(">BH", k[0], len(k) - 1) + k[1:] + struct.pack(">I", len(v)) + v
+                                 for k, v in sorted(state.items()))
+            record = txn.get(key, db=stored_events)
+            digest = txn.get(b"snapshot" + key, db=meta)
+            print(json.dumps({"seq": seq, "kind": kind, "entries": len(state),
+                              "digest": hashlib.sha256(canonical).hexdigest(),
+                              "digestOk": None if digest is None or record is None
+                              else hashlib.sha256(record[:HASH_LEN] + value).digest() == digest}))
+    return 0
+
+
+USAGE = "usage: read-ledger.py LEDGER_DIR verify [--expect SEQ:HEX] | events | streams | tree | snapshots"
 
 
 def main(argv):
@@ -652,6 +767,8 @@ def main(argv):
         return streams(open_env(path))
     if command == "tree":
         return tree(open_env(path))
+    if command == "snapshots":
+        return snapshots(open_env(path))
     raise Fatal(2, USAGE)
 
 

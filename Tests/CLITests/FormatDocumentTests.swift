@@ -31,6 +31,33 @@ struct FormatDocumentTests {
         #expect(decoded == logged)
     }
 
+    @Test("the Python reader replays whole and delta snapshots, packed person values unpacked from FORMAT.md, to the digest rebuild prints")
+    func independentSnapshots() throws {
+        let dir = WorkDirectory()
+        let every40 = ["SUBSIDY_LEDGER_SNAPSHOT_EVENTS": "40"]
+        try runOK(["init"], in: dir.path)
+        // 242 sample events and 118 appropriations: 360, a snapshot at the
+        // head; those among the appropriations change one line, so deltas.
+        let appropriations = (0..<118).map { index in
+            #"{"id":"fd-a\#(index)","type":"fund.appropriated","effective":"2017-03-01","data":{"fund":"employment-special","region":"220102","fiscalYear":2017,"amount":"10"}}"#
+        }.joined(separator: "\n")
+        try runOK(["import", packageRoot + "/Fixtures/sample-history.jsonl", dir.file("lines.jsonl", appropriations)],
+                  in: dir.path, environment: every40)
+        let rebuilt = try JSONSerialization.jsonObject(with: Data(try runOK(["rebuild", "--format", "json"], in: dir.path,
+                                                                             environment: every40).stdout.utf8)) as? [String: Any]
+        let theirs = try python([dir.path + "/ledger", "snapshots"])
+        #expect(theirs.status == 0, "read-ledger.py snapshots: \(theirs.stderr)")
+        let replayed = try theirs.stdout.split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+        #expect(replayed.map { $0["seq"] as? Int } == (1...9).map { 40 * $0 })
+        let kinds = Set(replayed.compactMap { $0["kind"] as? Int })
+        #expect(kinds == [2, 3], "\(kinds)")
+        #expect(replayed.allSatisfy { $0["digestOk"] as? Bool == true })
+        #expect(replayed.last?["digest"] as? String == rebuilt?["digest"] as? String)
+        #expect(rebuilt?["head"] as? Int == 360)
+    }
+
     @Test("the Python reader recomputes the Merkle tree from FORMAT.md and finds the stored frontier, nodes and root")
     func independentTree() throws {
         let dir = WorkDirectory()
