@@ -84,7 +84,6 @@ public struct ByteCursor {
         offset += MemoryLayout<T>.size
     }
 
-    @inline(__always) public mutating func u8(_ value: UInt8) { put(value) }
     @inline(__always) public mutating func u32(_ value: UInt32) { put(value) }
     @inline(__always) public mutating func u64(_ value: UInt64) { put(value) }
 

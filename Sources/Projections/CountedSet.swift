@@ -52,15 +52,8 @@ public struct CountedSet<Value: Comparable & Hashable & Sendable>: Hashable, Sen
         return low
     }
 
-    /// Builds from stored pairs already in ascending order.
-    public init(sorted pairs: [(Value, UInt32)]) {
-        items = pairs.map(\.0)
-        counts = pairs.map(\.1)
-    }
-
-    /// From values already ascending and distinct, each with its count
-    /// (≥ 1), as two arrays of the same length: a decoder's, with no
-    /// array of pairs between.
+    /// From stored values already ascending and distinct, each with its
+    /// count (≥ 1), as two arrays of the same length.
     init(sortedItems items: [Value], counts: [UInt32]) {
         precondition(items.count == counts.count, "\(items.count) values with \(counts.count) counts")
         self.items = items

@@ -14,7 +14,12 @@ import LedgerCore
 extension StateCodec {
     /// The packed value's size in bytes.
     public static func packedPersonSize(months: CountedSet<YearMonth>, approvals: CountedSet<CalendarDate>) -> Int {
-        var size = 8 + 8 + 4 + 4 + 12 * monthRuns(months) + 4
+        packedPersonSize(runs: monthRuns(months), approvals: approvals)
+    }
+
+    /// The packed value's size, its month runs already counted.
+    static func packedPersonSize(runs: Int, approvals: CountedSet<CalendarDate>) -> Int {
+        var size = 8 + 8 + 4 + 4 + 12 * runs + 4
         approvals.items.withUnsafeBufferPointer { days in
             approvals.counts.withUnsafeBufferPointer { counts in
                 guard !days.isEmpty else { return }
@@ -52,9 +57,8 @@ extension StateCodec {
     /// Runs are maximal and ascending; days ascending, so every gap is ≥ 1.
     public static func appendPackedPerson(granted: Int64, recovered: Int64, grants: Int, months: CountedSet<YearMonth>,
                                           approvals: CountedSet<CalendarDate>, to w: inout ByteWriter) {
-        let size = packedPersonSize(months: months, approvals: approvals)
         let runs = monthRuns(months)
-        w.write(count: size) { out in
+        w.write(count: packedPersonSize(runs: runs, approvals: approvals)) { out in
             out.i64(granted); out.i64(recovered); out.u32(UInt32(grants))
             out.u32(UInt32(runs))
             months.items.withUnsafeBufferPointer { items in

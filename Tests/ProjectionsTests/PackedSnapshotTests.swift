@@ -146,6 +146,7 @@ struct PackedSnapshotTests {
             value.bytes.withUnsafeBytes { v in StateCodec.appendDeltaItem(.people, key: k, value: v, to: &w) }
         }
         StateCodec.key(removed).withUnsafeBytes { StateCodec.appendDeltaItem(.people, key: $0, value: nil, to: &w) }
+        #expect(before.people[removed] != nil && before.people[key] != after.people[key])
         var state = before
         try w.bytes.withUnsafeBytes { try StateCodec.apply(snapshot: $0, to: &state) }
         #expect(state.people[key] == after.people[key])
