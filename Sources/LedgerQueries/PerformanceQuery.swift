@@ -23,7 +23,8 @@ public enum PerformanceQuery {
     /// so that every pass reads the same log.
     public static func report(_ ledger: Ledger, view: LedgerView, policy: Policy, fiscalYear: Int64,
                               level: RegionLevel?, region: String?) throws -> PerformanceReport {
-        let (balances, last) = try ledger.balances(view: view)
+        // Budget lines and loans are all the report reads.
+        let (balances, last) = try ledger.balances(view: view, tables: .linesAndLoans)
         // Pinned to the balances' last event, so both reads see the same log.
         var pinned = view
         pinned.asOfSeq = last

@@ -111,7 +111,7 @@ struct Endpoints {
                 }
             }
             return try answers.view(ledger, view, question) {
-                let (balances, _) = try ledger.balances(view: view)
+                let (balances, _) = try ledger.balances(view: view, tables: grouping.tables)
                 return try BalanceReports.table(balances, by: grouping, masking: masking).renderJSON()
             }
         }

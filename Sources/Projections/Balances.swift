@@ -137,6 +137,24 @@ public struct Balances: Sendable {
     public var people: [PersonProgrammeKey: PersonProgramme] = [:]
     public var enterprises: [EnterpriseProgrammeKey: EnterpriseProgramme] = [:]
     public var loans: [String: LoanBalance] = [:]
+    /// The tables this state holds. Budget lines and loans always; the
+    /// person × programme and enterprise × programme entries only when
+    /// asked for (most of a large state, and no line or loan figure
+    /// depends on them). A table not held stays empty: the fold passes it
+    /// by and ``StateCodec`` reads none of its stored entries.
+    public private(set) var tables: Tables = .all
+
+    /// Which tables a state holds (see ``tables``).
+    public struct Tables: OptionSet, Hashable, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let people = Tables(rawValue: 1 << 0)
+        public static let enterprises = Tables(rawValue: 1 << 1)
+        /// Every table: lines, people, enterprises and loans.
+        public static let all: Tables = [.people, .enterprises]
+        /// Budget lines and loans only.
+        public static let linesAndLoans: Tables = []
+    }
 
     public struct PersonProgrammeKey: Hashable, Comparable, Sendable {
         public var person: String
@@ -159,6 +177,11 @@ public struct Balances: Sendable {
     }
 
     public init() {}
+
+    /// An empty state holding only `tables` (lines and loans always).
+    public init(tables: Tables) {
+        self.tables = tables
+    }
 
     /// Folds one event of the view in. Events that do not count by date, and
     /// reversals of events that did not count, change nothing.
@@ -217,7 +240,7 @@ public struct Balances: Sendable {
             let amount = data.money(.amount)!, programme = data.string(.program)!
             let key = line(data)
             try lines[key, default: BudgetLine()].paidByProgramme[programme, default: .zero].add(amount, sign: sign, "payouts")
-            if let person = data.string(.person) {
+            if tables.contains(.people), let person = data.string(.person) {
                 let key = PersonProgrammeKey(person: person, programme: programme)
                 var entry = people.removeValue(forKey: key) ?? PersonProgramme()  // unique: no copy on write
                 try entry.granted.add(amount, sign: sign, "grants to \(person)")
@@ -228,7 +251,7 @@ public struct Balances: Sendable {
                 entry.approvals.add(event.effective, Int(sign))
                 people[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
             }
-            if let enterprise = data.string(.enterprise) {
+            if tables.contains(.enterprises), let enterprise = data.string(.enterprise) {
                 let key = EnterpriseProgrammeKey(enterprise: enterprise, programme: programme)
                 var entry = enterprises.removeValue(forKey: key) ?? EnterpriseProgramme()
                 try entry.granted.add(amount, sign: sign, "grants to \(enterprise)")
@@ -244,13 +267,13 @@ public struct Balances: Sendable {
             let lineKey = line(grant.data)
             try lines[lineKey, default: BudgetLine()].recovered.add(amount, sign: sign, "recoveries")
             try lines[lineKey, default: BudgetLine()].recoveredByProgramme[programme, default: .zero].add(amount, sign: sign, "recoveries")
-            if let person = grant.data.string(.person) {
+            if tables.contains(.people), let person = grant.data.string(.person) {
                 let key = PersonProgrammeKey(person: person, programme: programme)
                 var entry = people.removeValue(forKey: key) ?? PersonProgramme()
                 try entry.recovered.add(amount, sign: sign, "recoveries from \(person)")
                 people[key] = entry.grants == 0 && entry.recovered.fen == 0 ? nil : entry
             }
-            if let enterprise = grant.data.string(.enterprise) {
+            if tables.contains(.enterprises), let enterprise = grant.data.string(.enterprise) {
                 let key = EnterpriseProgrammeKey(enterprise: enterprise, programme: programme)
                 var entry = enterprises.removeValue(forKey: key) ?? EnterpriseProgramme()
                 try entry.recovered.add(amount, sign: sign, "recoveries from \(enterprise)")

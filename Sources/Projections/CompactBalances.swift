@@ -90,6 +90,9 @@ public struct CompactBalances {
     var magnitude: UInt64 = 0
     /// Only events effective on or before this date count (nil: all).
     public let effectiveOn: CalendarDate?
+    /// The tables folded (``Balances/tables``): without people or
+    /// enterprises, a grant or recovery changes only its budget line.
+    public let tables: Balances.Tables
     /// Where an entry the fold touches for the first time is found, when the
     /// fold continues a stored state it does not hold whole (an import's
     /// batch): each line, person or enterprise entry and loan is loaded
@@ -99,8 +102,9 @@ public struct CompactBalances {
     /// (``budgetAccountMismatch()`` does not apply).
     public weak var backing: BalanceBacking?
 
-    public init(effectiveOn: CalendarDate? = nil) {
+    public init(effectiveOn: CalendarDate? = nil, tables: Balances.Tables = .all) {
         self.effectiveOn = effectiveOn
+        self.tables = tables
         interestDiscount = programmes.intern(PayoutKind.interestDiscount)
         guaranteeCompensation = programmes.intern(PayoutKind.guaranteeCompensation)
     }
@@ -108,7 +112,7 @@ public struct CompactBalances {
     /// Starts from a state folded earlier (a stored projection or snapshot),
     /// to fold the events after it.
     public init(_ start: Balances, effectiveOn: CalendarDate? = nil) throws {
-        self.init(effectiveOn: effectiveOn)
+        self.init(effectiveOn: effectiveOn, tables: start.tables)
         for (key, value) in start.lines {
             let fund = funds.intern(key.fund), region = regions.intern(key.region)
             guard key.fiscalYear >= 0 && key.fiscalYear < 1 << 16 else { throw Unsupported(reason: "fiscal year \(key.fiscalYear)") }
@@ -329,7 +333,7 @@ public struct CompactBalances {
             let l = try line(record)
             Self.add(&lines[l].paid, programme, sign &* amount)
             lines[l].account &-= post &* amount
-            if record.has(.person) {
+            if tables.contains(.people) && record.has(.person) {
                 let e = try person(people.intern(record.bytes(.person)), programme)
                 personEntries[e].granted &+= sign &* amount
                 personEntries[e].grants += Int(sign)
@@ -343,7 +347,7 @@ public struct CompactBalances {
                 }
                 try Self.count(&personEntries[e].approvals, record.effective, sign)
             }
-            if record.has(.enterprise) {
+            if tables.contains(.enterprises) && record.has(.enterprise) {
                 let e = try enterprise(enterprises.intern(record.bytes(.enterprise)), programme)
                 enterpriseEntries[e].granted &+= sign &* amount
                 enterpriseEntries[e].grants += Int(sign)
@@ -360,11 +364,11 @@ public struct CompactBalances {
                 lines[l].recovered &+= sign &* amount
                 Self.add(&lines[l].recoveredBy, programme, sign &* amount)
                 lines[l].account &+= post &* amount
-                if grant.has(.person) {
+                if tables.contains(.people) && grant.has(.person) {
                     let e = try person(people.intern(grant.bytes(.person)), programme)
                     personEntries[e].recovered &+= sign &* amount
                 }
-                if grant.has(.enterprise) {
+                if tables.contains(.enterprises) && grant.has(.enterprise) {
                     let e = try enterprise(enterprises.intern(grant.bytes(.enterprise)), programme)
                     enterpriseEntries[e].recovered &+= sign &* amount
                 }
@@ -500,7 +504,7 @@ public struct CompactBalances {
     /// The same state as a ``Balances``: lines, entries and programme
     /// amounts brought back to zero are left out, as ``Balances`` drops them.
     public func materialize() -> Balances {
-        var balances = Balances()
+        var balances = Balances(tables: tables)
         balances.lines.reserveCapacity(lines.count)
         for index in lines.indices {
             let (key, value) = lineEntry(index)

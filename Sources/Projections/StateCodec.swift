@@ -200,8 +200,12 @@ public enum StateCodec {
                               into balances: inout Balances) throws(DecodingError) {
         switch table {
         case .lines: balances.lines[try lineKey(key)] = try line(value)
-        case .people: balances.people[try personKey(key)] = packed ? try packedPerson(value) : try person(value)
-        case .enterprises: balances.enterprises[try enterpriseKey(key)] = try enterprise(value)
+        case .people:
+            guard balances.tables.contains(.people) else { return }
+            balances.people[try personKey(key)] = packed ? try packedPerson(value) : try person(value)
+        case .enterprises:
+            guard balances.tables.contains(.enterprises) else { return }
+            balances.enterprises[try enterpriseKey(key)] = try enterprise(value)
         case .loans: balances.loans[String(decoding: key, as: UTF8.self)] = try loan(value)
         }
     }
@@ -210,8 +214,12 @@ public enum StateCodec {
     public static func remove(_ table: Table, key: UnsafeRawBufferPointer, from balances: inout Balances) throws(DecodingError) {
         switch table {
         case .lines: balances.lines[try lineKey(key)] = nil
-        case .people: balances.people[try personKey(key)] = nil
-        case .enterprises: balances.enterprises[try enterpriseKey(key)] = nil
+        case .people:
+            guard balances.tables.contains(.people) else { return }
+            balances.people[try personKey(key)] = nil
+        case .enterprises:
+            guard balances.tables.contains(.enterprises) else { return }
+            balances.enterprises[try enterpriseKey(key)] = nil
         case .loans: balances.loans[String(decoding: key, as: UTF8.self)] = nil
         }
     }
@@ -313,7 +321,7 @@ public enum StateCodec {
     public static func apply(snapshot bytes: UnsafeRawBufferPointer, to balances: inout Balances) throws(DecodingError) {
         let kind = try snapshotKind(bytes)
         if kind.isWhole {
-            balances = try decode(UnsafeRawBufferPointer(rebasing: bytes[1...]), packed: kind.isPacked)
+            balances = try decode(UnsafeRawBufferPointer(rebasing: bytes[1...]), packed: kind.isPacked, tables: balances.tables)
             return
         }
         var r = ByteReader(bytes, offset: 1)
@@ -330,9 +338,10 @@ public enum StateCodec {
     }
 
     /// Reads a whole state back from its canonical bytes, or from a packed
-    /// snapshot's (person values packed).
-    public static func decode(_ bytes: UnsafeRawBufferPointer, packed: Bool = false) throws(DecodingError) -> Balances {
-        var balances = Balances()
+    /// snapshot's (person values packed): the entries of `tables` only.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, packed: Bool = false,
+                              tables: Balances.Tables = .all) throws(DecodingError) -> Balances {
+        var balances = Balances(tables: tables)
         // Count the entries of each table first (lengths only), so that no
         // dictionary grows by rehashing while a large state is read.
         var counts = [Int](repeating: 0, count: 5)
@@ -344,8 +353,8 @@ public enum StateCodec {
             try scan.skip(Int(try scan.u32()))
         }
         balances.lines.reserveCapacity(counts[Int(Table.lines.rawValue)])
-        balances.people.reserveCapacity(counts[Int(Table.people.rawValue)])
-        balances.enterprises.reserveCapacity(counts[Int(Table.enterprises.rawValue)])
+        if tables.contains(.people) { balances.people.reserveCapacity(counts[Int(Table.people.rawValue)]) }
+        if tables.contains(.enterprises) { balances.enterprises.reserveCapacity(counts[Int(Table.enterprises.rawValue)]) }
         balances.loans.reserveCapacity(counts[Int(Table.loans.rawValue)])
         var r = ByteReader(bytes)
         while r.remaining > 0 {

@@ -5,6 +5,17 @@ import Projections
 public enum BalanceReports {
     public enum Grouping: String, CaseIterable, Sendable {
         case fund, person, enterprise, loan, program, region
+
+        /// The tables of the balances this grouping reads: the person and
+        /// enterprise entries only where it shows or counts them.
+        public var tables: Balances.Tables {
+            switch self {
+            case .person: return .people
+            case .enterprise: return .enterprises
+            case .program: return .all
+            case .fund, .loan, .region: return .linesAndLoans
+            }
+        }
     }
 
     /// The table of one grouping. Rows are grouped and sorted by the real

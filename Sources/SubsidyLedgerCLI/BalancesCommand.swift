@@ -37,8 +37,9 @@ struct BalancesCommand: ParsableCommand, ShowsPersonalData {
     func run() throws {
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let (balances, _) = try ledger.balances(view: view.ledgerView)
-        let table = try BalanceReports.table(balances, by: BalanceReports.Grouping(rawValue: by)!, masking: privacy.masking)
+        let grouping = BalanceReports.Grouping(rawValue: by)!
+        let (balances, _) = try ledger.balances(view: view.ledgerView, tables: grouping.tables)
+        let table = try BalanceReports.table(balances, by: grouping, masking: privacy.masking)
         try emit(table, format: view.outputFormat, to: output, masking: privacy.masking)
     }
 }

@@ -65,7 +65,8 @@ struct ReconcileCommand: ParsableCommand, ShowsPersonalData {
         let treasury = try statement.map { try readStatement($0) }
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let (balances, last) = try ledger.balances(view: view.ledgerView)
+        // Budget lines are all it reads.
+        let (balances, last) = try ledger.balances(view: view.ledgerView, tables: .linesAndLoans)
         let scope = RegionScope(region)
         guard let treasury else {
             let report = try BudgetLineReconciliation(balances: balances, fiscalYear: fiscalYear, scope: scope, asOfSeq: last)

@@ -61,7 +61,8 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
         let chosenPolicy = try loadPolicy(policy)
         let ledger = try location.open(readOnly: true)
         try view.checkAsOfSeq(in: ledger)
-        let (balances, last) = try ledger.balances(view: view.ledgerView)
+        // Budget lines and loans are all the page and the report read.
+        let (balances, last) = try ledger.balances(view: view.ledgerView, tables: .linesAndLoans)
         var pinned = view.ledgerView
         pinned.asOfSeq = last
         let scope = RegionScope(region)
