@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import LMDBKit
 import LedgerCore
 import Projections
 import Testing
@@ -275,5 +276,120 @@ struct ProjectionStoreTests {
                     "\(rejected.report.errors)")
         }
         #expect(try refused.allEvents().isEmpty)
+    }
+
+    /// `balances` as a reader of lines and loans only would see it.
+    func linesAndLoans(_ balances: Balances) -> Balances {
+        var kept = balances
+        kept.people = [:]
+        kept.enterprises = [:]
+        return kept
+    }
+
+    @Test("a read of lines and loans only gives the full read's lines and loans, from stored entries, snapshots, folds and dated views; people or enterprises alone likewise")
+    func linesAndLoansRead() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: 40))
+        let sample = fixture("sample-history.jsonl")
+        let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        for range in [0..<45, 45..<130, 130..<lines.count] {
+            _ = try ledger.importFiles([dir.file("part\(range.lowerBound).jsonl", lines[range].joined(separator: "\n"))]).get()
+        }
+        _ = try ledger.rebuildProjections()
+        #expect(try ledger.projectionStatus().snapshots.count >= 4)
+        for prefix in [1, 39, 40, 41, 80, 81, 119, 160, 200, 201, lines.count - 1, lines.count] {
+            for date in [nil, "2015-06-30", "2016-12-31"] {
+                let view = LedgerView(asOfSeq: UInt64(prefix), effectiveOn: date.flatMap(CalendarDate.parse))
+                let full = try ledger.balances(view: view).balances
+                let reduced = try ledger.balances(view: view, tables: .linesAndLoans).balances
+                #expect(reduced.people.isEmpty && reduced.enterprises.isEmpty)
+                #expect(digest(reduced) == digest(linesAndLoans(full)), "prefix \(prefix) effective on \(date ?? "any day")")
+                var onlyPeople = full
+                onlyPeople.enterprises = [:]
+                #expect(digest(try ledger.balances(view: view, tables: .people).balances) == digest(onlyPeople), "people, prefix \(prefix)")
+                var onlyEnterprises = full
+                onlyEnterprises.people = [:]
+                #expect(digest(try ledger.balances(view: view, tables: .enterprises).balances) == digest(onlyEnterprises),
+                        "enterprises, prefix \(prefix)")
+            }
+            if prefix == lines.count { #expect(!linesAndLoans(try ledger.balances(view: .all).balances).lines.isEmpty) }
+        }
+    }
+
+    @Test("a person entry or snapshot item the lines-and-loans read skips is still held to its checksum and digest")
+    func linesAndLoansReadRefusesDamage() throws {
+        let dir = TemporaryDirectory()
+        let sample = fixture("sample-history.jsonl")
+        do {
+            let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: 40))
+            _ = try ledger.importFiles([sample]).get()
+            _ = try ledger.rebuildProjections()
+        }
+        let path = dir.path + "/ledger"
+        let head = try Ledger.open(at: path, options: .init(readOnly: true)).head().seq
+        let env = try Environment(path: path)
+        // A person entry of the stored projections (table 2): the head read.
+        let entries = try env.openDatabase(named: "projection-entries", create: false)
+        let original: (key: [UInt8], value: [UInt8]) = try env.read { txn in
+            var found: ([UInt8], [UInt8])?
+            try txn.withCursor(entries) { cursor in
+                try cursor.forEach(from: [UInt8(2)]) { k, v in
+                    found = (Array(k), Array(v))
+                    return false
+                }
+            }
+            return try #require(found)
+        }
+        #expect(original.key.first == 2)
+        try env.write { txn in
+            var value = original.value
+            value[value.count - 1] ^= 0x01
+            try txn.put(entries, key: original.key, value: value)
+        }
+        do {
+            _ = try Ledger.open(at: path, options: .init(readOnly: true)).balances(view: .all, tables: .linesAndLoans)
+            Issue.record("a damaged person entry was passed over")
+        } catch LedgerError.corrupt(let message) {
+            #expect(message.contains("rebuild"), "\(message)")
+        }
+        try env.write { txn in try txn.put(entries, key: original.key, value: original.value) }
+        _ = try Ledger.open(at: path, options: .init(readOnly: true)).balances(view: .all, tables: .linesAndLoans)
+
+        // A person item of the first snapshot: a read just after it.
+        let snapshots = try env.openDatabase(named: "projection-snapshots", create: false)
+        let (seq, snapshot): (UInt64, [UInt8]) = try env.read { txn in
+            var first: (UInt64, [UInt8])?
+            try txn.withCursor(snapshots) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { k, v in
+                    first = (try #require(readSequence(k)), Array(v))
+                    return false
+                }
+            }
+            return try #require(first)
+        }
+        #expect(seq < head)
+        // Items: table, key length (2 bytes), key, value length (4 bytes), value.
+        var offset = 1, personValueEnd: Int?
+        while offset < snapshot.count && personValueEnd == nil {
+            let table = snapshot[offset]
+            let keyLength = Int(snapshot[offset + 1]) << 8 | Int(snapshot[offset + 2])
+            var at = offset + 3 + keyLength
+            let valueLength = snapshot[at..<at + 4].reduce(0) { $0 << 8 | Int($1) }
+            at += 4 + valueLength
+            if table == 2 { personValueEnd = at }
+            offset = at
+        }
+        let end = try #require(personValueEnd, "the first snapshot holds a person entry")
+        try env.write { txn in
+            var value = snapshot
+            value[end - 1] ^= 0x01
+            try txn.put(snapshots, key: sequenceKey(seq), value: value)
+        }
+        do {
+            _ = try Ledger.open(at: path, options: .init(readOnly: true)).balances(view: LedgerView(asOfSeq: seq + 1), tables: .linesAndLoans)
+            Issue.record("a damaged snapshot was passed over")
+        } catch LedgerError.corrupt(let message) {
+            #expect(message.contains("snapshot at seq \(seq) does not match its digest"), "\(message)")
+        }
     }
 }
