@@ -195,6 +195,12 @@ public struct HtmlReportBuilder {
         }
     }
 
+    /// Whether ``add(_:)`` uses the event of this stored record, read in
+    /// place: the year's money movements only.
+    public func needs(_ record: EventRecordView) -> Bool {
+        needs(type: record.type) && record.integer(.fiscalYear) == fiscalYear
+    }
+
     /// Adds one live event of the view, in log order.
     public mutating func add(_ event: Event) throws {
         let data = event.data

@@ -35,9 +35,10 @@ public enum PerformanceQuery {
             balances: balances, findings: findings, fiscalYear: fiscalYear, level: level,
             scope: RegionScope(region), asOfSeq: last)
         try ledger.forEachLiveRecord(view: pinned) { record in
-            // Only grants, recoveries, write-offs and the findings' triggers
-            // count; the other events are not decoded at all.
-            if accumulation.needs(type: record.type, id: record.id) { try accumulation.add(try Ledger.decoded(record).event) }
+            // Only the year's grants and write-offs, recoveries of its grants
+            // and the findings' triggers count; the other events are not
+            // decoded at all.
+            if accumulation.needs(record) { try accumulation.add(try Ledger.decoded(record).event) }
         }
         return accumulation.report()
     }

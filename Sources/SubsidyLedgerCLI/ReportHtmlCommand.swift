@@ -88,7 +88,7 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
         var builder = HtmlReportBuilder(balances: balances, fiscalYear: year, scope: scope, findings: result.findings)
         // One pass over the live events; an event neither needs is not decoded.
         try ledger.forEachLiveRecord(view: pinned) { record in
-            let forReport = performance.needs(type: record.type, id: record.id), forPage = builder.needs(type: record.type)
+            let forReport = performance.needs(record), forPage = builder.needs(record)
             guard forReport || forPage else { return }
             let event = try Ledger.decoded(record).event
             if forReport { try performance.add(event) }
