@@ -85,9 +85,8 @@ extension Finding {
         shown.subject = masking.subject(subject)
         shown.trigger = masking.text(trigger)
         shown.events = events.map { masking.text($0) }
-        var named = people
-        if subject.hasPrefix("person:") { named.insert(String(subject.dropFirst("person:".count))) }
-        shown.message = masking.text(message, people: named)
+        let person = subject.hasPrefix("person:") ? String(subject.dropFirst("person:".count)) : nil
+        shown.message = masking.text(message, people: people, alsoNaming: person)
         return shown
     }
 }

@@ -153,12 +153,11 @@ public struct Warning: Hashable, Sendable {
         var shown = self
         shown.subject = masking.subject(subject)
         shown.events = events.map { masking.text($0) }
-        var named = people
-        if subject.hasPrefix("person:") { named.insert(String(subject.dropFirst("person:".count))) }
-        shown.message = masking.text(message, people: named)
+        let person = subject.hasPrefix("person:") ? String(subject.dropFirst("person:".count)) : nil
+        shown.message = masking.text(message, people: people, alsoNaming: person)
         shown.figures = figures.map { figure in
             guard case .text(let text) = figure.value else { return figure }
-            return WarningFigure(figure.name, .text(masking.text(text, people: named)))
+            return WarningFigure(figure.name, .text(masking.text(text, people: people, alsoNaming: person)))
         }
         return shown
     }

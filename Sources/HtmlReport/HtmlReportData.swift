@@ -350,9 +350,8 @@ public struct HtmlReportBuilder {
             var listed: [(index: Int, item: FindingsSummary.Listed)] = []
             for index in chosen {
                 let (finding, region) = placed[index]
-                var named = people
-                if finding.subject.hasPrefix("person:") { named.insert(String(finding.subject.dropFirst("person:".count))) }
-                let steps = try explain(finding).map { masking.text($0, people: named) }
+                let person = finding.subject.hasPrefix("person:") ? String(finding.subject.dropFirst("person:".count)) : nil
+                let steps = try explain(finding).map { masking.text($0, people: people, alsoNaming: person) }
                 listed.append((index, .init(finding: finding.masked(masking, people: people), region: region, explanation: steps)))
             }
             listed.sort { a, b in

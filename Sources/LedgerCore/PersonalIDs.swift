@@ -113,10 +113,12 @@ public struct PersonalIDMasking: Sendable, Hashable {
     /// Free text (a message, an id, a journal) with every resident identity
     /// number in it masked; and, when `people` is given, every whole word
     /// that is one of those person ids (a sentence that names a person).
-    public func text(_ text: String, people: Set<String> = []) -> String {
+    /// `person` is one more such id (a finding's subject), so that a caller
+    /// need not copy a set of every person to add one.
+    public func text(_ text: String, people: Set<String> = [], alsoNaming person: String? = nil) -> String {
         guard !showsPersonalIDs else { return text }
         // Most text holds no identity number: find that out without copying it.
-        if people.isEmpty && !Self.holdsIdentityNumber(text) { return text }
+        if people.isEmpty && person == nil && !Self.holdsIdentityNumber(text) { return text }
         let bytes = Array(text.utf8)
         var replacements: [(range: Range<Int>, with: String)] = []
         var index = 0
@@ -127,7 +129,7 @@ public struct PersonalIDMasking: Sendable, Hashable {
             }
             var end = index
             while end < bytes.count && Self.isWordByte(bytes[end]) { end += 1 }
-            replacements += Self.maskedParts(of: bytes, index..<end, people: people)
+            replacements += Self.maskedParts(of: bytes, index..<end, people: people, alsoNaming: person)
             index = end
         }
         guard !replacements.isEmpty else { return text }
@@ -176,16 +178,16 @@ public struct PersonalIDMasking: Sendable, Hashable {
     /// (the word, the word without `person:`, or without a trailing `.`,
     /// `:` or `-` that ends a sentence), else every run of 18 letters and
     /// digits that is a resident identity number.
-    static func maskedParts(of bytes: [UInt8], _ word: Range<Int>, people: Set<String>) -> [(range: Range<Int>, with: String)] {
-        if !people.isEmpty {
-            var start = word.lowerBound
-            let prefix = Array(personPrefix.utf8)
-            if bytes[word].starts(with: prefix) { start += prefix.count }
-            for candidateStart in Set([word.lowerBound, start]).sorted() {
+    static func maskedParts(of bytes: [UInt8], _ word: Range<Int>, people: Set<String>,
+                            alsoNaming person: String? = nil) -> [(range: Range<Int>, with: String)] {
+        if !people.isEmpty || person != nil {
+            // The word itself, then without `person:` when it starts so.
+            let withoutPrefix = bytes[word].starts(with: personPrefix.utf8) ? word.lowerBound + personPrefix.utf8.count : word.lowerBound
+            for candidateStart in withoutPrefix == word.lowerBound ? [word.lowerBound] : [word.lowerBound, withoutPrefix] {
                 var end = word.upperBound
                 while end > candidateStart {
                     let candidate = String(decoding: bytes[candidateStart..<end], as: UTF8.self)
-                    if people.contains(candidate) {
+                    if candidate == person || people.contains(candidate) {
                         let masked = mask(candidate)
                         return masked == candidate ? [] : [(candidateStart..<end, masked)]
                     }

@@ -117,9 +117,8 @@ public struct AuditExplanation {
 
     /// The steps behind a finding, in sentences, masked.
     public func steps(_ finding: Finding) throws -> [String] {
-        var named = people
-        if finding.subject.hasPrefix("person:") { named.insert(String(finding.subject.dropFirst("person:".count))) }
-        return try result.explain(finding).map { masking.text($0, people: named) }
+        let person = finding.subject.hasPrefix("person:") ? String(finding.subject.dropFirst("person:".count)) : nil
+        return try result.explain(finding).map { masking.text($0, people: people, alsoNaming: person) }
     }
 
     /// A finding as output shows it.

@@ -69,6 +69,12 @@ struct PersonalIDMaskingTests {
             == "PERS*******2345's outstanding principal; lent to person PERS*******2345.")
         #expect(masked.text("person:PERSON-00012345 and PERSON-000123456", people: people)
             == "person:PERS*******2345 and PERSON-000123456")
+        // One more person (a finding's subject) named beside the set, or alone.
+        let text = "person:PERSON-00012345 pays PERSON-00067890: PERSON-000678901 is another."
+        let both = "person:PERS*******2345 pays PERS*******7890: PERSON-000678901 is another."
+        #expect(masked.text(text, people: people, alsoNaming: "PERSON-00067890") == both)
+        #expect(masked.text(text, alsoNaming: "PERSON-00067890") == "person:PERSON-00012345 pays PERS*******7890: PERSON-000678901 is another.")
+        #expect(PersonalIDMasking.shown.text(text, people: people, alsoNaming: "PERSON-00067890") == text)
     }
 
     @Test("an event's first masked part, for prove")
