@@ -30,6 +30,9 @@ public enum AuditQuery {
             }
             return true
         }
+        // Now, so that the audit and the warnings reading this input share
+        // its facts instead of each copying them to do it.
+        input.resolveRecoveries()
         return input
     }
 
