@@ -42,7 +42,20 @@ public struct Auditor: Sendable {
 
     /// Audits events gathered one at a time (see ``AuditInput``).
     public func audit(_ input: consuming AuditInput) throws -> AuditResult {
+        try audit(context: try AuditContext(input, policy: policy, language: language))
+    }
+
+    /// The audit and the early warnings of one input, under this auditor's
+    /// policy and in its language, from one context (`report html` shows
+    /// both): the input's facts are ordered and indexed once, not twice.
+    public func auditAndWarnings(_ input: consuming AuditInput, horizonDays: Int = EarlyWarnings.defaultHorizonDays,
+                                 asOf: CalendarDate?) throws -> (audit: AuditResult, warnings: WarningsResult) {
         let context = try AuditContext(input, policy: policy, language: language)
+        let warnings = try EarlyWarnings(policy: policy, horizonDays: horizonDays, language: language).warnings(context: context, asOf: asOf)
+        return (try audit(context: context), warnings)
+    }
+
+    func audit(context: AuditContext) throws -> AuditResult {
         // The rules read the context and nothing else: they run side by
         // side, each writing its own slot. The final sort makes the order
         // of the findings independent of which finished first.

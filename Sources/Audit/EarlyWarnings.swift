@@ -46,7 +46,12 @@ public struct EarlyWarnings: Sendable {
     /// Throws ``AuditError`` as an audit does, and when the policy lacks a
     /// threshold on the as-of date.
     public func warnings(_ input: consuming AuditInput, asOf: CalendarDate? = nil) throws -> WarningsResult {
-        let context = try AuditContext(input, policy: policy, language: language)
+        try warnings(context: try AuditContext(input, policy: policy, language: language), asOf: asOf)
+    }
+
+    func warnings(context: AuditContext, asOf: CalendarDate?) throws -> WarningsResult {
+        precondition(context.policy.source == policy.source && context.language == language,
+                     "the warnings read a context built for their own policy and language")
         let people = Set(context.people.filter { $0.utf8.count > 2 * PersonalIDMasking.keptAtEachEnd && !ResidentIDNumber.isValid($0) })
         guard let today = asOf ?? context.order.last.map(context.date) else {
             return WarningsResult(asOf: nil, horizonDays: horizonDays, warnings: [], policyName: policy.name,

@@ -77,8 +77,8 @@ struct ReportHtmlCommand: ParsableCommand, ShowsPersonalData {
         let input = try AuditQuery.read(ledger, view: pinned)
         let result: AuditResult, warnings: WarningsResult
         do {
-            warnings = try EarlyWarnings(policy: chosenPolicy, language: language.textLanguage).warnings(input, asOf: view.effectiveDate)
-            result = try Auditor(policy: chosenPolicy, language: language.textLanguage).audit(input)
+            (result, warnings) = try Auditor(policy: chosenPolicy, language: language.textLanguage)
+                .auditAndWarnings(input, asOf: view.effectiveDate)
         } catch let error as AuditError {
             if case .overflow = error { throw error }
             throw CLIFailure.input("error: the audit behind the findings and warnings failed: \(error)")

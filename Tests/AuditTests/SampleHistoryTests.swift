@@ -100,6 +100,23 @@ struct SampleHistoryTests {
             #expect(FindingsJSON.render(try Auditor().audit(shuffled).findings) == expected)
         }
     }
+
+    @Test("one context for the audit and the warnings (report html) gives what the two give apart, in both languages")
+    func auditAndWarningsTogether() throws {
+        let events = try liveEvents(Self.sampleLines())
+        let asOf = CalendarDate.parse("2016-09-30")
+        for language in [TextLanguage.english, .chinese] {
+            let auditor = Auditor(language: language)
+            let (audit, warned) = try auditor.auditAndWarnings(AuditInput(events), asOf: asOf)
+            let apart = try auditor.audit(events)
+            let apartWarnings = try EarlyWarnings(language: language).warnings(events, asOf: asOf)
+            #expect(!audit.findings.isEmpty && !warned.warnings.isEmpty, "the sample should give findings and warnings")
+            #expect(audit.findings == apart.findings)
+            #expect(warned.warnings == apartWarnings.warnings)
+            #expect(warned.asOf == apartWarnings.asOf && warned.peopleToMask == apartWarnings.peopleToMask)
+            for finding in audit.findings.prefix(5) { #expect(try audit.explain(finding) == (try apart.explain(finding))) }
+        }
+    }
 }
 
 /// A small deterministic generator, so a failing shuffle can be replayed.
