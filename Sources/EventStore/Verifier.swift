@@ -64,8 +64,7 @@ final class RecordChecker: @unchecked Sendable {
         var records: [UnsafeRawBufferPointer] = []
         /// The chain hash of each record, 32 bytes apiece, and of the one before the batch.
         var hashes: [UInt8] = []
-        /// The Merkle leaf hash of each record at an even position in the
-        /// batch (the hashing thread's share); the checker hashes the others.
+        /// The Merkle leaf hash of each record (taken by the hashing thread).
         var leafHashes: [MerkleHash] = []
         var previousHash: [UInt8] = []
     }
@@ -113,17 +112,7 @@ final class RecordChecker: @unchecked Sendable {
                     let previous = index == 0 ? batch.previousHash : Array(batch.hashes[(index - 1) * 32..<index * 32])
                     return VerifyProblem(seq: seq, check: check, message: message, previousHash: previous)
                 }
-                let leaf: MerkleHash
-                if index & 1 == 0 {
-                    leaf = batch.leafHashes[index]
-                } else {
-                    // The hashing thread found the record's parts (it splits every record it passes on).
-                    guard let canonical = try? EventCodec.split(record: batch.records[index]).canonical else {
-                        return (problem(.decoding, "the record cannot be decoded"))
-                    }
-                    leaf = Merkle.leafHash(canonical)
-                }
-                tree.append(leaf) { level, index, hash in
+                tree.append(batch.leafHashes[index]) { level, index, hash in
                     if MerkleLayout.isStored(level: level) {
                         storedLevelNodes[MerkleLayout.nodeKey(level: level, index: index)] = hash
                     }
@@ -164,11 +153,22 @@ extension Ledger {
     /// The chain is hashed on this thread while a second one decodes and
     /// validates the same records (``RecordChecker``); the first problem of
     /// either, in log order, is the one reported.
+    ///
+    /// Each record's link is SHA-256 of the stored hash before it and its
+    /// canonical bytes, so the links of a batch do not wait for each other:
+    /// they are checked a batch at a time, two interleaved
+    /// (``HashChain/firstBrokenLink(in:after:)``), and until then each
+    /// record's stored hash stands for its link. A broken link is reported
+    /// at its record, ahead of any later problem and of a problem of the
+    /// same record that is checked after the hash.
     public func verify(expect: (seq: UInt64, hash: [UInt8])? = nil, upTo lastSeq: UInt64 = .max, progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         var report = VerifyReport()
         var found: VerifyProblem?
         try env.read { txn in
-            var previous = HashChain.genesis
+            // The stored hash of the last record passed (genesis before the
+            // first), in the memory map while the transaction is open.
+            var previousStored: UnsafeRawBufferPointer?
+            func previousHash() -> [UInt8] { previousStored.map { Array($0) } ?? HashChain.genesis }
             var expectedSeq: UInt64 = 1
             var lastRecorded = Int64.min
             let storedTree = Result { try storedFrontier(in: txn) }
@@ -180,14 +180,28 @@ extension Ledger {
                 batch.records.reserveCapacity(RecordChecker.batchSize)
                 batch.hashes.reserveCapacity(RecordChecker.batchSize * 32)
                 batch.leafHashes.reserveCapacity(RecordChecker.batchSize)
-                batch.previousHash = previous
+                batch.previousHash = previousHash()
+            }
+            /// Checks the links of the batch; a broken one becomes the
+            /// problem found when it comes first. True when all link.
+            func checkLinks() -> Bool {
+                let broken = batch.records.withUnsafeBufferPointer { records in
+                    batch.previousHash.withUnsafeBytes { HashChain.firstBrokenLink(in: records, after: $0) }
+                }
+                guard let index = broken else { return true }
+                let before = index == 0 ? batch.previousHash : Array(batch.hashes[(index - 1) * 32..<index * 32])
+                let problem = VerifyProblem(seq: batch.seqs[index], check: .hash,
+                                            message: "the stored hash does not match the record's bytes and the previous hash",
+                                            previousHash: before)
+                if problem.precedes(found) { found = problem }
+                return false
             }
             startBatch()
             do {
                 try txn.withCursor(events) { cursor in
                     try cursor.forEach(from: nil as [UInt8]?) { key, value in
                         func bad(_ seq: UInt64, _ check: VerifyProblem.Check, _ problem: String) -> Bool {
-                            found = VerifyProblem(seq: seq, check: check, message: problem, previousHash: previous)
+                            found = VerifyProblem(seq: seq, check: check, message: problem, previousHash: previousHash())
                             return false
                         }
                         guard let seq = readSequence(key) else {
@@ -206,32 +220,32 @@ extension Ledger {
                         } catch {
                             return bad(seq, .decoding, "the record cannot be decoded (\(error))")
                         }
-                        let hash = previous.withUnsafeBytes { HashChain.link(previous: $0, canonical: canonical) }
                         // The record goes to the checker even when this thread
                         // finds it bad: a decoding problem of the same record
                         // comes first in the order of checks.
                         batch.seqs.append(seq)
                         batch.records.append(value)
-                        batch.hashes.append(contentsOf: hash)
-                        // Half the leaf hashes are taken here, the other half and
-                        // the tree's nodes on the checker: the two threads then
-                        // carry about the same share of the work.
-                        batch.leafHashes.append(batch.seqs.count & 1 == 1 ? Merkle.leafHash(canonical) : Merkle.emptyRoot)
-                        guard hash.withUnsafeBytes({ memcmp($0.baseAddress!, storedHash.baseAddress!, 32) == 0 }) else { return bad(seq, .hash, "the stored hash does not match the record's bytes and the previous hash") }
+                        batch.hashes.append(contentsOf: storedHash)
+                        // Every leaf hash is taken here, the tree's nodes on the
+                        // checker: with the links hashed two at a time, the two
+                        // threads then carry about the same share of the work.
+                        batch.leafHashes.append(Merkle.leafHash(canonical))
                         // split guarantees the header: the recorded time is at offset 9.
                         let recorded = Int64(bitPattern: UInt64(bigEndian: canonical.loadUnaligned(fromByteOffset: 9, as: UInt64.self)))
                         guard recorded >= lastRecorded else { return bad(seq, .recordedTime, "recorded time goes backwards") }
                         if let expect, expect.seq == seq {
-                            report.expectation = (seq, expect.hash == hash, hash)
+                            // Its link is checked with its batch; a broken one takes this back.
+                            report.expectation = (seq, expect.hash.elementsEqual(storedHash), Array(storedHash))
                         }
                         lastRecorded = recorded
-                        previous = hash
+                        previousStored = storedHash
                         report.headSeq = seq
-                        report.headHash = hash
                         expectedSeq += 1
                         if batch.seqs.count == RecordChecker.batchSize {
+                            let linked = checkLinks()
                             checker.put(batch)
                             startBatch()
+                            if !linked { return false }
                         }
                         if let progress, seq % 1_000_000 == 0 { progress(seq) }
                         return true
@@ -241,7 +255,13 @@ extension Ledger {
                 checker.finish()
                 throw error
             }
-            if !batch.seqs.isEmpty { checker.put(batch) }
+            report.headHash = previousHash()
+            // The last batch's links (also when a problem stopped the scan:
+            // a broken link before it comes first).
+            if !batch.seqs.isEmpty {
+                _ = checkLinks()
+                checker.put(batch)
+            }
             checker.finish()
             if let problem = checker.problem, problem.precedes(found) { found = problem }
             if found == nil {

@@ -77,6 +77,37 @@ struct IntegrityTests {
         #expect(report.headHash == before.headHash)
     }
 
+    @Test("a broken link is named at its record whichever batch of links it falls in, first, last or alone, with the head before it")
+    func brokenLinkAcrossBatches() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        let lines = (1...10_000).map { n in
+            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
+        }
+        _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        let path = dir.path + "/ledger"
+        let sound = try Ledger.open(at: path).verify()
+        #expect(sound.ok && sound.headSeq == 10_000)
+        // Links are checked 4,096 records at a time: the first and last of a
+        // batch, the first of the next, and the last, partial batch.
+        for seq in [UInt64(1), 4_096, 4_097, 8_192, 9_999, 10_000] {
+            let before = try Ledger.open(at: path).verify(upTo: seq - 1)
+            for (offset, check) in [(5, "stored hash"), (60, "")] {
+                try flipByte(ledgerPath: path, seq: seq, offset: offset)
+                let report = try Ledger.open(at: path).verify(expect: (10_000, sound.headHash))
+                #expect(report.firstBadSeq == seq, "seq \(seq), byte \(offset)")
+                #expect(report.headSeq == seq - 1 && report.headHash == (seq == 1 ? HashChain.genesis : before.headHash), "seq \(seq)")
+                if !check.isEmpty { #expect(report.problem?.contains(check) == true, "\(report.problem ?? "")") }
+                #expect(report.expectation?.matches == false && report.expectationBrokenAt == seq, "seq \(seq)")
+                try flipByte(ledgerPath: path, seq: seq, offset: offset)
+            }
+        }
+        // Two broken records: the first in log order is named.
+        try flipByte(ledgerPath: path, seq: 6_000, offset: 60)
+        try flipByte(ledgerPath: path, seq: 5_000, offset: 3)
+        #expect(try Ledger.open(at: path).verify().firstBadSeq == 5_000)
+    }
+
     @Test("--expect proves an earlier digest, and refuses a wrong one")
     func expectedDigest() throws {
         let dir = TemporaryDirectory()
