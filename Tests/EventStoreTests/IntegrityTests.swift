@@ -24,6 +24,17 @@ struct IntegrityTests {
         return (report.headSeq, report.headHash)
     }
 
+    /// A ledger of 10,000 person registrations: more than two batches of
+    /// the verifier's 4,096 records.
+    func peopleLedger(_ dir: TemporaryDirectory) throws -> Ledger {
+        let ledger = try makeLedger(dir)
+        let lines = (1...10_000).map { n in
+            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
+        }
+        _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        return ledger
+    }
+
     @Test("a flipped byte anywhere in a stored event makes verify fail at that seq",
           arguments: [(UInt64(1), 40), (UInt64(7), 5), (UInt64(12), 60), (UInt64(19), -1)])
     func tamper(seq: UInt64, offset: Int) throws {
@@ -43,11 +54,7 @@ struct IntegrityTests {
     @Test("a forged record whose chain was recomputed is caught by the decoding thread, past the first batch, with the head before it")
     func forgedAndRechained() throws {
         let dir = TemporaryDirectory()
-        let ledger = try makeLedger(dir)
-        let lines = (1...10_000).map { n in
-            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
-        }
-        _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        let ledger = try peopleLedger(dir)
         let before = try ledger.verify(upTo: 8_999)
         #expect(before.ok && before.headSeq == 8_999)
         // A tamperer who knows the chain rule: event 9000 gets a person id no
@@ -80,11 +87,7 @@ struct IntegrityTests {
     @Test("a broken link is named at its record whichever batch of links it falls in, first, last or alone, with the head before it")
     func brokenLinkAcrossBatches() throws {
         let dir = TemporaryDirectory()
-        let ledger = try makeLedger(dir)
-        let lines = (1...10_000).map { n in
-            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
-        }
-        _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        let ledger = try peopleLedger(dir)
         let path = dir.path + "/ledger"
         let sound = try Ledger.open(at: path).verify()
         #expect(sound.ok && sound.headSeq == 10_000)

@@ -33,19 +33,24 @@ struct ProjectionStoreTests {
 
     func digest(_ balances: Balances) -> String { Ledger.digest(of: StateCodec.canonicalBytes(balances)) }
 
-    @Test("reads through the compact fold equal a plain fold from the first event, at every prefix and on several business dates",
-          .tags(.slow), .notInFastRuns)
-    func compactFoldEqualsPlainFold() throws {
-        let dir = TemporaryDirectory()
-        // Snapshots every 40 events: reads start from a snapshot, the stored
-        // projections or nothing, and fold the rest from the memory map.
+    /// The sample history imported in three parts with a snapshot every 40
+    /// events: reads start from a snapshot, the stored projections or
+    /// nothing, and fold the rest from the memory map.
+    func sampleInParts(_ dir: TemporaryDirectory) throws -> (ledger: Ledger, sample: String, lines: [String]) {
         let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: 40))
         let sample = fixture("sample-history.jsonl")
         let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
         for range in [0..<45, 45..<130, 130..<lines.count] {
-            let part = dir.file("part\(range.lowerBound).jsonl", lines[range].joined(separator: "\n"))
-            _ = try ledger.importFiles([part]).get()
+            _ = try ledger.importFiles([dir.file("part\(range.lowerBound).jsonl", lines[range].joined(separator: "\n"))]).get()
         }
+        return (ledger, sample, lines)
+    }
+
+    @Test("reads through the compact fold equal a plain fold from the first event, at every prefix and on several business dates",
+          .tags(.slow), .notInFastRuns)
+    func compactFoldEqualsPlainFold() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, sample, lines) = try sampleInParts(dir)
         #expect(try ledger.allEvents().contains { $0.event.type == .entryReversed }, "the sample must exercise reversals")
         let dates = try ["2015-06-30", "2016-03-15", "2016-12-31", "2017-06-30"].map { try #require(CalendarDate.parse($0)) }
         for prefix in 1...lines.count {
@@ -289,12 +294,7 @@ struct ProjectionStoreTests {
     @Test("a read of lines and loans only gives the full read's lines and loans, from stored entries, snapshots, folds and dated views; people or enterprises alone likewise")
     func linesAndLoansRead() throws {
         let dir = TemporaryDirectory()
-        let ledger = try makeLedger(dir, options: .init(snapshotIntervalEvents: 40))
-        let sample = fixture("sample-history.jsonl")
-        let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").map(String.init)
-        for range in [0..<45, 45..<130, 130..<lines.count] {
-            _ = try ledger.importFiles([dir.file("part\(range.lowerBound).jsonl", lines[range].joined(separator: "\n"))]).get()
-        }
+        let (ledger, _, lines) = try sampleInParts(dir)
         _ = try ledger.rebuildProjections()
         #expect(try ledger.projectionStatus().snapshots.count >= 4)
         for prefix in [1, 39, 40, 41, 80, 81, 119, 160, 200, 201, lines.count - 1, lines.count] {
