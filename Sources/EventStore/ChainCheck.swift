@@ -1,48 +1,128 @@
+import Dispatch
+import Glibc
 import LedgerCore
 
-/// Checks the chain links of the records a fold reads on a second thread,
-/// while the fold runs on its own: a long replay then costs the fold's time,
-/// not the fold's and the hashing's. Only for folds whose result is used
-/// after the scan ends (the scan waits for this check and throws if a link
-/// failed), never for a read that shows records as it goes. Records are
-/// pointers into the memory map, valid while the read transaction that found
-/// them is open (the scan waits for the check before it returns).
-final class ParallelChainCheck: @unchecked Sendable {
+/// A long fold's records, checked and read on a second thread while the
+/// fold runs on its own: the scan hands over batches of records (pointers
+/// into the memory map), the second thread checks their chain links and
+/// reads each in place (``EventRecordView``), and the fold takes the
+/// batches back in order. A replay then costs the larger of the fold and
+/// the reading, not their sum, and a record still reaches the fold only
+/// after its link has been checked.
+///
+/// The records are valid while the read transaction that found them is
+/// open: the scan closes this (``close()``) before it returns or throws,
+/// which waits for the second thread to let go of them.
+final class ReadAhead: @unchecked Sendable {
     struct Batch: @unchecked Sendable {
         var firstSeq: UInt64
         /// The stored hash of the record before the batch.
         var previous: [UInt8]
         var records: [UnsafeRawBufferPointer] = []
+        /// The records read, in order, up to the first problem.
+        var views: [EventRecordView] = []
+        /// What is wrong with the record after the last view, if anything:
+        /// a broken link, a record that cannot be read, or one that names
+        /// another seq, checked in that order.
+        var problem: LedgerError?
+
+        init(firstSeq: UInt64, previous: [UInt8]) {
+            self.firstSeq = firstSeq
+            self.previous = previous
+            records.reserveCapacity(ReadAhead.batchSize)
+        }
     }
 
     static let batchSize = 2048
-    private var handoff: BatchHandoff<Batch>!
-    /// The first seq whose record does not link (written by the worker, read after `finish`).
-    private var firstBad: UInt64?
+    /// Batches handed over and not yet taken back: the one being read and
+    /// the one the fold will take next.
+    static let depth = 2
+
+    private var waiting: [Batch] = []
+    private var ready: [Batch] = []
+    private var closed = false
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private let done = DispatchSemaphore(value: 0)
+    /// Batches put and not yet taken (the scan's side only).
+    private(set) var outstanding = 0
 
     init() {
-        handoff = BatchHandoff { [unowned self] batch in check(batch) }
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            while let batch = next() { finished(Self.read(batch)) }
+            done.signal()
+        }
     }
 
-    var hasFailed: Bool { handoff.hasStopped }
-
-    func put(_ batch: Batch) { handoff.put(batch) }
-
-    /// No more batches: waits until every queued one is checked and returns
-    /// the first seq that does not link, if any.
-    func finish() -> UInt64? {
-        handoff.finish()
-        return firstBad
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
     }
 
-    private func check(_ batch: Batch) -> Bool {
-        let bad = batch.previous.withUnsafeBytes { previous in
+    /// Hands a batch over to be checked and read.
+    func put(_ batch: Batch) {
+        pthread_mutex_lock(&mutex)
+        waiting.append(batch)
+        outstanding += 1
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// The oldest batch handed over, once it is checked and read.
+    func take() -> Batch {
+        precondition(outstanding > 0, "no batch was handed over")
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while ready.isEmpty { pthread_cond_wait(&condition, &mutex) }
+        outstanding -= 1
+        return ready.removeFirst()
+    }
+
+    /// No more batches: drops what waits and returns once the second thread
+    /// no longer reads any record.
+    func close() {
+        pthread_mutex_lock(&mutex)
+        closed = true
+        waiting.removeAll()
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+        done.wait()
+    }
+
+    private func next() -> Batch? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while waiting.isEmpty && !closed { pthread_cond_wait(&condition, &mutex) }
+        return closed ? nil : waiting.removeFirst()
+    }
+
+    private func finished(_ batch: Batch) {
+        pthread_mutex_lock(&mutex)
+        ready.append(batch)
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Checks the batch's links, then reads each record whose link holds,
+    /// stopping at the first problem in log order.
+    static func read(_ batch: Batch) -> Batch {
+        var batch = batch
+        let broken = batch.previous.withUnsafeBytes { previous in
             batch.records.withUnsafeBufferPointer { HashChain.firstBrokenLink(in: $0, after: previous) }
         }
-        if let bad {
-            firstBad = batch.firstSeq + UInt64(bad)
-            return false
+        let linked = broken ?? batch.records.count
+        batch.views.reserveCapacity(linked)
+        for index in 0..<linked {
+            do {
+                batch.views.append(try Ledger.view(of: batch.records[index], seq: batch.firstSeq + UInt64(index)))
+            } catch {
+                batch.problem = error
+                return batch
+            }
         }
-        return true
+        if let broken { batch.problem = .chainBreaks(at: batch.firstSeq + UInt64(broken)) }
+        return batch
     }
 }

@@ -249,25 +249,12 @@ public final class Ledger {
     /// reported at that record, never served. (Only `verify` can tell a
     /// record whose hash was recomputed from the one after it: such a change
     /// breaks the next link, which a read reaching it reports.)
-    ///
-    /// With `checkingAhead` (folds whose result is used only after the scan)
-    /// the links are checked on a second thread while `body` runs (see
-    /// ``ParallelChainCheck``); the scan still throws if any link fails.
-    private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
+    private func forEachStoredRecord(in txn: ReadTransaction, from: UInt64, to: UInt64,
                                      _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         let first = max(from, 1)
         // The link before the first record read: the stored hash of the one
         // before it (a start past the head reads nothing and needs none).
         guard var previous = try linkBefore(first, in: txn) else { return }
-        // A long fold hands the links to a second thread in batches.
-        let checker = checkingAhead && (to == .max || to - first >= UInt64(ParallelChainCheck.batchSize) * 4)
-            ? ParallelChainCheck() : nil
-        var batch = ParallelChainCheck.Batch(firstSeq: first, previous: previous)
-        func finishChecking() throws {
-            guard let checker else { return }
-            if !batch.records.isEmpty { checker.put(batch) }
-            if let bad = checker.finish() { throw LedgerError.chainBreaks(at: bad) }
-        }
         // Checked inline, records are held back in short runs, their links
         // hashed two at a time (see ``HashChain/firstBrokenLink(in:after:)``),
         // and only then given to `body`, in order: a record is never served
@@ -306,22 +293,13 @@ public final class Ledger {
                         if stopped { return false }
                         throw LedgerError.corrupt("sequence number \(expected) is missing from the log")
                     }
-                    guard let split = try? EventCodec.split(record: value) else {
+                    guard (try? EventCodec.split(record: value)) != nil else {
                         try serveHeld()
                         if stopped { return false }
                         throw LedgerError.corrupt("event \(seq) is shorter than a record's header")
                     }
                     expected += 1
                     if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                    if let checker {
-                        batch.records.append(value)
-                        if batch.records.count == ParallelChainCheck.batchSize {
-                            if checker.hasFailed { return false }
-                            checker.put(batch)
-                            batch = ParallelChainCheck.Batch(firstSeq: seq + 1, previous: Array(split.hash))
-                        }
-                        return try body(seq, value)
-                    }
                     held.append(value)
                     if held.count >= runLimit {
                         try serveHeld()
@@ -331,12 +309,7 @@ public final class Ledger {
                 }
             }
             try serveHeld()
-        } catch {
-            // A broken link found meanwhile is the first thing wrong.
-            try finishChecking()
-            throw error
         }
-        try finishChecking()
     }
 
     /// The stored hash of the event before `seq` (the genesis for 1); nil
@@ -394,20 +367,74 @@ public final class Ledger {
     /// place from the memory map (no `Event` is built), until it returns
     /// false. The same checks as ``forEachEvent(from:to:_:)``: no gap in the
     /// sequence, each record decodable and naming its own seq.
+    ///
+    /// With `checkingAhead` (folds, whose result is used only after the
+    /// scan) a long read checks the links and reads the records on a second
+    /// thread while `body` folds the ones before (see ``ReadAhead``). Every
+    /// record still reaches `body` checked, in order, and the first problem
+    /// in log order is the one thrown.
     func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
                        _ body: (EventRecordView) throws -> Bool) throws {
-        try forEachStoredRecord(in: txn, from: from, to: to, checkingAhead: checkingAhead) { seq, value in
-            let record: EventRecordView
-            do {
-                record = try EventRecordView(record: value)
-            } catch {
-                throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-            }
-            guard record.seq == seq else {
-                throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(record.seq)")
-            }
-            return try body(record)
+        let first = max(from, 1)
+        guard checkingAhead && (to == .max || to - first >= UInt64(ReadAhead.batchSize) * 4) else {
+            try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in try body(Self.view(of: value, seq: seq)) }
+            return
         }
+        guard let previous = try linkBefore(first, in: txn) else { return }
+        let reader = ReadAhead()
+        defer { reader.close() }
+        var batch = ReadAhead.Batch(firstSeq: first, previous: previous)
+        var stopped = false
+        // Folds the oldest batch handed over, up to its problem if it has one.
+        func serveOldest() throws {
+            let done = reader.take()
+            for view in done.views where !stopped {
+                if try !body(view) { stopped = true }
+            }
+            if let problem = done.problem, !stopped { throw problem }
+        }
+        // What the scan itself finds wrong, thrown after the records before it.
+        var scanProblem: LedgerError?
+        try txn.withCursor(events) { cursor in
+            var expected = first
+            try cursor.forEach(from: sequenceKey(first)) { key, value in
+                guard let seq = readSequence(key), seq <= to else { return false }
+                guard seq == expected else {
+                    scanProblem = .corrupt("sequence number \(expected) is missing from the log")
+                    return false
+                }
+                guard let split = try? EventCodec.split(record: value) else {
+                    scanProblem = .corrupt("event \(seq) is shorter than a record's header")
+                    return false
+                }
+                expected += 1
+                if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
+                batch.records.append(value)
+                if batch.records.count == ReadAhead.batchSize {
+                    reader.put(batch)
+                    batch = ReadAhead.Batch(firstSeq: seq + 1, previous: Array(split.hash))
+                    // The fold takes a batch while the next one is read.
+                    if reader.outstanding >= ReadAhead.depth { try serveOldest() }
+                }
+                return !stopped
+            }
+        }
+        if !stopped && !batch.records.isEmpty { reader.put(batch) }
+        while !stopped && reader.outstanding > 0 { try serveOldest() }
+        if !stopped, let scanProblem { throw scanProblem }
+    }
+
+    /// A stored record read in place as event `seq`, or the problem that
+    /// keeps it from being served.
+    static func view(of record: UnsafeRawBufferPointer, seq: UInt64) throws(LedgerError) -> EventRecordView {
+        let view: EventRecordView
+        do {
+            view = try EventRecordView(record: record)
+        } catch {
+            throw .corrupt("event \(seq) cannot be decoded (\(error))")
+        }
+        guard view.seq == seq else { throw .corrupt("the record stored under seq \(seq) names seq \(view.seq)") }
+        return view
     }
 
     /// The sequence numbers of a stream's events, in stream order.
