@@ -564,47 +564,53 @@ extension Ledger {
         let reversedSeqs = reversed.keys.sorted()
         var nextReversed = 0
         var from: UInt64 = 1
-        while from <= head {
-            let to = min(head, (from - 1) / interval * interval + interval)
-            try env.read { txn in
-                let lookup = IndexLookup(ledger: self, txn: txn)
-                try forEachRecord(in: txn, from: from, to: to, checkingAhead: true) { record in
-                    let isReversal = record.type == .entryReversed
-                    var isReversed = false
-                    if nextReversed < reversedSeqs.count && reversedSeqs[nextReversed] == record.seq {
-                        isReversed = true
-                        nextReversed += 1
+        // People and enterprises by programme are folded on the second
+        // core, brought back for each snapshot.
+        try compact.withHoldersAside { compact in
+            while from <= head {
+                let to = min(head, (from - 1) / interval * interval + interval)
+                try env.read { txn in
+                    let lookup = IndexLookup(ledger: self, txn: txn)
+                    try forEachRecord(in: txn, from: from, to: to, checkingAhead: true) { record in
+                        let isReversal = record.type == .entryReversed
+                        var isReversed = false
+                        if nextReversed < reversedSeqs.count && reversedSeqs[nextReversed] == record.seq {
+                            isReversed = true
+                            nextReversed += 1
+                        }
+                        try compact.apply(record, live: !isReversal && !isReversed, lookup: lookup)
+                        days.append(isReversal ? Self.noDay : record.effective.dayNumber)
+                        if let progress, record.seq % 100_000 == 0 { progress(record.seq) }
+                        return true
                     }
-                    try compact.apply(record, live: !isReversal && !isReversed, lookup: lookup)
-                    days.append(isReversal ? Self.noDay : record.effective.dayNumber)
-                    if let progress, record.seq % 100_000 == 0 { progress(record.seq) }
-                    return true
                 }
-            }
-            if to % interval == 0 {
-                // The delta is weighed before it is written: when the state
-                // goes whole instead (at scale, nearly always), it is never
-                // built. One buffer serves every snapshot, so its pages are
-                // not faulted in afresh each time.
-                let deltaSize = 1 + compact.changeBytes(packed: true)
-                snapshot.bytes.removeAll(keepingCapacity: true)
-                if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
-                    compact.forgetChanges()
-                    snapshot.u8(StateCodec.SnapshotKind.packedFull.rawValue)
-                    compact.writePackedBytes(into: &snapshot)
-                    wholeBytes = snapshot.bytes.count
-                    deltaBytes = 0
-                } else {
-                    snapshot.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
-                    compact.forEachChange(packed: true) { table, key, value in
-                        StateCodec.appendDeltaItem(table, key: key, value: value, to: &snapshot)
+                if to % interval == 0 {
+                    try compact.bringHoldersBack()
+                    // The delta is weighed before it is written: when the state
+                    // goes whole instead (at scale, nearly always), it is never
+                    // built. One buffer serves every snapshot, so its pages are
+                    // not faulted in afresh each time.
+                    let deltaSize = 1 + compact.changeBytes(packed: true)
+                    snapshot.bytes.removeAll(keepingCapacity: true)
+                    if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
+                        compact.forgetChanges()
+                        snapshot.u8(StateCodec.SnapshotKind.packedFull.rawValue)
+                        compact.writePackedBytes(into: &snapshot)
+                        wholeBytes = snapshot.bytes.count
+                        deltaBytes = 0
+                    } else {
+                        snapshot.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
+                        compact.forEachChange(packed: true) { table, key, value in
+                            StateCodec.appendDeltaItem(table, key: key, value: value, to: &snapshot)
+                        }
+                        precondition(snapshot.bytes.count == deltaSize, "a delta of \(snapshot.bytes.count) bytes, weighed at \(deltaSize)")
+                        deltaBytes += deltaSize
                     }
-                    precondition(snapshot.bytes.count == deltaSize, "a delta of \(snapshot.bytes.count) bytes, weighed at \(deltaSize)")
-                    deltaBytes += deltaSize
+                    try env.write { txn in try putSnapshot(seq: to, value: snapshot.bytes, snapshots: snapshots, meta: meta, in: txn) }
+                    compact.foldHoldersAside()
                 }
-                try env.write { txn in try putSnapshot(seq: to, value: snapshot.bytes, snapshots: snapshots, meta: meta, in: txn) }
+                from = to + 1
             }
-            from = to + 1
         }
         // Double entry, checked over the whole log: each budget account ends
         // at its line's `available` (every event's postings sum to zero by

@@ -120,9 +120,11 @@ extension Ledger {
         if last - from + 1 > UInt64(entries) {
             do {
                 var compact = try CompactBalances(balances, effectiveOn: view.effectiveOn)
-                try forEachRecord(in: txn, from: from, to: last, checkingAhead: true) { record in
-                    try compact.apply(record, lookup: lookup)
-                    return true
+                try compact.fold(events: last - from + 1) { compact in
+                    try forEachRecord(in: txn, from: from, to: last, checkingAhead: true) { record in
+                        try compact.apply(record, lookup: lookup)
+                        return true
+                    }
                 }
                 balances = compact.materialize()
                 return

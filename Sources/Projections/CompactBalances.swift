@@ -66,22 +66,25 @@ public struct CompactBalances {
     var funds = ByteInterner()
     var regions = ByteInterner()
     var programmes = ByteInterner()
-    var people = ByteInterner(capacity: 1 << 12)
-    var enterprises = ByteInterner()
     var loanNames = ByteInterner(capacity: 1 << 10)
+    /// Loans' borrowers (their own names, apart from the holders' tables,
+    /// which may be folded on another thread).
+    var borrowers = ByteInterner(capacity: 1 << 10)
 
     var lineIndex = PackedKeyIndex()
     var lines: [Line] = []
-    var personIndex = PackedKeyIndex(capacity: 1 << 12)
-    var personEntries: [PersonEntry] = []
-    var enterpriseIndex = PackedKeyIndex()
-    var enterpriseEntries: [EnterpriseEntry] = []
+    var holders = Holders()
     var loans: [Loan] = []
+    /// Set while the holders' tables are folded on a thread of their own
+    /// (``foldHoldersAside()``).
+    var aside: HolderWorker?
+    /// The changes for `aside` not yet handed over.
+    var asideBatch = HolderWorker.Batch()
 
-    /// Entries changed since the last ``forEachChange(_:)`` or
-    /// ``forgetChanges()``, by table, each once.
-    var lineChanged: [Bool] = [], personChanged: [Bool] = [], enterpriseChanged: [Bool] = [], loanChanged: [Bool] = []
-    var changedLines: [Int32] = [], changedPeople: [Int32] = [], changedEnterprises: [Int32] = [], changedLoans: [Int32] = []
+    /// Lines and loans changed since the last ``forEachChange(_:)`` or
+    /// ``forgetChanges()``, each once (the holders keep their own).
+    var lineChanged: [Bool] = [], loanChanged: [Bool] = []
+    var changedLines: [Int32] = [], changedLoans: [Int32] = []
 
     let interestDiscount: Int32
     let guaranteeCompensation: Int32
@@ -124,10 +127,15 @@ public struct CompactBalances {
             try fill(line: lines.count - 1, from: value)
         }
         for (key, value) in start.people {
-            try fill(person: try person(people.intern(key.person), programmes.intern(key.programme)), from: value)
+            let programme = programmes.intern(key.programme)
+            var name = key.person
+            try fill(person: name.withUTF8 { holders.entry(person: true, name: UnsafeRawBufferPointer($0), programme: programme).index }, from: value)
         }
         for (key, value) in start.enterprises {
-            try fill(enterprise: try enterprise(enterprises.intern(key.enterprise), programmes.intern(key.programme)), from: value)
+            let programme = programmes.intern(key.programme)
+            var name = key.enterprise
+            try fill(enterprise: name.withUTF8 { holders.entry(person: false, name: UnsafeRawBufferPointer($0), programme: programme).index },
+                     from: value)
         }
         for (id, value) in start.loans {
             let index = Int(loanNames.intern(id))
@@ -151,17 +159,17 @@ public struct CompactBalances {
     }
 
     mutating func fill(person e: Int, from value: PersonProgramme) throws {
-        personEntries[e].granted = try amount(value.granted.fen)
-        personEntries[e].recovered = try amount(value.recovered.fen)
-        personEntries[e].grants = value.grants
-        personEntries[e].months = value.monthCoverage
-        personEntries[e].approvals = value.approvals
+        holders.personEntries[e].granted = try amount(value.granted.fen)
+        holders.personEntries[e].recovered = try amount(value.recovered.fen)
+        holders.personEntries[e].grants = value.grants
+        holders.personEntries[e].months = value.monthCoverage
+        holders.personEntries[e].approvals = value.approvals
     }
 
     mutating func fill(enterprise e: Int, from value: EnterpriseProgramme) throws {
-        enterpriseEntries[e].granted = try amount(value.granted.fen)
-        enterpriseEntries[e].recovered = try amount(value.recovered.fen)
-        enterpriseEntries[e].grants = value.grants
+        holders.enterpriseEntries[e].granted = try amount(value.granted.fen)
+        holders.enterpriseEntries[e].recovered = try amount(value.recovered.fen)
+        holders.enterpriseEntries[e].grants = value.grants
     }
 
     mutating func fill(loan index: Int, from value: LoanBalance) throws {
@@ -169,10 +177,10 @@ public struct CompactBalances {
         var loan = Loan()
         loan.present = true
         if value.borrower.hasPrefix("person:") {
-            loan.borrower = people.intern(String(value.borrower.dropFirst("person:".count)))
+            loan.borrower = borrowers.intern(String(value.borrower.dropFirst("person:".count)))
         } else if value.borrower.hasPrefix("enterprise:") {
             loan.borrowerIsPerson = false
-            loan.borrower = enterprises.intern(String(value.borrower.dropFirst("enterprise:".count)))
+            loan.borrower = borrowers.intern(String(value.borrower.dropFirst("enterprise:".count)))
         } else {
             throw Unsupported(reason: "loan \(id) has borrower \(value.borrower)")
         }
@@ -216,6 +224,56 @@ public struct CompactBalances {
         }
     }
 
+    /// From here on the holders' tables (people and enterprises by
+    /// programme) are folded on a thread of their own while this fold goes
+    /// on with budget lines and loans; ``bringHoldersBack()`` waits for
+    /// them before anything reads the state. Only for a fold that holds its
+    /// whole start (no backing).
+    public mutating func foldHoldersAside() {
+        precondition(aside == nil && backing == nil, "the holders are folded aside once, by a fold without a backing")
+        let worker = HolderWorker()
+        swap(&holders, &worker.holders)
+        aside = worker
+    }
+
+    /// Waits until the holders' tables have folded every change handed to
+    /// them and takes them back. Throws ``Unsupported`` if one was refused
+    /// (the tables are then not to be used).
+    public mutating func bringHoldersBack() throws(Unsupported) {
+        guard let worker = aside else { return }
+        aside = nil
+        if !asideBatch.changes.isEmpty { worker.put(asideBatch) }
+        asideBatch = HolderWorker.Batch()
+        defer { swap(&holders, &worker.holders) }
+        try worker.finish()
+    }
+
+    /// Runs `body` (a fold) with the holders' tables folded aside, and
+    /// brings them back after it. If `body` throws, a change the holders
+    /// refused is thrown instead: it came earlier in the log than whatever
+    /// `body` found, as a fold on one thread would have reported it.
+    public mutating func withHoldersAside(_ body: (inout CompactBalances) throws -> Void) throws {
+        foldHoldersAside()
+        do {
+            try body(&self)
+        } catch {
+            try bringHoldersBack()
+            throw error
+        }
+        try bringHoldersBack()
+    }
+
+    /// Runs `body`, a fold of `events` events: with the holders' tables
+    /// aside when the events are many (a second thread pays for itself
+    /// past a few thousand) and the fold keeps those tables at all.
+    public mutating func fold(events: UInt64, _ body: (inout CompactBalances) throws -> Void) throws {
+        if events >= 16_384 && !tables.isDisjoint(with: [.people, .enterprises]) && backing == nil {
+            try withHoldersAside(body)
+        } else {
+            try body(&self)
+        }
+    }
+
     @inline(__always)
     mutating func amount(_ value: Int64) throws -> Int64 {
         let (sum, overflow) = magnitude.addingReportingOverflow(value.magnitude)
@@ -254,44 +312,30 @@ public struct CompactBalances {
         list[slot] &+= amount
     }
 
+    /// Folds one change into the holders' tables: handed to their own
+    /// thread while they are folded aside, or else applied here, an entry
+    /// new to the fold first loaded from the backing.
     @inline(__always)
-    mutating func person(_ person: Int32, _ programme: Int32) throws -> Int {
-        let key = UInt64(UInt32(bitPattern: person)) << 32 | UInt64(UInt32(bitPattern: programme))
-        let count = Int32(personEntries.count)
-        let index = personIndex.value(for: key) { count }
-        if index == count {
-            personEntries.append(PersonEntry(person: person, programme: programme))
-            personChanged.append(false)
-            if let backing,
-               let stored = try backing.person(Balances.PersonProgrammeKey(person: people.string(person), programme: programmes.string(programme))) {
-                try fill(person: Int(index), from: stored)
+    mutating func holder(_ change: HolderChange, name: UnsafeRawBufferPointer) throws {
+        if let aside {
+            if asideBatch.add(change, name: name) {
+                aside.put(asideBatch)
+                asideBatch = HolderWorker.Batch()
+            }
+            return
+        }
+        let (e, isNew) = holders.entry(person: change.isPerson, name: name, programme: change.programme)
+        if isNew, let backing {
+            let holder = String(decoding: name, as: UTF8.self), programme = programmes.string(change.programme)
+            if change.isPerson {
+                if let stored = try backing.person(Balances.PersonProgrammeKey(person: holder, programme: programme)) {
+                    try fill(person: e, from: stored)
+                }
+            } else if let stored = try backing.enterprise(Balances.EnterpriseProgrammeKey(enterprise: holder, programme: programme)) {
+                try fill(enterprise: e, from: stored)
             }
         }
-        if !personChanged[Int(index)] {
-            personChanged[Int(index)] = true
-            changedPeople.append(index)
-        }
-        return Int(index)
-    }
-
-    @inline(__always)
-    mutating func enterprise(_ enterprise: Int32, _ programme: Int32) throws -> Int {
-        let key = UInt64(UInt32(bitPattern: enterprise)) << 32 | UInt64(UInt32(bitPattern: programme))
-        let count = Int32(enterpriseEntries.count)
-        let index = enterpriseIndex.value(for: key) { count }
-        if index == count {
-            enterpriseEntries.append(EnterpriseEntry(enterprise: enterprise, programme: programme))
-            enterpriseChanged.append(false)
-            if let backing, let stored = try backing.enterprise(
-                Balances.EnterpriseProgrammeKey(enterprise: enterprises.string(enterprise), programme: programmes.string(programme))) {
-                try fill(enterprise: Int(index), from: stored)
-            }
-        }
-        if !enterpriseChanged[Int(index)] {
-            enterpriseChanged[Int(index)] = true
-            changedEnterprises.append(index)
-        }
-        return Int(index)
+        try holders.apply(change, at: e)
     }
 
     @inline(__always)
@@ -334,23 +378,23 @@ public struct CompactBalances {
             Self.add(&lines[l].paid, programme, sign &* amount)
             lines[l].account &-= post &* amount
             if tables.contains(.people) && record.has(.person) {
-                let e = try person(people.intern(record.bytes(.person)), programme)
-                personEntries[e].granted &+= sign &* amount
-                personEntries[e].grants += Int(sign)
+                var change = HolderChange(isPerson: true, programme: programme, sign: sign)
+                change.granted = sign &* amount
+                change.grants = Int(sign)
                 if record.has(.periodStart) && record.has(.periodEnd) && record.holdsDate(.periodStart) == record.holdsDate(.periodEnd) {
-                    let first = record.month(.periodStart).index, last = record.month(.periodEnd).index
-                    if first <= last {
-                        for month in first...last { try Self.count(&personEntries[e].months, YearMonth(index: month), sign) }
-                    } else {
-                        throw Unsupported(reason: "a period that ends before it starts")
-                    }
+                    change.firstMonth = record.month(.periodStart).index
+                    change.lastMonth = record.month(.periodEnd).index
+                    guard change.firstMonth <= change.lastMonth else { throw Unsupported(reason: "a period that ends before it starts") }
                 }
-                try Self.count(&personEntries[e].approvals, record.effective, sign)
+                change.countsApproval = true
+                change.approvalDay = record.effective.dayNumber
+                try holder(change, name: record.bytes(.person))
             }
             if tables.contains(.enterprises) && record.has(.enterprise) {
-                let e = try enterprise(enterprises.intern(record.bytes(.enterprise)), programme)
-                enterpriseEntries[e].granted &+= sign &* amount
-                enterpriseEntries[e].grants += Int(sign)
+                var change = HolderChange(isPerson: false, programme: programme, sign: sign)
+                change.granted = sign &* amount
+                change.grants = Int(sign)
+                try holder(change, name: record.bytes(.enterprise))
             }
         case .subsidyRecovered:
             let amount = try self.amount(record.fen(.amount))
@@ -364,13 +408,11 @@ public struct CompactBalances {
                 lines[l].recovered &+= sign &* amount
                 Self.add(&lines[l].recoveredBy, programme, sign &* amount)
                 lines[l].account &+= post &* amount
-                if tables.contains(.people) && grant.has(.person) {
-                    let e = try person(people.intern(grant.bytes(.person)), programme)
-                    personEntries[e].recovered &+= sign &* amount
-                }
-                if tables.contains(.enterprises) && grant.has(.enterprise) {
-                    let e = try enterprise(enterprises.intern(grant.bytes(.enterprise)), programme)
-                    enterpriseEntries[e].recovered &+= sign &* amount
+                for (field, isPerson) in [(Field.person, true), (.enterprise, false)]
+                where tables.contains(isPerson ? .people : .enterprises) && grant.has(field) {
+                    var change = HolderChange(isPerson: isPerson, programme: programme, sign: sign)
+                    change.recovered = sign &* amount
+                    try holder(change, name: grant.bytes(field))
                 }
             }
         case .loanIssued:
@@ -382,10 +424,10 @@ public struct CompactBalances {
                 var made = Loan()
                 made.present = true
                 if record.has(.person) {
-                    made.borrower = people.intern(record.bytes(.person))
+                    made.borrower = borrowers.intern(record.bytes(.person))
                 } else {
                     made.borrowerIsPerson = false
-                    made.borrower = enterprises.intern(record.bytes(.enterprise))
+                    made.borrower = borrowers.intern(record.bytes(.enterprise))
                 }
                 made.category = record.code(.category)
                 made.region = regions.intern(record.bytes(.region))
@@ -431,12 +473,6 @@ public struct CompactBalances {
         }
     }
 
-    @inline(__always)
-    static func count<V>(_ set: inout CountedSet<V>, _ value: V, _ sign: Int64) throws {
-        if sign < 0 && set.count(of: value) == 0 { throw Unsupported(reason: "a reversal takes back what was never counted") }
-        set.add(value, Int(sign))
-    }
-
     // MARK: Output
 
     /// Line `index` as ``Balances`` holds it: nil when nothing on it counts
@@ -461,8 +497,8 @@ public struct CompactBalances {
 
     /// Person entry `index`: nil once no live grant or recovery is left on it.
     func personEntry(_ index: Int) -> (key: Balances.PersonProgrammeKey, value: PersonProgramme?) {
-        let entry = personEntries[index]
-        let key = Balances.PersonProgrammeKey(person: people.string(entry.person), programme: programmes.string(entry.programme))
+        let entry = holders.personEntries[index]
+        let key = Balances.PersonProgrammeKey(person: holders.people.string(entry.person), programme: programmes.string(entry.programme))
         guard personPresent(index) else { return (key, nil) }
         var value = PersonProgramme()
         value.granted = Money(fen: entry.granted)
@@ -474,8 +510,8 @@ public struct CompactBalances {
     }
 
     func enterpriseEntry(_ index: Int) -> (key: Balances.EnterpriseProgrammeKey, value: EnterpriseProgramme?) {
-        let entry = enterpriseEntries[index]
-        let key = Balances.EnterpriseProgrammeKey(enterprise: enterprises.string(entry.enterprise), programme: programmes.string(entry.programme))
+        let entry = holders.enterpriseEntries[index]
+        let key = Balances.EnterpriseProgrammeKey(enterprise: holders.enterprises.string(entry.enterprise), programme: programmes.string(entry.programme))
         guard enterprisePresent(index) else { return (key, nil) }
         var value = EnterpriseProgramme()
         value.granted = Money(fen: entry.granted)
@@ -488,7 +524,7 @@ public struct CompactBalances {
         let loan = loans[index]
         let key = loanNames.string(Int32(index))
         guard loan.present else { return (key, nil) }
-        let borrower = loan.borrowerIsPerson ? "person:" + people.string(loan.borrower) : "enterprise:" + enterprises.string(loan.borrower)
+        let borrower = (loan.borrowerIsPerson ? "person:" : "enterprise:") + borrowers.string(loan.borrower)
         var value = LoanBalance(borrower: borrower, category: Vocabulary.loanCategory.name(of: loan.category) ?? String(loan.category),
                                 region: regions.string(loan.region), issued: loan.issued)
         value.principal = Money(fen: loan.principal)
@@ -510,12 +546,12 @@ public struct CompactBalances {
             let (key, value) = lineEntry(index)
             if let value { balances.lines[key] = value }
         }
-        balances.people.reserveCapacity(personEntries.count)
-        for index in personEntries.indices {
+        balances.people.reserveCapacity(holders.personEntries.count)
+        for index in holders.personEntries.indices {
             let (key, value) = personEntry(index)
             if let value { balances.people[key] = value }
         }
-        for index in enterpriseEntries.indices {
+        for index in holders.enterpriseEntries.indices {
             let (key, value) = enterpriseEntry(index)
             if let value { balances.enterprises[key] = value }
         }
@@ -552,12 +588,12 @@ public struct CompactBalances {
             value.raw(v)
             try emit(.lines)
         }
-        for e in personOrder(personEntries.indices.filter(personPresent)) {
+        for e in personOrder(holders.personEntries.indices.filter(personPresent)) {
             personKey(e, into: &key)
             personValue(e, packed: packed, into: &value)
             try emit(.people)
         }
-        for e in enterpriseOrder(enterpriseEntries.indices.filter(enterprisePresent)) {
+        for e in enterpriseOrder(holders.enterpriseEntries.indices.filter(enterprisePresent)) {
             enterpriseKey(e, into: &key)
             enterpriseValue(e, into: &value)
             try emit(.enterprises)
@@ -593,31 +629,31 @@ public struct CompactBalances {
     }
 
     mutating func personOrder(_ indices: [Int]) -> [Int] {
-        Self.canonicalOrder(indices, nameRank: Self.ranks(people.sortedOrder()), programmeRank: Self.ranks(programmes.sortedOrder()),
-                            name: { personEntries[$0].person }, programme: { personEntries[$0].programme })
+        Self.canonicalOrder(indices, nameRank: Self.ranks(holders.people.sortedOrder()), programmeRank: Self.ranks(programmes.sortedOrder()),
+                            name: { holders.personEntries[$0].person }, programme: { holders.personEntries[$0].programme })
     }
 
     mutating func enterpriseOrder(_ indices: [Int]) -> [Int] {
-        Self.canonicalOrder(indices, nameRank: Self.ranks(enterprises.sortedOrder()), programmeRank: Self.ranks(programmes.sortedOrder()),
-                            name: { enterpriseEntries[$0].enterprise }, programme: { enterpriseEntries[$0].programme })
+        Self.canonicalOrder(indices, nameRank: Self.ranks(holders.enterprises.sortedOrder()), programmeRank: Self.ranks(programmes.sortedOrder()),
+                            name: { holders.enterpriseEntries[$0].enterprise }, programme: { holders.enterpriseEntries[$0].programme })
     }
 
     /// Whether an entry is in the state: a live grant or a recovery is left on it.
-    func personPresent(_ e: Int) -> Bool { personEntries[e].grants != 0 || personEntries[e].recovered != 0 }
-    func enterprisePresent(_ e: Int) -> Bool { enterpriseEntries[e].grants != 0 || enterpriseEntries[e].recovered != 0 }
+    func personPresent(_ e: Int) -> Bool { holders.personEntries[e].grants != 0 || holders.personEntries[e].recovered != 0 }
+    func enterprisePresent(_ e: Int) -> Bool { holders.enterpriseEntries[e].grants != 0 || holders.enterpriseEntries[e].recovered != 0 }
 
     // Entries are read where they lie (by index): a `PersonEntry` copied
     // out would retain and release its four arrays.
 
     /// `person ‖ 0 ‖ programme`.
     func personKey(_ e: Int, into key: inout ByteWriter) {
-        people.withBytes(personEntries[e].person) { key.raw($0) }
+        holders.people.withBytes(holders.personEntries[e].person) { key.raw($0) }
         key.u8(0)
-        programmes.withBytes(personEntries[e].programme) { key.raw($0) }
+        programmes.withBytes(holders.personEntries[e].programme) { key.raw($0) }
     }
 
     func personValue(_ e: Int, packed: Bool, into value: inout ByteWriter) {
-        personEntries.withUnsafeBufferPointer { all in
+        holders.personEntries.withUnsafeBufferPointer { all in
             let entry = UnsafePointer(all.baseAddress! + e)
             if packed {
                 StateCodec.appendPackedPerson(granted: entry.pointee.granted, recovered: entry.pointee.recovered, grants: entry.pointee.grants,
@@ -645,19 +681,18 @@ public struct CompactBalances {
 
     /// `enterprise ‖ 0 ‖ programme`.
     func enterpriseKey(_ e: Int, into key: inout ByteWriter) {
-        enterprises.withBytes(enterpriseEntries[e].enterprise) { key.raw($0) }
+        holders.enterprises.withBytes(holders.enterpriseEntries[e].enterprise) { key.raw($0) }
         key.u8(0)
-        programmes.withBytes(enterpriseEntries[e].programme) { key.raw($0) }
+        programmes.withBytes(holders.enterpriseEntries[e].programme) { key.raw($0) }
     }
 
     func enterpriseValue(_ e: Int, into value: inout ByteWriter) {
-        value.i64(enterpriseEntries[e].granted); value.i64(enterpriseEntries[e].recovered); value.u32(UInt32(enterpriseEntries[e].grants))
+        value.i64(holders.enterpriseEntries[e].granted); value.i64(holders.enterpriseEntries[e].recovered); value.u32(UInt32(holders.enterpriseEntries[e].grants))
     }
 
     func loanValue(_ loan: Loan, into value: inout ByteWriter) {
         let prefix = loan.borrowerIsPerson ? "person:" : "enterprise:"
-        let borrower = loan.borrowerIsPerson ? people : enterprises
-        borrower.withBytes(loan.borrower) { name in
+        borrowers.withBytes(loan.borrower) { name in
             value.u8(UInt8(prefix.utf8.count + name.count))
             value.raw(prefix.utf8)
             value.raw(name)
@@ -705,16 +740,16 @@ public struct CompactBalances {
             let (lineKey, line) = lineEntry(Int(index))
             total += item(key: StateCodec.key(lineKey).count, value: line.map { StateCodec.value($0).count })
         }
-        for index in changedPeople {
-            let entry = personEntries[Int(index)]
-            let key = people.withBytes(entry.person) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
+        for index in holders.changedPeople {
+            let entry = holders.personEntries[Int(index)]
+            let key = holders.people.withBytes(entry.person) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
             let size = packed ? StateCodec.packedPersonSize(months: entry.months, approvals: entry.approvals)
                 : 28 + 8 * (entry.months.count + entry.approvals.count)
             total += item(key: key, value: personPresent(Int(index)) ? size : nil)
         }
-        for index in changedEnterprises {
-            let entry = enterpriseEntries[Int(index)]
-            let key = enterprises.withBytes(entry.enterprise) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
+        for index in holders.changedEnterprises {
+            let entry = holders.enterpriseEntries[Int(index)]
+            let key = holders.enterprises.withBytes(entry.enterprise) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
             total += item(key: key, value: enterprisePresent(Int(index)) ? 20 : nil)
         }
         var scratch = ByteWriter(capacity: 256)
@@ -735,13 +770,10 @@ public struct CompactBalances {
     /// writing them (the state was written whole instead).
     public mutating func forgetChanges() {
         for index in changedLines { lineChanged[Int(index)] = false }
-        for index in changedPeople { personChanged[Int(index)] = false }
-        for index in changedEnterprises { enterpriseChanged[Int(index)] = false }
         for index in changedLoans { loanChanged[Int(index)] = false }
         changedLines = []
-        changedPeople = []
-        changedEnterprises = []
         changedLoans = []
+        holders.forgetChanges()
     }
 
     /// Calls `body` with each entry changed since the last call (or since
@@ -776,12 +808,12 @@ public struct CompactBalances {
             if let v { value.raw(v) }
             try emit(.lines, present: v != nil)
         }
-        for e in personOrder(changedPeople.map { Int($0) }) {
+        for e in personOrder(holders.changedPeople.map { Int($0) }) {
             personKey(e, into: &key)
             if personPresent(e) { personValue(e, packed: packed, into: &value) }
             try emit(.people, present: personPresent(e))
         }
-        for e in enterpriseOrder(changedEnterprises.map { Int($0) }) {
+        for e in enterpriseOrder(holders.changedEnterprises.map { Int($0) }) {
             enterpriseKey(e, into: &key)
             if enterprisePresent(e) { enterpriseValue(e, into: &value) }
             try emit(.enterprises, present: enterprisePresent(e))

@@ -144,4 +144,20 @@ struct ProjectionPropertyTests {
         #expect(object?["digest"] as? String == object?["previousDigest"] as? String)
         #expect(object?["head"] as? Int == lines.count)
     }
+
+    @Test("an as-of read that replays twenty thousand events from nothing (people and enterprises folded on a second thread) == plain fold of the prefix",
+          .tags(.slow), .notInFastRuns)
+    func longReplay() throws {
+        let dir = WorkDirectory()
+        let lines = try generate(dir, events: 24_000, seed: 29)
+        let events = try lines.map { try EventParser().parse($0) }
+        try runOK(["init"], in: dir.path)
+        dir.file("all.jsonl", lines.joined(separator: "\n") + "\n")
+        // No snapshot: an as-of read before the head folds from the first event.
+        try runOK(["import", "--no-progress", "all.jsonl"], in: dir.path, environment: ["SUBSIDY_LEDGER_SNAPSHOT_EVENTS": "1000000"])
+        let prefix = 20_000
+        try check(dir, try #require(try Self.plainFold(events, prefixes: [prefix])[prefix]), prefix: prefix)
+        let date = events[12_000].effective
+        try check(dir, try #require(try Self.plainFold(events, prefixes: [prefix], effectiveOn: date)[prefix]), prefix: prefix, effectiveOn: date)
+    }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// the hand-off then stops, drops what waits, and the scan can see it
 /// (``hasStopped``) and stop early. Whatever the work records is read after
 /// ``finish()``, which waits for the worker.
-final class BatchHandoff<Batch>: @unchecked Sendable {
+public final class BatchHandoff<Batch>: @unchecked Sendable {
     private let capacity: Int
     private let work: (Batch) -> Bool
     private var queue: [Batch] = []
@@ -17,7 +17,7 @@ final class BatchHandoff<Batch>: @unchecked Sendable {
     private var condition = pthread_cond_t()
     private let done = DispatchSemaphore(value: 0)
 
-    init(capacity: Int = 4, _ work: @escaping (Batch) -> Bool) {
+    public init(capacity: Int = 4, _ work: @escaping (Batch) -> Bool) {
         self.capacity = capacity
         self.work = work
         pthread_mutex_init(&mutex, nil)
@@ -35,7 +35,7 @@ final class BatchHandoff<Batch>: @unchecked Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    var hasStopped: Bool {
+    public var hasStopped: Bool {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return stopped
@@ -43,7 +43,7 @@ final class BatchHandoff<Batch>: @unchecked Sendable {
 
     /// Hands a batch over, waiting while `capacity` batches are queued;
     /// dropped once the work has stopped.
-    func put(_ batch: Batch) {
+    public func put(_ batch: Batch) {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         while queue.count >= capacity && !stopped { pthread_cond_wait(&condition, &mutex) }
@@ -53,7 +53,7 @@ final class BatchHandoff<Batch>: @unchecked Sendable {
     }
 
     /// No more batches: waits until every queued one is done (or the work stopped).
-    func finish() {
+    public func finish() {
         pthread_mutex_lock(&mutex)
         closed = true
         pthread_cond_broadcast(&condition)

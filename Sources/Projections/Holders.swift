@@ -1,0 +1,174 @@
+import LedgerCore
+
+extension CompactBalances {
+    /// One event's effect on a person × programme or enterprise × programme
+    /// entry: what a grant adds (or its reversal takes back) and what a
+    /// recovery of it adds. The holder's name travels beside it.
+    struct HolderChange {
+        var isPerson: Bool
+        var programme: Int32
+        /// 1, or −1 for a reversal: the direction months and approval days are counted in.
+        var sign: Int64
+        var granted: Int64 = 0
+        var recovered: Int64 = 0
+        var grants: Int = 0
+        /// Months covered, as month indexes; none while `firstMonth > lastMonth`.
+        var firstMonth: Int32 = 1
+        var lastMonth: Int32 = 0
+        var countsApproval = false
+        var approvalDay: Int32 = 0
+        /// Where the name lies in a batch's bytes (``HolderWorker``).
+        var nameStart = 0
+        var nameCount = 0
+
+        init(isPerson: Bool, programme: Int32, sign: Int64) {
+            self.isPerson = isPerson
+            self.programme = programme
+            self.sign = sign
+        }
+    }
+
+    /// The person × programme and enterprise × programme tables: most of a
+    /// large state, and the part no budget line or loan depends on, so a
+    /// rebuild folds them on a thread of their own (``HolderWorker``).
+    struct Holders {
+        var people = ByteInterner(capacity: 1 << 12)
+        var enterprises = ByteInterner()
+        var personIndex = PackedKeyIndex(capacity: 1 << 12)
+        var personEntries: [PersonEntry] = []
+        var enterpriseIndex = PackedKeyIndex()
+        var enterpriseEntries: [EnterpriseEntry] = []
+        /// Entries changed since the changes were last written or forgotten, each once.
+        var personChanged: [Bool] = [], enterpriseChanged: [Bool] = []
+        var changedPeople: [Int32] = [], changedEnterprises: [Int32] = []
+
+        /// The entry of `name` under `programme`, made empty when new, and
+        /// marked changed.
+        @inline(__always)
+        mutating func entry(person isPerson: Bool, name: UnsafeRawBufferPointer, programme: Int32) -> (index: Int, isNew: Bool) {
+            if isPerson {
+                let holder = people.intern(name)
+                let key = UInt64(UInt32(bitPattern: holder)) << 32 | UInt64(UInt32(bitPattern: programme))
+                let count = Int32(personEntries.count)
+                let index = personIndex.value(for: key) { count }
+                if index == count {
+                    personEntries.append(PersonEntry(person: holder, programme: programme))
+                    personChanged.append(false)
+                }
+                if !personChanged[Int(index)] {
+                    personChanged[Int(index)] = true
+                    changedPeople.append(index)
+                }
+                return (Int(index), index == count)
+            }
+            let holder = enterprises.intern(name)
+            let key = UInt64(UInt32(bitPattern: holder)) << 32 | UInt64(UInt32(bitPattern: programme))
+            let count = Int32(enterpriseEntries.count)
+            let index = enterpriseIndex.value(for: key) { count }
+            if index == count {
+                enterpriseEntries.append(EnterpriseEntry(enterprise: holder, programme: programme))
+                enterpriseChanged.append(false)
+            }
+            if !enterpriseChanged[Int(index)] {
+                enterpriseChanged[Int(index)] = true
+                changedEnterprises.append(index)
+            }
+            return (Int(index), index == count)
+        }
+
+        /// Adds `change` to entry `e` of its table.
+        @inline(__always)
+        mutating func apply(_ change: HolderChange, at e: Int) throws {
+            guard change.isPerson else {
+                enterpriseEntries[e].granted &+= change.granted
+                enterpriseEntries[e].recovered &+= change.recovered
+                enterpriseEntries[e].grants += change.grants
+                return
+            }
+            personEntries[e].granted &+= change.granted
+            personEntries[e].recovered &+= change.recovered
+            personEntries[e].grants += change.grants
+            if change.firstMonth <= change.lastMonth {
+                for month in change.firstMonth...change.lastMonth {
+                    try Self.count(&personEntries[e].months, YearMonth(index: month), change.sign)
+                }
+            }
+            if change.countsApproval {
+                try Self.count(&personEntries[e].approvals, CalendarDate(dayNumber: change.approvalDay), change.sign)
+            }
+        }
+
+        @inline(__always)
+        static func count<V>(_ set: inout CountedSet<V>, _ value: V, _ sign: Int64) throws {
+            if sign < 0 && set.count(of: value) == 0 { throw Unsupported(reason: "a reversal takes back what was never counted") }
+            set.add(value, Int(sign))
+        }
+
+        mutating func forgetChanges() {
+            for index in changedPeople { personChanged[Int(index)] = false }
+            for index in changedEnterprises { enterpriseChanged[Int(index)] = false }
+            changedPeople = []
+            changedEnterprises = []
+        }
+    }
+
+    /// Folds the holders' tables on a thread of its own while the fold that
+    /// feeds it goes on with budget lines and loans: the changes go over in
+    /// batches, in log order, with copies of the holders' names (so nothing
+    /// points into a read transaction; the fold fills each batch, see
+    /// ``CompactBalances/holder(_:name:)``), and ``finish()`` waits for the last.
+    final class HolderWorker: @unchecked Sendable {
+        struct Batch {
+            var changes: [HolderChange] = []
+            var names: [UInt8] = []
+
+            init() { changes.reserveCapacity(HolderWorker.batchSize) }
+
+            /// Adds a change and a copy of its holder's name; true when the batch is full.
+            @inline(__always)
+            mutating func add(_ change: HolderChange, name: UnsafeRawBufferPointer) -> Bool {
+                var change = change
+                change.nameStart = names.count
+                change.nameCount = name.count
+                names.append(contentsOf: name)
+                changes.append(change)
+                return changes.count == HolderWorker.batchSize
+            }
+        }
+
+        static let batchSize = 4096
+        /// The worker's until ``finish()`` returns.
+        var holders = Holders()
+        private var handoff: BatchHandoff<Batch>!
+        /// The first change the tables refused (written by the worker, read after `finish`).
+        private var failure: Unsupported?
+
+        init() {
+            handoff = BatchHandoff { [unowned self] batch in apply(batch) }
+        }
+
+        func put(_ batch: Batch) { handoff.put(batch) }
+
+        /// Waits until every batch put is folded (or one was refused, which it throws).
+        func finish() throws(Unsupported) {
+            handoff.finish()
+            if let failure { throw failure }
+        }
+
+        private func apply(_ batch: Batch) -> Bool {
+            batch.names.withUnsafeBytes { names in
+                for change in batch.changes {
+                    let name = UnsafeRawBufferPointer(rebasing: names[change.nameStart..<change.nameStart + change.nameCount])
+                    let e = holders.entry(person: change.isPerson, name: name, programme: change.programme).index
+                    do {
+                        try holders.apply(change, at: e)
+                    } catch {
+                        failure = error as? Unsupported ?? Unsupported(reason: "\(error)")
+                        return false
+                    }
+                }
+                return true
+            }
+        }
+    }
+}
