@@ -1,3 +1,4 @@
+import Foundation
 import LMDBKit
 import LedgerCore
 import Projections
@@ -555,17 +556,22 @@ extension Ledger {
         var compact = CompactBalances()
         var days: [Int32] = []
         days.reserveCapacity(Int(head))
-        // The size of the last whole snapshot and of the deltas since.
-        var wholeBytes = 0
-        var deltaBytes = 0
-        var snapshot = ByteWriter(capacity: 1 << 16)
+        // Snapshots are made on the holders' thread and committed here,
+        // between read transactions: a write that must grow the map waits
+        // for every transaction of the process to end.
+        let writing = SnapshotWriting()
+        func commitSnapshots() throws {
+            for (seq, value) in writing.takeFinished() {
+                try env.write { txn in try putSnapshot(seq: seq, value: value, snapshots: snapshots, meta: meta, in: txn) }
+            }
+        }
         let interval = options.snapshotIntervalEvents
         // The reversed seqs in order, walked beside the scan.
         let reversedSeqs = reversed.keys.sorted()
         var nextReversed = 0
         var from: UInt64 = 1
         // People and enterprises by programme are folded on the second
-        // core, brought back for each snapshot.
+        // core, where each snapshot is finished.
         try compact.withHoldersAside { compact in
             while from <= head {
                 let to = min(head, (from - 1) / interval * interval + interval)
@@ -585,33 +591,32 @@ extension Ledger {
                     }
                 }
                 if to % interval == 0 {
-                    try compact.bringHoldersBack()
-                    // The delta is weighed before it is written: when the state
-                    // goes whole instead (at scale, nearly always), it is never
-                    // built. One buffer serves every snapshot, so its pages are
-                    // not faulted in afresh each time.
-                    let deltaSize = 1 + compact.changeBytes(packed: true)
-                    snapshot.bytes.removeAll(keepingCapacity: true)
-                    if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
-                        compact.forgetChanges()
-                        snapshot.u8(StateCodec.SnapshotKind.packedFull.rawValue)
-                        compact.writePackedBytes(into: &snapshot)
-                        wholeBytes = snapshot.bytes.count
-                        deltaBytes = 0
-                    } else {
-                        snapshot.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
-                        compact.forEachChange(packed: true) { table, key, value in
-                            StateCodec.appendDeltaItem(table, key: key, value: value, to: &snapshot)
+                    // Budget lines and loans are written here, in both
+                    // forms; the holders' thread adds its tables once it
+                    // has folded through `to`, chooses the form and commits
+                    // the snapshot, while this fold goes on.
+                    var part = SnapshotWriting.LinesAndLoans(changeBytes: compact.changeBytes(packed: true))
+                    compact.forEachEntry(packed: true) { table, key, value in
+                        if table == .loans {
+                            StateCodec.append(table, key: key, value: value, to: &part.wholeLoans)
+                        } else {
+                            StateCodec.append(table, key: key, value: value, to: &part.wholeLines)
                         }
-                        precondition(snapshot.bytes.count == deltaSize, "a delta of \(snapshot.bytes.count) bytes, weighed at \(deltaSize)")
-                        deltaBytes += deltaSize
                     }
-                    try env.write { txn in try putSnapshot(seq: to, value: snapshot.bytes, snapshots: snapshots, meta: meta, in: txn) }
-                    compact.foldHoldersAside()
+                    compact.forEachChange(packed: true) { table, key, value in
+                        if table == .loans {
+                            StateCodec.appendDeltaItem(table, key: key, value: value, to: &part.deltaLoans)
+                        } else {
+                            StateCodec.appendDeltaItem(table, key: key, value: value, to: &part.deltaLines)
+                        }
+                    }
+                    compact.whenHoldersCatchUp { [to] holders in writing.finish(seq: to, writing.snapshot(part, holders: &holders)) }
                 }
+                try commitSnapshots()
                 from = to + 1
             }
         }
+        try commitSnapshots()
         // Double entry, checked over the whole log: each budget account ends
         // at its line's `available` (every event's postings sum to zero by
         // construction, see docs/ACCOUNTS.md).
@@ -619,6 +624,72 @@ extension Ledger {
             throw LedgerError.corrupt("budget line \(ChartOfAccounts.budget(mismatch.line)) has postings of \(mismatch.account) but available \(mismatch.available)")
         }
         return FoldedLog(state: .compact(compact), head: head, days: days)
+    }
+
+    /// A rebuild's snapshots, each made on the holders' thread from the
+    /// budget lines and loans the fold wrote and the holders' tables as they
+    /// stand at its seq, and held until the fold commits it.
+    final class SnapshotWriting: @unchecked Sendable {
+        /// A snapshot's budget lines and loans, as whole entries and as
+        /// delta items: which form the snapshot takes is decided once the
+        /// holders' part is weighed.
+        struct LinesAndLoans {
+            /// What their changes weigh as delta items.
+            var changeBytes: Int
+            var wholeLines = ByteWriter(), wholeLoans = ByteWriter()
+            var deltaLines = ByteWriter(), deltaLoans = ByteWriter()
+        }
+
+        /// The size of the last whole snapshot and of the deltas since.
+        private var wholeBytes = 0
+        private var deltaBytes = 0
+        /// One buffer serves every snapshot, so its pages are not faulted
+        /// in afresh each time.
+        private var buffer = ByteWriter(capacity: 1 << 16)
+        private var finished: [(seq: UInt64, value: [UInt8])] = []
+        private let lock = NSLock()
+
+        func finish(seq: UInt64, _ value: [UInt8]) {
+            lock.withLock { finished.append((seq, value)) }
+        }
+
+        /// The snapshots made since the last call, in seq order.
+        func takeFinished() -> [(seq: UInt64, value: [UInt8])] {
+            lock.withLock {
+                defer { finished = [] }
+                return finished
+            }
+        }
+
+        /// The snapshot's stored bytes: a delta (budget lines, holders,
+        /// loans, each table's changes in key order) while the deltas since
+        /// the last whole snapshot stay under a quarter of it, the whole
+        /// state otherwise. The delta is weighed before it is written: when
+        /// the state goes whole instead (at scale, nearly always), it is
+        /// never built. Forgets the holders' changes either way.
+        func snapshot(_ part: LinesAndLoans, holders: inout CompactBalances) -> [UInt8] {
+            let deltaSize = 1 + part.changeBytes + holders.changeBytes(packed: true)
+            buffer.bytes.removeAll(keepingCapacity: true)
+            if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
+                holders.forgetChanges()
+                buffer.u8(StateCodec.SnapshotKind.packedFull.rawValue)
+                buffer.raw(part.wholeLines.bytes)
+                holders.writePackedBytes(into: &buffer)
+                buffer.raw(part.wholeLoans.bytes)
+                wholeBytes = buffer.bytes.count
+                deltaBytes = 0
+            } else {
+                buffer.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
+                buffer.raw(part.deltaLines.bytes)
+                holders.forEachChange(packed: true) { table, key, value in
+                    StateCodec.appendDeltaItem(table, key: key, value: value, to: &buffer)
+                }
+                buffer.raw(part.deltaLoans.bytes)
+                precondition(buffer.bytes.count == deltaSize, "a delta of \(buffer.bytes.count) bytes, weighed at \(deltaSize)")
+                deltaBytes += deltaSize
+            }
+            return buffer.bytes
+        }
     }
 
     /// Folds into a rebuild's state the events appended since its fold

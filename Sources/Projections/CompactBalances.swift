@@ -237,9 +237,10 @@ public struct CompactBalances {
     }
 
     /// Waits until the holders' tables have folded every change handed to
-    /// them and takes them back. Throws ``Unsupported`` if one was refused
-    /// (the tables are then not to be used).
-    public mutating func bringHoldersBack() throws(Unsupported) {
+    /// them and takes them back. Throws ``Unsupported`` if one was refused,
+    /// or the error of a task (``whenHoldersCatchUp(_:)``); the tables are
+    /// then not to be used.
+    public mutating func bringHoldersBack() throws {
         guard let worker = aside else { return }
         aside = nil
         if !asideBatch.changes.isEmpty { worker.put(asideBatch) }
@@ -248,10 +249,30 @@ public struct CompactBalances {
         try worker.finish()
     }
 
+    /// Runs `task` on the holders' thread once every change handed over so
+    /// far is folded, while this fold goes on: `task` gets a state holding
+    /// the holders' tables as they then stand (and the programme names),
+    /// but no budget line or loan. A task that throws stops the holders'
+    /// thread; ``bringHoldersBack()`` throws its error.
+    public mutating func whenHoldersCatchUp(_ task: @escaping (inout CompactBalances) throws -> Void) {
+        guard let aside else { preconditionFailure("the holders are not folded aside") }
+        if !asideBatch.changes.isEmpty { aside.put(asideBatch) }
+        asideBatch = HolderWorker.Batch()
+        let programmes = self.programmes
+        aside.put { holders in
+            var part = CompactBalances()
+            part.programmes = programmes
+            swap(&part.holders, &holders)
+            defer { swap(&part.holders, &holders) }
+            try task(&part)
+        }
+    }
+
     /// Runs `body` (a fold) with the holders' tables folded aside, and
     /// brings them back after it. If `body` throws, a change the holders
-    /// refused is thrown instead: it came earlier in the log than whatever
-    /// `body` found, as a fold on one thread would have reported it.
+    /// refused (or a task's error) is thrown instead: it came earlier in the
+    /// log than whatever `body` found, as a fold on one thread would have
+    /// reported it.
     public mutating func withHoldersAside(_ body: (inout CompactBalances) throws -> Void) throws {
         foldHoldersAside()
         do {

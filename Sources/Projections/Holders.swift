@@ -116,8 +116,15 @@ extension CompactBalances {
     /// feeds it goes on with budget lines and loans: the changes go over in
     /// batches, in log order, with copies of the holders' names (so nothing
     /// points into a read transaction; the fold fills each batch, see
-    /// ``CompactBalances/holder(_:name:)``), and ``finish()`` waits for the last.
+    /// ``CompactBalances/holder(_:name:)``), and ``finish()`` waits for the
+    /// last. Tasks on the tables as they stand between two batches (a
+    /// rebuild's snapshots) run on the same thread, in the same order.
     final class HolderWorker: @unchecked Sendable {
+        enum Work {
+            case changes(Batch)
+            case task((inout Holders) throws -> Void)
+        }
+
         struct Batch {
             var changes: [HolderChange] = []
             var names: [UInt8] = []
@@ -137,20 +144,40 @@ extension CompactBalances {
         }
 
         static let batchSize = 4096
+        /// Batches that may wait: enough for the fold to go on through most
+        /// of a snapshot interval while a task (writing a snapshot) runs.
+        static let capacity = 64
         /// The worker's until ``finish()`` returns.
         var holders = Holders()
-        private var handoff: BatchHandoff<Batch>!
-        /// The first change the tables refused (written by the worker, read after `finish`).
-        private var failure: Unsupported?
+        private var handoff: BatchHandoff<Work>!
+        /// The first change the tables refused, or the error of a task
+        /// (written by the worker, read after `finish`).
+        private var failure: (any Error)?
 
         init() {
-            handoff = BatchHandoff { [unowned self] batch in apply(batch) }
+            handoff = BatchHandoff(capacity: Self.capacity) { [unowned self] work in
+                switch work {
+                case .changes(let batch):
+                    return apply(batch)
+                case .task(let task):
+                    do {
+                        try task(&holders)
+                        return true
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                }
+            }
         }
 
-        func put(_ batch: Batch) { handoff.put(batch) }
+        func put(_ batch: Batch) { handoff.put(.changes(batch)) }
 
-        /// Waits until every batch put is folded (or one was refused, which it throws).
-        func finish() throws(Unsupported) {
+        func put(task: @escaping (inout Holders) throws -> Void) { handoff.put(.task(task)) }
+
+        /// Waits until every batch and task put is done, and throws the
+        /// first change refused or task failed, if any.
+        func finish() throws {
             handoff.finish()
             if let failure { throw failure }
         }
