@@ -761,12 +761,17 @@ public struct CompactBalances {
             let (lineKey, line) = lineEntry(Int(index))
             total += item(key: StateCodec.key(lineKey).count, value: line.map { StateCodec.value($0).count })
         }
-        for index in holders.changedPeople {
-            let entry = holders.personEntries[Int(index)]
-            let key = holders.people.withBytes(entry.person) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
-            let size = packed ? StateCodec.packedPersonSize(months: entry.months, approvals: entry.approvals)
-                : 28 + 8 * (entry.months.count + entry.approvals.count)
-            total += item(key: key, value: personPresent(Int(index)) ? size : nil)
+        // Entries are read where they lie: one copied out would retain and
+        // release its four arrays.
+        holders.personEntries.withUnsafeBufferPointer { all in
+            for index in holders.changedPeople {
+                let entry = UnsafePointer(all.baseAddress! + Int(index))
+                let key = holders.people.withBytes(entry.pointee.person) { $0.count } + 1
+                    + programmes.withBytes(entry.pointee.programme) { $0.count }
+                let size = packed ? StateCodec.packedPersonSize(months: entry.pointee.months, approvals: entry.pointee.approvals)
+                    : 28 + 8 * (entry.pointee.months.count + entry.pointee.approvals.count)
+                total += item(key: key, value: personPresent(Int(index)) ? size : nil)
+            }
         }
         for index in holders.changedEnterprises {
             let entry = holders.enterpriseEntries[Int(index)]

@@ -13,12 +13,12 @@ import LedgerCore
 /// hashes; the packed one is a storage form of the same figures.
 extension StateCodec {
     /// The packed value's size in bytes.
-    public static func packedPersonSize(months: CountedSet<YearMonth>, approvals: CountedSet<CalendarDate>) -> Int {
+    public static func packedPersonSize(months: borrowing CountedSet<YearMonth>, approvals: borrowing CountedSet<CalendarDate>) -> Int {
         packedPersonSize(runs: monthRuns(months), approvals: approvals)
     }
 
     /// The packed value's size, its month runs already counted.
-    static func packedPersonSize(runs: Int, approvals: CountedSet<CalendarDate>) -> Int {
+    static func packedPersonSize(runs: Int, approvals: borrowing CountedSet<CalendarDate>) -> Int {
         var size = 8 + 8 + 4 + 4 + 12 * runs + 4
         approvals.items.withUnsafeBufferPointer { days in
             approvals.counts.withUnsafeBufferPointer { counts in
@@ -34,7 +34,7 @@ extension StateCodec {
     }
 
     /// The number of maximal runs: consecutive months with the same count.
-    static func monthRuns(_ months: CountedSet<YearMonth>) -> Int {
+    static func monthRuns(_ months: borrowing CountedSet<YearMonth>) -> Int {
         months.items.withUnsafeBufferPointer { items in
             months.counts.withUnsafeBufferPointer { counts in
                 var runs = 0
@@ -55,8 +55,8 @@ extension StateCodec {
     ///         and per later day: var gap from the day before, var count
     ///
     /// Runs are maximal and ascending; days ascending, so every gap is ≥ 1.
-    public static func appendPackedPerson(granted: Int64, recovered: Int64, grants: Int, months: CountedSet<YearMonth>,
-                                          approvals: CountedSet<CalendarDate>, to w: inout ByteWriter) {
+    public static func appendPackedPerson(granted: Int64, recovered: Int64, grants: Int, months: borrowing CountedSet<YearMonth>,
+                                          approvals: borrowing CountedSet<CalendarDate>, to w: inout ByteWriter) {
         let runs = monthRuns(months)
         w.write(count: packedPersonSize(runs: runs, approvals: approvals)) { out in
             out.i64(granted); out.i64(recovered); out.u32(UInt32(grants))
