@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Projections", dependencies: ["LedgerCore"]),
         // Merkle tree arithmetic, proofs, checkpoints and signed notes: what an
         // auditor's offline check needs, and nothing that touches a ledger.
-        .target(name: "Proofs", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Proofs", dependencies: ["CSHA256", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["LedgerCore"]),
         .target(name: "Audit", dependencies: ["LedgerCore", "Policy"]),
         .target(name: "Reports", dependencies: [
@@ -100,7 +100,7 @@ let package = Package(
         ]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "LedgerCore", "LedgerTestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Policy", "LedgerCore", "LedgerTestSupport"]),
-        .testTarget(name: "ProofsTests", dependencies: ["Proofs"]),
+        .testTarget(name: "ProofsTests", dependencies: ["Proofs", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FollowTests", dependencies: ["Follow", "EventStore", "LedgerCore", "Proofs", "LedgerTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Projections", "LedgerCore"]),
         .testTarget(name: "HtmlReportTests", dependencies: ["HtmlReport", "Reports", "Projections", "LedgerCore", "Audit", "Policy"]),

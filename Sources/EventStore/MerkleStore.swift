@@ -261,7 +261,9 @@ extension Ledger {
             let merkleDatabase = try merkle ?? txn.database(named: "merkle", create: true)
             var frontier = MerkleFrontier()
             var nodes: [[UInt8]: MerkleHash] = [:]
-            try forEachRecord(in: txn, from: 1, to: .max) { record in
+            // Nothing is written until the scan ends, so the records can be
+            // checked and read on the second core while the tree is hashed.
+            try forEachRecord(in: txn, from: 1, to: .max, checkingAhead: true) { record in
                 frontier.append(Merkle.leafHash(record.canonical)) { level, index, hash in
                     if MerkleLayout.isStored(level: level) { nodes[MerkleLayout.nodeKey(level: level, index: index)] = hash }
                 }

@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 @testable import Proofs
 
@@ -40,6 +41,22 @@ import Testing
                 return Merkle.emptyRoot
             }
             return plainRoot(hashes[start..<start + width])
+        }
+    }
+
+    @Test("leaf and node hashes equal SHA-256 of 0x00 ‖ bytes and 0x01 ‖ left ‖ right as swift-crypto computes them, at every length across several blocks")
+    func hashesEqualAnotherSHA256() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func byte() -> UInt8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        for count in 0...300 {
+            let bytes = (0..<count).map { _ in byte() }
+            let leaf = bytes.withUnsafeBytes { Merkle.leafHash($0) }
+            #expect(leaf.bytes == Array(SHA256.hash(data: [0] + bytes)), "a leaf of \(count) bytes")
+            let other = MerkleHash(bytes: (0..<32).map { _ in byte() })
+            #expect(Merkle.nodeHash(leaf, other).bytes == Array(SHA256.hash(data: [1] + leaf.bytes + other.bytes)), "a node over a leaf of \(count) bytes")
         }
     }
 
