@@ -87,15 +87,29 @@ public enum Merkle {
     /// The root of the empty tree: SHA-256 of nothing.
     public static let emptyRoot = MerkleHash(SHA256.hash(data: [UInt8]()))
 
-    /// Leaves and nodes are hashed with the project's own SHA-256 (the
-    /// processor's SHA instructions where it has them, with the state on
-    /// the stack): a log's tree is one leaf and about one node per event,
-    /// and a general-purpose hasher object costs as much again per hash.
-    /// (Tests hold it to the published vectors and to swift-crypto.)
+    /// Leaves and nodes are hashed with the project's own SHA-256 when the
+    /// processor has the SHA instructions (the state on the stack; a log's
+    /// tree is one leaf and about one node per event, and a hasher object
+    /// costs as much again per hash), and with swift-crypto otherwise, whose
+    /// vector code is the faster one there, as for the chain. Tests hold
+    /// both to the published vectors and to each other.
+    static let hashesOnTheSHAInstructions = csha256_uses_hardware() != 0
+
     public static func leafHash(_ bytes: UnsafeRawBufferPointer) -> MerkleHash {
+        guard hashesOnTheSHAInstructions else {
+            var hasher = SHA256()
+            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: bytes)
+            return MerkleHash(hasher.finalize())
+        }
+        return ownHash(prefix: 0, bytes)
+    }
+
+    /// SHA-256(prefix ‖ bytes) by the project's own SHA-256.
+    static func ownHash(prefix: UInt8, _ bytes: UnsafeRawBufferPointer) -> MerkleHash {
         var context = csha256_context()
         csha256_init(&context)
-        var prefix: UInt8 = 0
+        var prefix = prefix
         csha256_update(&context, &prefix, 1)
         if let base = bytes.baseAddress { csha256_update(&context, base, bytes.count) }
         return MerkleHash(finishing: &context)
@@ -114,10 +128,12 @@ public enum Merkle {
             left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[1..<33]).copyMemory(from: $0) }
             right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[33..<65]).copyMemory(from: $0) }
         }
-        var context = csha256_context()
-        csha256_init(&context)
-        input.span.withUnsafeBytes { csha256_update(&context, $0.baseAddress!, $0.count) }
-        return MerkleHash(finishing: &context)
+        guard hashesOnTheSHAInstructions else {
+            var hasher = SHA256()
+            input.span.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            return MerkleHash(hasher.finalize())
+        }
+        return input.span.withUnsafeBytes { ownHash(prefix: 1, UnsafeRawBufferPointer(rebasing: $0[1...])) }
     }
 
     /// The largest power of two strictly smaller than `n` (n ≥ 2).

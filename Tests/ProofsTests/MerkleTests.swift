@@ -44,7 +44,7 @@ import Testing
         }
     }
 
-    @Test("leaf and node hashes equal SHA-256 of 0x00 ‖ bytes and 0x01 ‖ left ‖ right as swift-crypto computes them, at every length across several blocks")
+    @Test("leaf and node hashes, and the project's own SHA-256 they use on the SHA instructions, equal SHA-256 of 0x00 ‖ bytes and 0x01 ‖ left ‖ right as swift-crypto computes them, at every length across several blocks")
     func hashesEqualAnotherSHA256() {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func byte() -> UInt8 {
@@ -55,8 +55,10 @@ import Testing
             let bytes = (0..<count).map { _ in byte() }
             let leaf = bytes.withUnsafeBytes { Merkle.leafHash($0) }
             #expect(leaf.bytes == Array(SHA256.hash(data: [0] + bytes)), "a leaf of \(count) bytes")
+            #expect(bytes.withUnsafeBytes { Merkle.ownHash(prefix: 0, $0) } == leaf, "the own hash of a leaf of \(count) bytes")
             let other = MerkleHash(bytes: (0..<32).map { _ in byte() })
             #expect(Merkle.nodeHash(leaf, other).bytes == Array(SHA256.hash(data: [1] + leaf.bytes + other.bytes)), "a node over a leaf of \(count) bytes")
+            #expect((leaf.bytes + other.bytes).withUnsafeBytes { Merkle.ownHash(prefix: 1, $0) } == Merkle.nodeHash(leaf, other))
         }
     }
 
