@@ -376,7 +376,7 @@ public final class Ledger {
     func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
                        _ body: (EventRecordView) throws -> Bool) throws {
         let first = max(from, 1)
-        guard checkingAhead && (to == .max || to - first >= UInt64(ReadAhead.batchSize) * 4) else {
+        guard checkingAhead && to >= first && (to == .max || to - first >= UInt64(ReadAhead.batchSize) * 4) else {
             try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in try body(Self.view(of: value, seq: seq)) }
             return
         }

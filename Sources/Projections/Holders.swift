@@ -47,33 +47,32 @@ extension CompactBalances {
         @inline(__always)
         mutating func entry(person isPerson: Bool, name: UnsafeRawBufferPointer, programme: Int32) -> (index: Int, isNew: Bool) {
             if isPerson {
-                let holder = people.intern(name)
-                let key = UInt64(UInt32(bitPattern: holder)) << 32 | UInt64(UInt32(bitPattern: programme))
-                let count = Int32(personEntries.count)
-                let index = personIndex.value(for: key) { count }
-                if index == count {
-                    personEntries.append(PersonEntry(person: holder, programme: programme))
-                    personChanged.append(false)
-                }
-                if !personChanged[Int(index)] {
-                    personChanged[Int(index)] = true
-                    changedPeople.append(index)
-                }
-                return (Int(index), index == count)
+                return Self.entry(name, programme, names: &people, index: &personIndex, entries: &personEntries,
+                                  changed: &personChanged, changedList: &changedPeople) { PersonEntry(person: $0, programme: programme) }
             }
-            let holder = enterprises.intern(name)
+            return Self.entry(name, programme, names: &enterprises, index: &enterpriseIndex, entries: &enterpriseEntries,
+                              changed: &enterpriseChanged, changedList: &changedEnterprises) { EnterpriseEntry(enterprise: $0, programme: programme) }
+        }
+
+        /// One table's look-up: the holder's number, its entry under the
+        /// programme (`make` builds a new one from the number), the mark.
+        @inline(__always)
+        static func entry<Entry>(_ name: UnsafeRawBufferPointer, _ programme: Int32, names: inout ByteInterner, index: inout PackedKeyIndex,
+                                 entries: inout [Entry], changed: inout [Bool], changedList: inout [Int32],
+                                 make: (Int32) -> Entry) -> (index: Int, isNew: Bool) {
+            let holder = names.intern(name)
             let key = UInt64(UInt32(bitPattern: holder)) << 32 | UInt64(UInt32(bitPattern: programme))
-            let count = Int32(enterpriseEntries.count)
-            let index = enterpriseIndex.value(for: key) { count }
-            if index == count {
-                enterpriseEntries.append(EnterpriseEntry(enterprise: holder, programme: programme))
-                enterpriseChanged.append(false)
+            let count = Int32(entries.count)
+            let found = index.value(for: key) { count }
+            if found == count {
+                entries.append(make(holder))
+                changed.append(false)
             }
-            if !enterpriseChanged[Int(index)] {
-                enterpriseChanged[Int(index)] = true
-                changedEnterprises.append(index)
+            if !changed[Int(found)] {
+                changed[Int(found)] = true
+                changedList.append(found)
             }
-            return (Int(index), index == count)
+            return (Int(found), found == count)
         }
 
         /// Adds `change` to entry `e` of its table.
