@@ -685,16 +685,12 @@ public struct CompactBalances {
             value.write(count: 28 + 8 * (months + approvals)) { out in
                 out.i64(entry.pointee.granted); out.i64(entry.pointee.recovered); out.u32(UInt32(entry.pointee.grants))
                 out.u32(UInt32(months))
-                entry.pointee.months.items.withUnsafeBufferPointer { items in
-                    entry.pointee.months.counts.withUnsafeBufferPointer { counts in
-                        for index in 0..<months { out.i32(items[index].index); out.u32(counts[index]) }
-                    }
+                entry.pointee.months.withHeld { held in
+                    for month in held { out.i32(month.value.index); out.u32(month.count) }
                 }
                 out.u32(UInt32(approvals))
-                entry.pointee.approvals.items.withUnsafeBufferPointer { items in
-                    entry.pointee.approvals.counts.withUnsafeBufferPointer { counts in
-                        for index in 0..<approvals { out.i32(items[index].dayNumber); out.u32(counts[index]) }
-                    }
+                entry.pointee.approvals.withHeld { held in
+                    for day in held { out.i32(day.value.dayNumber); out.u32(day.count) }
                 }
             }
         }

@@ -1,62 +1,77 @@
-/// A multiset kept as a sorted array of (value, count): small, cheap to copy,
-/// appends in order are O(1) — grants mostly arrive month after month.
+/// A multiset kept as a sorted array of (value, count) pairs: small, cheap
+/// to copy, appends in order are O(1) — grants mostly arrive month after
+/// month.
+///
+/// Each value sits beside its count in one array, so a province-size table
+/// of these (a person's months and approval days under each programme) is
+/// one allocation per set, and adding to a set or writing it out touches
+/// one place in memory, not two.
 public struct CountedSet<Value: Comparable & Hashable & Sendable>: Hashable, Sendable {
-    public private(set) var items: [Value] = []
-    public private(set) var counts: [UInt32] = []
+    /// One distinct value and how many times it is held (≥ 1).
+    public struct Held: Hashable, Sendable {
+        public var value: Value
+        public var count: UInt32
+    }
+
+    /// The values held, ascending, each with its count.
+    public private(set) var held: [Held] = []
 
     public init() {}
 
     /// Distinct values held.
-    public var count: Int { items.count }
-    public var isEmpty: Bool { items.isEmpty }
-    public var min: Value? { items.first }
+    public var count: Int { held.count }
+    public var isEmpty: Bool { held.isEmpty }
+    public var min: Value? { held.first?.value }
+    /// The distinct values, ascending.
+    public var items: [Value] { held.map(\.value) }
+    /// Their counts, in the same order as ``items``.
+    public var counts: [UInt32] { held.map(\.count) }
 
     public func count(of value: Value) -> Int {
-        guard let index = position(of: value), items[index] == value else { return 0 }
-        return Int(counts[index])
+        guard let index = position(of: value), held[index].value == value else { return 0 }
+        return Int(held[index].count)
     }
 
     /// Adds `delta` (may be negative) to the count of `value`, dropping it at zero.
     public mutating func add(_ value: Value, _ delta: Int) {
-        if items.isEmpty || items[items.count - 1] < value {
+        if held.isEmpty || held[held.count - 1].value < value {
             precondition(delta > 0, "removing a value that is not held")
-            items.append(value)
-            counts.append(UInt32(delta))
+            held.append(Held(value: value, count: UInt32(delta)))
             return
         }
-        let index = position(of: value) ?? items.count
-        if index < items.count && items[index] == value {
-            let next = Int(counts[index]) + delta
+        let index = position(of: value) ?? held.count
+        if index < held.count && held[index].value == value {
+            let next = Int(held[index].count) + delta
             precondition(next >= 0, "count below zero")
             if next == 0 {
-                items.remove(at: index)
-                counts.remove(at: index)
+                held.remove(at: index)
             } else {
-                counts[index] = UInt32(next)
+                held[index].count = UInt32(next)
             }
         } else {
             precondition(delta > 0, "removing a value that is not held")
-            items.insert(value, at: index)
-            counts.insert(UInt32(delta), at: index)
+            held.insert(Held(value: value, count: UInt32(delta)), at: index)
         }
     }
 
     /// The first index whose value is ≥ `value` (nil when empty).
     private func position(of value: Value) -> Int? {
-        guard !items.isEmpty else { return nil }
-        var low = 0, high = items.count
+        guard !held.isEmpty else { return nil }
+        var low = 0, high = held.count
         while low < high {
             let middle = (low + high) / 2
-            if items[middle] < value { low = middle + 1 } else { high = middle }
+            if held[middle].value < value { low = middle + 1 } else { high = middle }
         }
         return low
     }
 
-    /// From stored values already ascending and distinct, each with its
-    /// count (≥ 1), as two arrays of the same length.
-    init(sortedItems items: [Value], counts: [UInt32]) {
-        precondition(items.count == counts.count, "\(items.count) values with \(counts.count) counts")
-        self.items = items
-        self.counts = counts
+    /// Calls `body` with the pairs in place, for writing them out.
+    public func withHeld<R>(_ body: (UnsafeBufferPointer<Held>) throws -> R) rethrows -> R {
+        try held.withUnsafeBufferPointer(body)
+    }
+
+    /// From stored pairs already ascending and distinct, each counted ≥ 1.
+    init(sorted held: [Held]) {
+        self.held = held
     }
 }

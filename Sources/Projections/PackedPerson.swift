@@ -20,14 +20,12 @@ extension StateCodec {
     /// The packed value's size, its month runs already counted.
     static func packedPersonSize(runs: Int, approvals: borrowing CountedSet<CalendarDate>) -> Int {
         var size = 8 + 8 + 4 + 4 + 12 * runs + 4
-        approvals.items.withUnsafeBufferPointer { days in
-            approvals.counts.withUnsafeBufferPointer { counts in
-                guard !days.isEmpty else { return }
-                size += 4 + ByteCursor.varintSize(counts[0])
-                for index in 1..<days.count {
-                    size += ByteCursor.varintSize(UInt32(days[index].dayNumber - days[index - 1].dayNumber))
-                    size += ByteCursor.varintSize(counts[index])
-                }
+        approvals.withHeld { days in
+            guard !days.isEmpty else { return }
+            size += 4 + ByteCursor.varintSize(days[0].count)
+            for index in 1..<days.count {
+                size += ByteCursor.varintSize(UInt32(days[index].value.dayNumber - days[index - 1].value.dayNumber))
+                size += ByteCursor.varintSize(days[index].count)
             }
         }
         return size
@@ -35,15 +33,13 @@ extension StateCodec {
 
     /// The number of maximal runs: consecutive months with the same count.
     static func monthRuns(_ months: borrowing CountedSet<YearMonth>) -> Int {
-        months.items.withUnsafeBufferPointer { items in
-            months.counts.withUnsafeBufferPointer { counts in
-                var runs = 0
-                for index in items.indices
-                where index == 0 || items[index].index != items[index - 1].index + 1 || counts[index] != counts[index - 1] {
-                    runs += 1
-                }
-                return runs
+        months.withHeld { held in
+            var runs = 0
+            for index in held.indices
+            where index == 0 || held[index].value.index != held[index - 1].value.index + 1 || held[index].count != held[index - 1].count {
+                runs += 1
             }
+            return runs
         }
     }
 
@@ -61,26 +57,24 @@ extension StateCodec {
         w.write(count: packedPersonSize(runs: runs, approvals: approvals)) { out in
             out.i64(granted); out.i64(recovered); out.u32(UInt32(grants))
             out.u32(UInt32(runs))
-            months.items.withUnsafeBufferPointer { items in
-                months.counts.withUnsafeBufferPointer { counts in
-                    var start = 0
-                    while start < items.count {
-                        var end = start + 1
-                        while end < items.count && items[end].index == items[end - 1].index + 1 && counts[end] == counts[start] { end += 1 }
-                        out.i32(items[start].index); out.u32(UInt32(end - start)); out.u32(counts[start])
-                        start = end
+            months.withHeld { held in
+                var start = 0
+                while start < held.count {
+                    var end = start + 1
+                    while end < held.count && held[end].value.index == held[end - 1].value.index + 1 && held[end].count == held[start].count {
+                        end += 1
                     }
+                    out.i32(held[start].value.index); out.u32(UInt32(end - start)); out.u32(held[start].count)
+                    start = end
                 }
             }
             out.u32(UInt32(approvals.count))
-            approvals.items.withUnsafeBufferPointer { days in
-                approvals.counts.withUnsafeBufferPointer { counts in
-                    guard !days.isEmpty else { return }
-                    out.i32(days[0].dayNumber); out.varint(counts[0])
-                    for index in 1..<days.count {
-                        out.varint(UInt32(days[index].dayNumber - days[index - 1].dayNumber))
-                        out.varint(counts[index])
-                    }
+            approvals.withHeld { days in
+                guard !days.isEmpty else { return }
+                out.i32(days[0].value.dayNumber); out.varint(days[0].count)
+                for index in 1..<days.count {
+                    out.varint(UInt32(days[index].value.dayNumber - days[index - 1].value.dayNumber))
+                    out.varint(days[index].count)
                 }
             }
         }
@@ -101,11 +95,11 @@ extension StateCodec {
         var r = ByteReader(bytes)
         var entry = PersonProgramme()
         entry.granted = Money(fen: try r.i64()); entry.recovered = Money(fen: try r.i64()); entry.grants = Int(try r.u32())
-        var months: [YearMonth] = [], monthCounts: [UInt32] = []
+        var months: [CountedSet<YearMonth>.Held] = []
         var previous: (last: Int64, count: UInt32)?
         let runs = Int(try r.u32())
         // Each run takes 12 bytes, so nothing beyond what is left is reserved.
-        months.reserveCapacity(min(runs, r.remaining / 12)); monthCounts.reserveCapacity(min(runs, r.remaining / 12))
+        months.reserveCapacity(min(runs, r.remaining / 12))
         for _ in 0..<runs {
             let first = Int64(try r.i32()), length = Int64(try r.u32()), count = try r.u32()
             guard length >= 1, count >= 1, first >= 0, first + length <= Self.monthLimit else {
@@ -117,17 +111,16 @@ extension StateCodec {
                 }
             }
             for month in first..<(first + length) {
-                months.append(YearMonth(index: Int32(month)))
-                monthCounts.append(count)
+                months.append(.init(value: YearMonth(index: Int32(month)), count: count))
             }
             previous = (first + length - 1, count)
         }
-        entry.monthCoverage = CountedSet(sortedItems: months, counts: monthCounts)
+        entry.monthCoverage = CountedSet(sorted: months)
         let dayCount = Int(try r.u32())
-        var days: [CalendarDate] = [], dayCounts: [UInt32] = []
+        var days: [CountedSet<CalendarDate>.Held] = []
         if dayCount > 0 {
             // The first day takes 5 bytes at least, each later one 2.
-            days.reserveCapacity(min(dayCount, r.remaining / 2)); dayCounts.reserveCapacity(min(dayCount, r.remaining / 2))
+            days.reserveCapacity(min(dayCount, r.remaining / 2))
             var day = Int64(try r.i32())
             for index in 0..<dayCount {
                 if index > 0 {
@@ -137,11 +130,10 @@ extension StateCodec {
                 }
                 let count = try r.varint()
                 guard count >= 1 else { throw r.fail("an approval day counted zero times") }
-                days.append(CalendarDate(dayNumber: Int32(day)))
-                dayCounts.append(count)
+                days.append(.init(value: CalendarDate(dayNumber: Int32(day)), count: count))
             }
         }
-        entry.approvals = CountedSet(sortedItems: days, counts: dayCounts)
+        entry.approvals = CountedSet(sorted: days)
         guard r.remaining == 0 else { throw r.fail("\(r.remaining) bytes after the value") }
         return entry
     }

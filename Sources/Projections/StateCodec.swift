@@ -99,9 +99,9 @@ public enum StateCodec {
         var w = ByteWriter(capacity: 64)
         w.i64(entry.granted.fen); w.i64(entry.recovered.fen); w.u32(UInt32(entry.grants))
         w.u32(UInt32(entry.monthCoverage.count))
-        for (month, count) in zip(entry.monthCoverage.items, entry.monthCoverage.counts) { w.i32(month.index); w.u32(count) }
+        for month in entry.monthCoverage.held { w.i32(month.value.index); w.u32(month.count) }
         w.u32(UInt32(entry.approvals.count))
-        for (day, count) in zip(entry.approvals.items, entry.approvals.counts) { w.i32(day.dayNumber); w.u32(count) }
+        for day in entry.approvals.held { w.i32(day.value.dayNumber); w.u32(day.count) }
         return w.bytes
     }
 
@@ -112,15 +112,15 @@ public enum StateCodec {
         // Each pair takes 8 bytes: a count beyond what is left is refused by
         // the reads, never reserved.
         let monthCount = Int(try r.u32())
-        var months: [YearMonth] = [], monthCounts: [UInt32] = []
-        months.reserveCapacity(min(monthCount, r.remaining / 8)); monthCounts.reserveCapacity(min(monthCount, r.remaining / 8))
-        for _ in 0..<monthCount { months.append(YearMonth(index: try r.i32())); monthCounts.append(try r.u32()) }
-        entry.monthCoverage = CountedSet(sortedItems: months, counts: monthCounts)
+        var months: [CountedSet<YearMonth>.Held] = []
+        months.reserveCapacity(min(monthCount, r.remaining / 8))
+        for _ in 0..<monthCount { months.append(.init(value: YearMonth(index: try r.i32()), count: try r.u32())) }
+        entry.monthCoverage = CountedSet(sorted: months)
         let dayCount = Int(try r.u32())
-        var days: [CalendarDate] = [], dayCounts: [UInt32] = []
-        days.reserveCapacity(min(dayCount, r.remaining / 8)); dayCounts.reserveCapacity(min(dayCount, r.remaining / 8))
-        for _ in 0..<dayCount { days.append(CalendarDate(dayNumber: try r.i32())); dayCounts.append(try r.u32()) }
-        entry.approvals = CountedSet(sortedItems: days, counts: dayCounts)
+        var days: [CountedSet<CalendarDate>.Held] = []
+        days.reserveCapacity(min(dayCount, r.remaining / 8))
+        for _ in 0..<dayCount { days.append(.init(value: CalendarDate(dayNumber: try r.i32()), count: try r.u32())) }
+        entry.approvals = CountedSet(sorted: days)
         return entry
     }
 
