@@ -646,6 +646,9 @@ extension Ledger {
         /// One buffer serves every snapshot, so its pages are not faulted
         /// in afresh each time.
         private var buffer = ByteWriter(capacity: 1 << 16)
+        /// The holders' part of the last whole snapshot, which the next
+        /// one copies its unchanged entries from.
+        private var holdersWritten = CompactBalances.HoldersWritten()
         private var finished: [(seq: UInt64, value: [UInt8])] = []
         private let lock = NSLock()
 
@@ -671,16 +674,17 @@ extension Ledger {
             let deltaSize = 1 + part.changeBytes + holders.changeBytes(packed: true)
             buffer.bytes.removeAll(keepingCapacity: true)
             if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
-                holders.forgetChanges()
                 buffer.u8(StateCodec.SnapshotKind.packedFull.rawValue)
                 buffer.raw(part.wholeLines.bytes)
-                holders.writePackedBytes(into: &buffer)
+                holders.writePackedHolders(into: &buffer, reusing: &holdersWritten)
+                holders.forgetChanges()
                 buffer.raw(part.wholeLoans.bytes)
                 wholeBytes = buffer.bytes.count
                 deltaBytes = 0
             } else {
                 buffer.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
                 buffer.raw(part.deltaLines.bytes)
+                holdersWritten.noteChanges(of: holders)
                 holders.forEachChange(packed: true) { table, key, value in
                     StateCodec.appendDeltaItem(table, key: key, value: value, to: &buffer)
                 }

@@ -1,0 +1,52 @@
+import LedgerCore
+import LedgerTestSupport
+@testable import Projections
+import Testing
+
+/// A rebuild's whole snapshot copies the people and enterprises unchanged
+/// since the last whole one from it (``CompactBalances/writePackedHolders(into:reusing:)``).
+/// These tests hold it to the snapshot written afresh.
+@Suite("Whole snapshots reuse unchanged entries")
+struct SnapshotReuseTests {
+    @Test("the holders' part of each whole snapshot equals the one written afresh, with deltas between", arguments: [UInt64(1), 2, 3])
+    func sameBytes(seed: UInt64) throws {
+        var (state, programmes) = HoldersAsideTests.state()
+        let changes = HoldersAsideTests.changes(count: 40_000, seed: seed, programmes: programmes)
+        var random = SplitMix(seed: seed &+ 100)
+        var written = CompactBalances.HoldersWritten()
+        var wholes = 0, deltas = 0, copiedSome = false
+        var next = 0
+        while next < changes.count {
+            let end = min(changes.count, next + 200 + random.below(3_000))
+            for (change, name) in changes[next..<end] {
+                var name = name
+                try name.withUTF8 { try state.holder(change, name: UnsafeRawBufferPointer($0)) }
+            }
+            next = end
+            // As a rebuild's snapshots: the first whole, then a delta or a
+            // whole by turns the seed decides.
+            if wholes > 0 && random.below(3) == 0 {
+                written.noteChanges(of: state)
+                state.forEachChange(packed: true) { _, _, _ in }
+                deltas += 1
+                continue
+            }
+            var afresh = ByteWriter()
+            state.writePackedBytes(into: &afresh)
+            let changed = state.holders.changedPeople.count + state.holders.changedEnterprises.count
+            let present = state.holders.personEntries.indices.filter(state.personPresent).count
+                + state.holders.enterpriseEntries.indices.filter(state.enterprisePresent).count
+            if wholes > 0 && changed < present { copiedSome = true }
+            var reused = ByteWriter()
+            state.writePackedHolders(into: &reused, reusing: &written)
+            state.forgetChanges()
+            wholes += 1
+            let same = reused.bytes == afresh.bytes
+            let differing = zip(reused.bytes, afresh.bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                ?? min(reused.bytes.count, afresh.bytes.count)
+            #expect(same, "whole snapshot \(wholes): \(reused.bytes.count) bytes against \(afresh.bytes.count), first differing at \(differing)")
+            if !same { return }
+        }
+        #expect(wholes >= 5 && deltas >= 2 && copiedSome, "\(wholes) whole, \(deltas) delta snapshots")
+    }
+}
