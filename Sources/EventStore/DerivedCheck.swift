@@ -64,9 +64,9 @@ struct DerivedCheck {
 
     /// ``AppendState`` for the refold: stream states recomputed from the
     /// events, kept in a scratch LMDB environment (so memory does not grow
-    /// with the number of streams), events found through the stored `ids`
-    /// (each answer checked against the event it names, so a wrong entry
-    /// cannot steer the fold unseen).
+    /// with the number of streams) behind a ``StreamCache``, events found
+    /// through the stored `ids` (each answer checked against the event it
+    /// names, so a wrong entry cannot steer the fold unseen).
     final class ScratchState: AppendState {
         let lookup: IndexLookup
         /// The scratch environment's write transaction of the current part
@@ -79,19 +79,39 @@ struct DerivedCheck {
         /// Drops the pages of the scratch environment's map that the refold
         /// has read (its states are gigabytes at ten million events).
         let releasePages: () -> Void
+        /// The states the current part of the log reads and writes; written
+        /// to `scratch` by ``flush()`` before the part commits.
+        private var cache: StreamCache
 
-        init(lookup: IndexLookup, streams: Database, releasePages: @escaping () -> Void) {
+        init(lookup: IndexLookup, streams: Database, cacheLimit: Int, releasePages: @escaping () -> Void) {
             self.lookup = lookup
             self.streams = streams
             self.releasePages = releasePages
+            cache = StreamCache(limit: cacheLimit)
         }
 
         func stream(_ name: String) throws -> StreamState? {
-            try scratch.withValue(streams, key: Array(name.utf8)) { bytes in try bytes.map { try StreamState.decode($0) } }
+            try cache.state(name, load: { name in
+                try scratch.withValue(streams, key: Array(name.utf8)) { bytes in try bytes.map { try StreamState.decode($0) } }
+            }, write: put)
         }
 
         func setStream(_ name: String, _ state: StreamState) throws {
-            try scratch.put(streams, key: Array(name.utf8), value: state.encoded())
+            try cache.set(name, state, write: put)
+        }
+
+        /// Writes the part's changed states into `scratch`.
+        func flush() throws {
+            try cache.flush(put)
+        }
+
+        /// Forgets the changes of a part that runs again from its start.
+        func discardChanges() {
+            cache.discard()
+        }
+
+        private func put(_ key: UnsafeRawBufferPointer, _ state: StreamState) throws {
+            try scratch.put(streams, key: key, value: state.encoded())
         }
 
         func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }
@@ -123,7 +143,7 @@ struct DerivedCheck {
         let scratch = try Environment(path: directory.path, options: options)
         let streams = try scratch.openDatabase(named: "streams", create: true)
         let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), streams: streams,
-                                 releasePages: { scratch.releaseMappedPages() })
+                                 cacheLimit: ledger.options.streamCacheLimit, releasePages: { scratch.releaseMappedPages() })
         try refoldIndexes(head: head, state: state, in: scratch, progress: progress)
         state.scratch = nil
         if !report.problems.contains(where: { $0.database == "events" }) {
@@ -146,9 +166,17 @@ struct DerivedCheck {
             // A write whose map fills runs again from the start (after the
             // map grows): the part's findings and counts start over with it.
             let before = (report: report, streamEventCount: streamEventCount)
+            var attempts = 0
             try scratch.write { scratchTxn in
                 (report, streamEventCount) = before
                 brokenRule = false
+                // What an attempt that ran out of map took from this part
+                // is taken back.
+                if attempts > 0 {
+                    state.discardChanges()
+                    state.reversals = state.reversals.filter { $0.value < from }
+                }
+                attempts += 1
                 state.scratch = scratchTxn
                 defer { state.scratch = nil }
                 try ledger.forEachEvent(in: txn, from: from, to: to) { stored in
@@ -191,6 +219,7 @@ struct DerivedCheck {
                     if seq & Ledger.releaseMask == 0 { state.releasePages() }
                     return true
                 }
+                try state.flush()
             }
             from = to + 1
         }

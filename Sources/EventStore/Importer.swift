@@ -389,78 +389,45 @@ struct BatchWriter {
 /// ``AppendState`` over the write transaction: reads see this batch's own writes.
 ///
 /// With `caching` (an import's batch) the stream states it reads and writes
-/// stay in memory, decoded, and only the final state of each changed stream
-/// is encoded and written, in key order, by ``flush()`` (which the batch's
-/// owner must call before it commits) or when the cache holds
-/// `streamCacheLimit` streams. A stream touched by many events of one batch (a
-/// person with several grants, a budget line) is then read, decoded,
-/// encoded and written once, not once per event. What is stored is the same
-/// bytes either way: the state after the batch's last event of that stream.
+/// stay in memory, decoded (``StreamCache``), and only the final state of
+/// each changed stream is written, in key order, by ``flush()`` (which the
+/// batch's owner must call before it commits) or when the cache holds
+/// `streamCacheLimit` streams.
 final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
     let caching: Bool
-    /// The cached streams' names, each known by a dense number (open
-    /// addressing over the name's bytes: no `String` hashing per look-up);
-    /// `states[n]` is stream n's state (nil: not stored) and `dirty[n]`
-    /// whether the batch changed it.
-    private var names = ByteInterner()
-    private var states: [StreamState?] = []
-    private var dirty: [Bool] = []
-    private var dirtyCount = 0
-    /// Written out and forgotten at this many cached streams, so memory
-    /// stays bounded however long the batch (``Ledger/OpenOptions``).
-    private let cacheLimit: Int
+    private var cache: StreamCache
 
     init(ledger: Ledger, txn: WriteTransaction, caching: Bool = false) {
         self.ledger = ledger
         self.txn = txn
         self.caching = caching
-        cacheLimit = max(1, ledger.options.streamCacheLimit)
-    }
-
-    /// The last few names looked up and their cache numbers: the rules ask
-    /// for the same two or three streams several times per event (read,
-    /// check, write), mostly with the very same `String`.
-    private var recent: [(name: String, number: Int)] = []
-    private var nextRecent = 0
-
-    private func remember(_ name: String, _ number: Int) {
-        if recent.count < 4 {
-            recent.append((name, number))
-        } else {
-            recent[nextRecent] = (name, number)
-            nextRecent = (nextRecent + 1) & 3
-        }
-    }
-
-    /// The cache number of `name`, if it is cached.
-    private func cached(_ name: String) -> Int? {
-        for entry in recent where entry.name == name { return entry.number }
-        var bytes = name
-        guard let found = bytes.withUTF8({ names.find(UnsafeRawBufferPointer($0)) }) else { return nil }
-        let number = Int(found)
-        remember(name, number)
-        return number
-    }
-
-    /// Caches `state` for `name` (not cached yet), writing the cache out
-    /// first when it is full.
-    private func insert(_ name: String, _ state: StreamState?, dirty isDirty: Bool) throws {
-        if states.count >= cacheLimit { try flush() }
-        var name = name
-        let number = name.withUTF8 { names.intern(UnsafeRawBufferPointer($0)) }
-        precondition(Int(number) == states.count, "a stream cached twice")
-        remember(name, Int(number))
-        states.append(state)
-        dirty.append(isDirty)
-        if isDirty { dirtyCount += 1 }
+        cache = StreamCache(limit: ledger.options.streamCacheLimit)
     }
 
     func stream(_ name: String) throws -> StreamState? {
-        if caching, let number = cached(name) { return states[number] }
+        guard caching else { return try load(name) }
+        return try cache.state(name, load: load, write: put)
+    }
+
+    func setStream(_ name: String, _ state: StreamState) throws {
+        guard caching else {
+            var key = name
+            return try key.withUTF8 { try put(UnsafeRawBufferPointer($0), state) }
+        }
+        try cache.set(name, state, write: put)
+    }
+
+    /// Writes every changed stream state and empties the cache.
+    func flush() throws {
+        guard caching else { return }
+        try cache.flush(put)
+    }
+
+    private func load(_ name: String) throws -> StreamState? {
         var key = name
-        let found = try key.withUTF8 { utf8 in
+        return try key.withUTF8 { utf8 in
             try txn.withValue(ledger.streams, key: UnsafeRawBufferPointer(utf8)) { bytes -> StreamState? in
                 guard let bytes else { return nil }
                 do {
@@ -470,39 +437,10 @@ final class TransactionState: AppendState {
                 }
             }
         }
-        if caching { try insert(name, found, dirty: false) }
-        return found
     }
 
-    func setStream(_ name: String, _ state: StreamState) throws {
-        guard caching else {
-            try txn.put(ledger.streams, key: Array(name.utf8), value: state.encoded())
-            return
-        }
-        guard let number = cached(name) else { return try insert(name, state, dirty: true) }
-        states[number] = state
-        if !dirty[number] {
-            dirty[number] = true
-            dirtyCount += 1
-        }
-    }
-
-    /// Writes every changed stream state (in key order, which LMDB inserts
-    /// fastest) and empties the cache.
-    func flush() throws {
-        guard caching else { return }
-        if dirtyCount > 0 {
-            // Every cached name in the order of its bytes (LMDB's order).
-            for number in names.sortedOrder() where dirty[Int(number)] {
-                guard let state = states[Int(number)] else { continue }
-                try names.withBytes(number) { key in try txn.put(ledger.streams, key: key, value: state.encoded()) }
-            }
-        }
-        names = ByteInterner()
-        recent.removeAll(keepingCapacity: true)
-        states.removeAll(keepingCapacity: true)
-        dirty.removeAll(keepingCapacity: true)
-        dirtyCount = 0
+    private func put(_ key: UnsafeRawBufferPointer, _ state: StreamState) throws {
+        try txn.put(ledger.streams, key: key, value: state.encoded())
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {
