@@ -5,7 +5,8 @@ import LedgerCore
 /// A long fold's records, checked and read on a second thread while the
 /// fold runs on its own: the scan hands over batches of records (pointers
 /// into the memory map), the second thread checks their chain links and
-/// reads each in place (``EventRecordView``), and the fold takes the
+/// reads each in place (``EventRecordView``), or decodes each whole event
+/// for a fold that needs them (`decodesEvents`), and the fold takes the
 /// batches back in order. A replay then costs the larger of the fold and
 /// the reading, not their sum, and a record still reaches the fold only
 /// after its link has been checked.
@@ -21,6 +22,8 @@ final class ReadAhead: @unchecked Sendable {
         var records: [UnsafeRawBufferPointer] = []
         /// The records read, in order, up to the first problem.
         var views: [EventRecordView] = []
+        /// Or, when the reader decodes events, the events decoded.
+        var events: [StoredEvent] = []
         /// What is wrong with the record after the last view, if anything:
         /// a broken link, a record that cannot be read, or one that names
         /// another seq, checked in that order.
@@ -47,11 +50,11 @@ final class ReadAhead: @unchecked Sendable {
     /// Batches put and not yet taken (the scan's side only).
     private(set) var outstanding = 0
 
-    init() {
+    init(decodesEvents: Bool = false) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            while let batch = next() { finished(Self.read(batch)) }
+            while let batch = next() { finished(Self.read(batch, decodingEvents: decodesEvents)) }
             done.signal()
         }
     }
@@ -105,18 +108,23 @@ final class ReadAhead: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
-    /// Checks the batch's links, then reads each record whose link holds,
-    /// stopping at the first problem in log order.
-    static func read(_ batch: Batch) -> Batch {
+    /// Checks the batch's links, then reads (or decodes) each record whose
+    /// link holds, stopping at the first problem in log order.
+    static func read(_ batch: Batch, decodingEvents: Bool) -> Batch {
         var batch = batch
         let broken = batch.previous.withUnsafeBytes { previous in
             batch.records.withUnsafeBufferPointer { HashChain.firstBrokenLink(in: $0, after: previous) }
         }
         let linked = broken ?? batch.records.count
-        batch.views.reserveCapacity(linked)
+        if decodingEvents { batch.events.reserveCapacity(linked) } else { batch.views.reserveCapacity(linked) }
         for index in 0..<linked {
             do {
-                batch.views.append(try Ledger.view(of: batch.records[index], seq: batch.firstSeq + UInt64(index)))
+                let seq = batch.firstSeq + UInt64(index)
+                if decodingEvents {
+                    batch.events.append(try Ledger.event(of: batch.records[index], seq: seq))
+                } else {
+                    batch.views.append(try Ledger.view(of: batch.records[index], seq: seq))
+                }
             } catch {
                 batch.problem = error
                 return batch

@@ -179,7 +179,7 @@ struct DerivedCheck {
                 attempts += 1
                 state.scratch = scratchTxn
                 defer { state.scratch = nil }
-                try ledger.forEachEvent(in: txn, from: from, to: to) { stored in
+                try ledger.forEachEvent(in: txn, from: from, to: to, checkingAhead: true) { stored in
                     let seq = stored.seq
                     let event = stored.event
                     state.current = seq

@@ -227,19 +227,35 @@ public final class Ledger {
         try env.read { txn in try forEachEvent(in: txn, from: from, to: to, body) }
     }
 
-    func forEachEvent(in txn: ReadTransaction, from: UInt64, to: UInt64, _ body: (StoredEvent) throws -> Bool) throws {
-        try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in
-            let stored: StoredEvent
-            do {
-                stored = try EventCodec.decode(record: value)
-            } catch {
-                throw LedgerError.corrupt("event \(seq) cannot be decoded (\(error))")
-            }
-            guard stored.seq == seq else {
-                throw LedgerError.corrupt("the record stored under seq \(seq) names seq \(stored.seq)")
-            }
-            return try body(stored)
+    /// Calls `body` with each stored event from `from` through `to` in
+    /// `txn`, decoded, until it returns false; every record's link checked
+    /// first, as ``forEachRecord(in:from:to:checkingAhead:_:)`` checks it.
+    /// With `checkingAhead` (a long fold over whole events: `verify`'s refold
+    /// of the append rules) a second thread checks the links and decodes
+    /// the events while `body` folds the ones before (see ``ReadAhead``).
+    func forEachEvent(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
+                      _ body: (StoredEvent) throws -> Bool) throws {
+        guard checkingAhead && readsAhead(from: from, to: to) else {
+            try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in try body(Self.event(of: value, seq: seq)) }
+            return
         }
+        try scanReadingAhead(in: txn, from: from, to: to, decodingEvents: true) { batch in
+            for stored in batch.events where try !body(stored) { return false }
+            return true
+        }
+    }
+
+    /// A stored record decoded as event `seq`, or the problem that keeps it
+    /// from being served.
+    static func event(of record: UnsafeRawBufferPointer, seq: UInt64) throws(LedgerError) -> StoredEvent {
+        let stored: StoredEvent
+        do {
+            stored = try EventCodec.decode(record: record)
+        } catch {
+            throw .corrupt("event \(seq) cannot be decoded (\(error))")
+        }
+        guard stored.seq == seq else { throw .corrupt("the record stored under seq \(seq) names seq \(stored.seq)") }
+        return stored
     }
 
     /// The stored records from `from` through `to` with their keys, until
@@ -375,22 +391,40 @@ public final class Ledger {
     /// in log order is the one thrown.
     func forEachRecord(in txn: ReadTransaction, from: UInt64, to: UInt64, checkingAhead: Bool = false,
                        _ body: (EventRecordView) throws -> Bool) throws {
-        let first = max(from, 1)
-        guard checkingAhead && to >= first && (to == .max || to - first >= UInt64(ReadAhead.batchSize) * 4) else {
+        guard checkingAhead && readsAhead(from: from, to: to) else {
             try forEachStoredRecord(in: txn, from: from, to: to) { seq, value in try body(Self.view(of: value, seq: seq)) }
             return
         }
+        try scanReadingAhead(in: txn, from: from, to: to, decodingEvents: false) { batch in
+            for view in batch.views where try !body(view) { return false }
+            return true
+        }
+    }
+
+    /// Whether a scan from `from` through `to` is long enough for a second
+    /// thread to pay for itself.
+    private func readsAhead(from: UInt64, to: UInt64) -> Bool {
+        let first = max(from, 1)
+        return to >= first && (to == .max || to - first >= UInt64(ReadAhead.batchSize) * 4)
+    }
+
+    /// The scan behind the reads ahead: hands the records over in batches
+    /// to a ``ReadAhead`` and gives `serve` each batch back in order (its
+    /// views, or its events when `decodingEvents`), until `serve` returns
+    /// false. A batch's problem is thrown after its good records are
+    /// served; what the scan itself finds wrong, after every batch before.
+    private func scanReadingAhead(in txn: ReadTransaction, from: UInt64, to: UInt64, decodingEvents: Bool,
+                                  _ serve: (ReadAhead.Batch) throws -> Bool) throws {
+        let first = max(from, 1)
         guard let previous = try linkBefore(first, in: txn) else { return }
-        let reader = ReadAhead()
+        let reader = ReadAhead(decodesEvents: decodingEvents)
         defer { reader.close() }
         var batch = ReadAhead.Batch(firstSeq: first, previous: previous)
         var stopped = false
         // Folds the oldest batch handed over, up to its problem if it has one.
         func serveOldest() throws {
             let done = reader.take()
-            for view in done.views where !stopped {
-                if try !body(view) { stopped = true }
-            }
+            if try !serve(done) { stopped = true }
             if let problem = done.problem, !stopped { throw problem }
         }
         // What the scan itself finds wrong, thrown after the records before it.

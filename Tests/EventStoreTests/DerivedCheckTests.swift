@@ -290,4 +290,45 @@ struct LongFoldChainTests {
         // A fold that stops before the changed record is served.
         #expect(throws: Never.self) { _ = try ledger.balances(view: LedgerView(asOfSeq: 12_344)) }
     }
+
+    @Test("the refold of the append rules over 20,000 events, its events decoded on a second thread, finds what the refold in short parts read inline finds")
+    func refoldReadAhead() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/ledger"
+        var lines: [String] = []
+        for n in 1...18_000 {
+            lines.append(#"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#)
+            if n % 9 == 0 {
+                lines.append(#"{"id":"x-\#(n)","type":"entry.reversed","effective":"2016-02-01","data":{"target":"r-\#(n)","reason":"entered twice"}}"#)
+            }
+        }
+        do {
+            let ledger = try makeLedger(dir)
+            _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        }
+        // Parts of 5,000 events are read inline; one part of all 20,000 reads ahead.
+        let sound = try Ledger.open(at: path)
+        let ahead = try sound.checkDerivedData()
+        let inline = try sound.checkDerivedData(scratchPartEvents: 5_000, scratchMapBytes: nil)
+        #expect(ahead.ok && inline.ok, "\(ahead.problems) \(inline.problems)")
+        // A reversal's entry gone and a stream's state changed, past the middle.
+        do {
+            let env = try Environment(path: path)
+            let reversals = try env.openDatabase(named: "reversals", create: false)
+            let streams = try env.openDatabase(named: "streams", create: false)
+            try env.write { txn in
+                let reversed = try #require(try sound.sequenceNumbers(ofStream: "person:p-16200").first)
+                try txn.delete(reversals, key: sequenceKey(reversed))
+                var state = try #require(try txn.get(streams, key: Array("person:p-17001".utf8)))
+                state[state.count - 1] ^= 0x01
+                try txn.put(streams, key: Array("person:p-17001".utf8), value: state)
+            }
+        }
+        let damaged = try Ledger.open(at: path)
+        let aheadDamaged = try damaged.checkDerivedData()
+        let inlineDamaged = try damaged.checkDerivedData(scratchPartEvents: 5_000, scratchMapBytes: nil)
+        #expect(aheadDamaged.problems == inlineDamaged.problems)
+        #expect(aheadDamaged.problems.contains { $0.database == "reversals" })
+        #expect(aheadDamaged.problems.contains { $0.database == "streams" && $0.message.contains("person:p-17001") })
+    }
 }
