@@ -374,9 +374,13 @@ public final class Ledger {
 
     /// Calls `body` with each stored record from `from` through `to` in
     /// sequence order, read in place (see ``EventRecordView``), until it
-    /// returns false. The view is valid only inside `body`.
-    public func forEachRecord(from: UInt64 = 1, to: UInt64 = .max, _ body: (EventRecordView) throws -> Bool) throws {
-        try env.read { txn in try forEachRecord(in: txn, from: from, to: to, body) }
+    /// returns false. The view is valid only inside `body`. With
+    /// `checkingAhead`, for a fold whose result is used once the scan ends
+    /// (the audit's reading of the log), links are checked and records read
+    /// on a second thread (see ``forEachRecord(in:from:to:checkingAhead:_:)``).
+    public func forEachRecord(from: UInt64 = 1, to: UInt64 = .max, checkingAhead: Bool = false,
+                              _ body: (EventRecordView) throws -> Bool) throws {
+        try env.read { txn in try forEachRecord(in: txn, from: from, to: to, checkingAhead: checkingAhead, body) }
     }
 
     /// Calls `body` with each stored record from `from` through `to`, read in

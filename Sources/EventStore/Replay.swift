@@ -326,11 +326,13 @@ extension Ledger {
     }
 
     /// The live events of `view` as their stored records read in place, for
-    /// a caller that decodes only the events it needs. The view is valid
-    /// only inside `body`.
+    /// a caller that decodes only the events it needs and uses what it
+    /// gathers once the scan ends (the reports): the records are checked and
+    /// read on a second thread while `body` runs. The view is valid only
+    /// inside `body`.
     public func forEachLiveRecord(view: LedgerView, _ body: (EventRecordView) throws -> Void) throws {
         try withLivePrefix(view) { txn, last, isLive in
-            try forEachRecord(in: txn, from: 1, to: last) { record in
+            try forEachRecord(in: txn, from: 1, to: last, checkingAhead: true) { record in
                 if isLive(record.seq, record.type, record.effective) { try body(record) }
                 return true
             }

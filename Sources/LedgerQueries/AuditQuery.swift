@@ -22,7 +22,7 @@ public enum AuditQuery {
         var input = AuditInput()
         // An upper bound on the events read: no array grows by copying.
         input.reserveCapacity(Int(min(try ledger.head().seq, view.asOfSeq ?? .max)))
-        try ledger.forEachRecord(to: view.asOfSeq ?? .max) { record in
+        try ledger.forEachRecord(to: view.asOfSeq ?? .max, checkingAhead: true) { record in
             // Recorded times never decrease: the first event past the view ends it.
             guard view.inPrefix(seq: record.seq, recordedMicros: record.recordedMicros) else { return false }
             if record.type == .entryReversed || view.counts(effective: record.effective) {

@@ -289,6 +289,30 @@ struct LongFoldChainTests {
         }
         // A fold that stops before the changed record is served.
         #expect(throws: Never.self) { _ = try ledger.balances(view: LedgerView(asOfSeq: 12_344)) }
+        // The audit's reading and the reports' live records read ahead too:
+        // the records before the change are served in order, then it is named.
+        var served: UInt64 = 0
+        #expect {
+            try ledger.forEachRecord(checkingAhead: true) { record in
+                #expect(record.seq == served + 1)
+                served = record.seq
+                return true
+            }
+        } throws: { error in
+            "\(error)".contains("event 12345 does not match its stored hash")
+        }
+        #expect(served == 12_344)
+        var live = 0
+        #expect {
+            try ledger.forEachLiveRecord(view: LedgerView()) { _ in live += 1 }
+        } throws: { error in
+            "\(error)".contains("event 12345 does not match its stored hash")
+        }
+        #expect(live == 12_344)
+        // A read that stops before it (the audit's view ends there) is served whole.
+        #expect(throws: Never.self) {
+            try ledger.forEachRecord(checkingAhead: true) { record in record.seq < 12_000 }
+        }
     }
 
     @Test("the refold of the append rules over 20,000 events, its events decoded on a second thread, finds what the refold in short parts read inline finds")
