@@ -24,7 +24,7 @@ final class ReadAhead: @unchecked Sendable {
         var views: [EventRecordView] = []
         /// Or, when the reader decodes events, the events decoded.
         var events: [StoredEvent] = []
-        /// What is wrong with the record after the last view, if anything:
+        /// What is wrong with the record after the last view (or event), if anything:
         /// a broken link, a record that cannot be read, or one that names
         /// another seq, checked in that order.
         var problem: LedgerError?
