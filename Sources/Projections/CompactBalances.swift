@@ -664,7 +664,7 @@ public struct CompactBalances {
     func enterprisePresent(_ e: Int) -> Bool { holders.enterpriseEntries[e].grants != 0 || holders.enterpriseEntries[e].recovered != 0 }
 
     // Entries are read where they lie (by index): a `PersonEntry` copied
-    // out would retain and release its four arrays.
+    // out would retain and release its month and approval sets.
 
     /// `person ‖ 0 ‖ programme`.
     func personKey(_ e: Int, into key: inout ByteWriter) {
@@ -758,7 +758,7 @@ public struct CompactBalances {
             total += item(key: StateCodec.key(lineKey).count, value: line.map { StateCodec.value($0).count })
         }
         // Entries are read where they lie: one copied out would retain and
-        // release its four arrays.
+        // release its month and approval sets.
         holders.personEntries.withUnsafeBufferPointer { all in
             for index in holders.changedPeople {
                 let entry = UnsafePointer(all.baseAddress! + Int(index))
