@@ -370,7 +370,8 @@ struct BatchWriter {
         writer.raw(HashChain.genesis)
         EventCodec.writeHeader(seq: seq, recordedMicros: recordedMicros, into: &writer)
         writer.raw(content)
-        var record = writer.bytes
+        // Consumed, so that the record's buffer is not shared and the hash goes in without a copy.
+        var record = (consume writer).bytes
         let hash = record.withUnsafeBytes { bytes in
             previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
         }

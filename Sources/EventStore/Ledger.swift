@@ -354,7 +354,13 @@ public final class Ledger {
 
     /// The key of a stream's event in `stream-events`: the stream name, 0x00, the version.
     static func streamEventKey(_ stream: some Sequence<UInt8>, version: UInt64) -> [UInt8] {
-        Array(stream) + [0] + sequenceKey(version)
+        // One allocation: the import builds one of these per event.
+        var key = [UInt8]()
+        key.reserveCapacity(stream.underestimatedCount + 9)
+        key.append(contentsOf: stream)
+        key.append(0)
+        withUnsafeBytes(of: version.bigEndian) { key.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+        return key
     }
 
     /// Writes the indexes of event `seq` with id `idKey` placed at `placement`:

@@ -10,7 +10,7 @@ import Glibc
 ///
 /// - `OPERATION:N:ERROR[,OPERATION:N:ERROR…]` fails the N-th call (counted
 ///   from 1, over the whole process) of OPERATION with ERROR. OPERATION is
-///   `put` (`mdb_put`: every store, append and insert), `commit`
+///   `put` (`mdb_cursor_put`: every store, append and insert), `commit`
 ///   (`mdb_txn_commit` of a write transaction: where LMDB writes its pages
 ///   and syncs them), `sync` (`mdb_env_sync`) or `mapsize`
 ///   (`mdb_env_set_mapsize`: the first size of the map and each growth).
@@ -134,11 +134,11 @@ public enum FaultInjection {
 // The calls this module makes through the hook: each behaves as the C call
 // it wraps, failing as that call would when a fault is planned for it.
 extension FaultInjection {
-    /// `mdb_put`; a fault returns its code without storing anything.
+    /// A store (`mdb_cursor_put`); a fault returns its code without storing anything.
     @inline(__always)
-    static func put(_ txn: OpaquePointer, _ dbi: MDB_dbi, _ key: inout MDB_val, _ data: inout MDB_val, _ flags: UInt32) -> Int32 {
+    static func put(_ cursor: OpaquePointer, _ key: inout MDB_val, _ data: inout MDB_val, _ flags: UInt32) -> Int32 {
         let code = injected(.put)
-        return code != 0 ? code : mdb_put(txn, dbi, &key, &data, flags)
+        return code != 0 ? code : mdb_cursor_put(cursor, &key, &data, flags)
     }
 
     /// `mdb_txn_commit` of a write transaction. LMDB frees the transaction

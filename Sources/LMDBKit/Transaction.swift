@@ -56,11 +56,16 @@ public class ReadTransaction {
         var data = MDB_val()
         let rc: Int32 = key.withUnsafeBytes { keyBytes in
             var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-            return mdb_get(txn, database.dbi, &keyVal, &data)
+            return look(up: &keyVal, in: database, data: &data)
         }
         if rc == MDB_NOTFOUND { return try body(nil) }
         try LMDBError.check(rc, "mdb_get(\(database.name))")
         return try body(MappedBytes(start: data.mv_data, count: data.mv_size))
+    }
+
+    /// `mdb_get`: a read transaction searches from the root each time.
+    func look(up key: inout MDB_val, in database: Database, data: inout MDB_val) -> Int32 {
+        mdb_get(txn, database.dbi, &key, &data)
     }
 
     /// The value under `key`, copied out, or nil.
@@ -90,7 +95,34 @@ public class ReadTransaction {
 
 /// The single write transaction. Everything read through it includes its own
 /// uncommitted writes.
+///
+/// Stores and look-ups go through one cursor per database, opened at first
+/// use and kept for the transaction's life (LMDB frees a write transaction's
+/// cursors when it ends). A cursor left where the last call went finds a key
+/// on the same leaf page, or past the last key, without searching from the
+/// root again: an import's keys mostly land next to the previous ones, and
+/// each search from the root would look every page on its path up in the
+/// transaction's list of dirty pages.
 public final class WriteTransaction: ReadTransaction {
+    /// The kept cursors, by database handle.
+    private var cursors: [OpaquePointer?] = []
+
+    private func cursor(for database: Database) throws(LMDBError) -> OpaquePointer {
+        let index = Int(database.dbi)
+        if index < cursors.count, let cursor = cursors[index] { return cursor }
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(txn, database.dbi, &cursor), "mdb_cursor_open(\(database.name))")
+        guard let cursor else { preconditionFailure("mdb_cursor_open returned no handle") }
+        if index >= cursors.count { cursors += [OpaquePointer?](repeating: nil, count: index + 1 - cursors.count) }
+        cursors[index] = cursor
+        return cursor
+    }
+
+    override func look(up key: inout MDB_val, in database: Database, data: inout MDB_val) -> Int32 {
+        guard let cursor = try? cursor(for: database) else { return mdb_get(txn, database.dbi, &key, &data) }
+        return mdb_cursor_get(cursor, &key, &data, MDB_SET)
+    }
+
     /// Stores `value` under `key`, replacing any earlier value.
     public func put(_ database: Database, key: some ByteSource, value: some ByteSource) throws(LMDBError) {
         try put(database, key: key, value: value, flags: 0)
@@ -113,11 +145,12 @@ public final class WriteTransaction: ReadTransaction {
     }
 
     private func put(_ database: Database, key: some ByteSource, value: some ByteSource, flags: UInt32) throws(LMDBError) {
+        let cursor = try cursor(for: database)
         let rc: Int32 = key.withUnsafeBytes { keyBytes in
             value.withUnsafeBytes { valueBytes in
                 var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
                 var dataVal = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                return FaultInjection.put(txn, database.dbi, &keyVal, &dataVal, flags)
+                return FaultInjection.put(cursor, &keyVal, &dataVal, flags)
             }
         }
         try LMDBError.check(rc, "mdb_put(\(database.name))")
