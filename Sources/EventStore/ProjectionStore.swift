@@ -439,8 +439,19 @@ extension Ledger {
         try beforeLastTransaction?()
         return try env.write { txn in
             var folded: FoldedLog
+            // The stored date index, compared with the log's on the second
+            // core while the entries are written: nothing in this
+            // transaction writes it before, and no other writer can commit
+            // meanwhile, so a read transaction sees what this one does. The
+            // read is alongside this transaction, which waits for it below
+            // (or in the `defer`) before it ends.
+            var indexCheck: InBackground<String?>?
+            defer { _ = try? indexCheck?.value() }
             if var compact = compactFold {
                 try catchUp(&compact, in: txn)
+                let days = compact.days
+                nonisolated(unsafe) let ledger = self
+                indexCheck = InBackground { try ledger.env.readAlongside { try ledger.effectiveIndexDifference(effectiveIndex, days: days, in: $0) } }
                 try txn.clear(entries)
                 // The new snapshots' digests stay; version, checkpoint and
                 // checksum are written below.
@@ -453,23 +464,24 @@ extension Ledger {
                 folded = try foldReference(txn: txn, lookup: IndexLookup(ledger: self, txn: txn), reversed: try reversalMap(in: txn),
                                            snapshots: snapshots, meta: meta, progress: progress)
             }
-            _ = try rewriteEffectiveIndex(effectiveIndex, days: folded.days, in: txn)
+            let days = folded.days
             folded.days = []
             // The entries in key order, with appends; the digest over their
-            // canonical bytes as they go.
-            var hasher = SHA256Hasher()
-            var canonical = ByteWriter(capacity: 1024)
+            // canonical bytes and their sum on the second core as they go.
+            let entryDigest = EntryDigest()
             var fullKey: [UInt8] = []
-            var sum = EntrySum()
             try folded.forEachEntry { table, key, value in
                 fullKey.removeAll(keepingCapacity: true)
                 fullKey.append(table.rawValue)
                 fullKey.append(contentsOf: key)
                 try txn.append(entries, key: fullKey, value: value)
-                sum.add(table, key: key, value: value)
-                canonical.bytes.removeAll(keepingCapacity: true)
-                StateCodec.append(table, key: key, value: value, to: &canonical)
-                hasher.update(canonical.bytes)
+                entryDigest.add(table, key: key, value: value)
+            }
+            let (digest, sum) = entryDigest.finish()
+            if let indexCheck {
+                if try indexCheck.value() != nil { try writeEffectiveIndex(effectiveIndex, days: days, in: txn) }
+            } else {
+                _ = try rewriteEffectiveIndex(effectiveIndex, days: days, in: txn)
             }
             var version = ByteWriter()
             version.u32(Self.projectionVersion)
@@ -479,7 +491,7 @@ extension Ledger {
                 throw LedgerError.corrupt("event \(folded.head), the head the rebuild folded through, is missing")
             }
             try txn.put(meta, key: ProjectionChecksum.key, value: ProjectionChecksum(checkpoint: folded.head, chainHash: chainHash, sum: sum).bytes)
-            return (folded.head, HashChain.hex(hasher.finalize()))
+            return (folded.head, digest)
         }
     }
 
@@ -517,11 +529,16 @@ extension Ledger {
     /// (far cheaper than inserting in log order).
     private func rewriteEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws -> String? {
         guard let difference = try effectiveIndexDifference(index, days: days, in: txn) else { return nil }
+        try writeEffectiveIndex(index, days: days, in: txn)
+        return difference
+    }
+
+    /// Writes the date index anew: exactly the keys `days` implies, in key order.
+    private func writeEffectiveIndex(_ index: Database, days: [Int32], in txn: WriteTransaction) throws {
         try txn.clear(index)
         for seq in Self.dateOrder(days) {
             try txn.append(index, key: Self.effectiveKey(CalendarDate(dayNumber: days[seq - 1]), seq: UInt64(seq)), value: [UInt8]())
         }
-        return difference
     }
 
     /// The seqs of `days` (seq − 1 → day) in (day, seq) order, by counting

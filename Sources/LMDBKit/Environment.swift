@@ -208,6 +208,25 @@ public final class Environment {
         }
     }
 
+    /// Runs `body` in a read-only snapshot transaction for a thread working
+    /// on behalf of a transaction another thread holds open, and waits for,
+    /// for the whole call (the rebuild's last write transaction hands a
+    /// comparison to a second core this way). It does not take the gate:
+    /// that open transaction already keeps every resize out, and a resize
+    /// queued behind it would otherwise keep this read out, and the holder,
+    /// waiting for the read, would never end. Do not use it otherwise.
+    public func readAlongside<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        precondition(gate.isHeld, "a read alongside another transaction while none is open")
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(alongside)")
+        guard let txn else { preconditionFailure("mdb_txn_begin returned no handle") }
+        defer { mdb_txn_abort(txn) }
+        return try body(ReadTransaction(txn))
+    }
+
+    /// Resizes waiting for this process's transactions to end (tests watch it).
+    var resizesWaiting: Int { gate.resizesWaiting }
+
     /// Runs `body` in the write transaction and commits it if `body` returns.
     ///
     /// If `body` throws, the transaction is aborted and nothing is written.
@@ -348,6 +367,19 @@ final class TransactionGate: @unchecked Sendable {
         readers += 1
         pthread_mutex_unlock(&mutex)
         setHeld(1)
+    }
+
+    /// Whether some thread holds the gate shared.
+    var isHeld: Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return readers > 0
+    }
+
+    var resizesWaiting: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return waitingResizes
     }
 
     func leaveShared() {

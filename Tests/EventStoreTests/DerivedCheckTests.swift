@@ -132,6 +132,37 @@ struct DerivedCheckTests {
         }
     }
 
+    @Test("a rebuild writes a date index missing a key, holding an extra one or emptied anew, and leaves a sound one as it was")
+    func rebuildMendsDateIndex() throws {
+        let soundDir = TemporaryDirectory()
+        let soundPath = try sampleLedger(soundDir, rebuilt: false)
+        let soundDigest = try Ledger.open(at: soundPath).rebuildProjections().digest
+        #expect(try Ledger.open(at: soundPath).checkDerivedData().ok)
+        for damage in ["missing", "extra", "emptied"] {
+            let dir = TemporaryDirectory()
+            let path = try sampleLedger(dir, rebuilt: false)
+            try tamper(path, "effective-index") { txn, db in
+                var keys: [[UInt8]] = []
+                try txn.withCursor(db) { cursor in
+                    try cursor.forEach(from: nil as [UInt8]?) { k, _ in
+                        keys.append(Array(k))
+                        return true
+                    }
+                }
+                switch damage {
+                case "missing": try txn.delete(db, key: keys[keys.count / 2])
+                case "extra": try txn.put(db, key: keys[0] + [0x7E], value: [UInt8]())
+                default: try txn.clear(db)
+                }
+            }
+            #expect(try !Ledger.open(at: path).checkDerivedData().ok, "\(damage): the damage is seen")
+            let digest = try Ledger.open(at: path).rebuildProjections().digest
+            #expect(digest == soundDigest)
+            let report = try Ledger.open(at: path).checkDerivedData()
+            #expect(report.ok, "\(damage): \(report.problems)")
+        }
+    }
+
     /// The sample history, then 100 appropriations to one line, rebuilt with
     /// a snapshot every 40 events: the snapshots among the appropriations
     /// change that line only, so they are deltas (kind 3).
