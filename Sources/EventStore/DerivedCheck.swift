@@ -199,8 +199,9 @@ struct DerivedCheck {
                         brokenRule = true
                         return false
                     }
-                    let key = Ledger.streamEventKey(placement.stream.utf8, version: placement.streamVersion)
-                    let listed = try txn.withValue(ledger.streamEvents, key: key) { $0.map { readSequence($0) } }
+                    let listed = try Ledger.withStreamEventKey(placement.stream, version: placement.streamVersion) { key in
+                        try txn.withValue(ledger.streamEvents, key: key) { $0.map { readSequence($0) } }
+                    }
                     if listed != .some(seq) {
                         problem("stream-events", "event \(seq) is number \(placement.streamVersion) of stream \(placement.stream), "
                             + (listed == nil ? "but that entry is missing" : "but the entry says \(listed!.map(String.init) ?? "something that is not a seq")"))

@@ -101,22 +101,30 @@ extension Ledger {
             var lastRelease = 0
             while let chunk = pipeline.take() {
                 let name = sources[chunk.source].name
-                for line in chunk.lines {
-                    do {
-                        let event = try line.result.get()
-                        switch try batch.append(event, content: line.content) {
-                        case .appended:
-                            report.appended += 1
-                            // Once a line is refused the batch is lost; stop folding.
-                            if report.rejected == 0 { try Self.fold(event, seq: batch.nextSeq - 1, record: batch.lastRecord, into: projections) }
-                        case .duplicate: report.duplicates += 1
-                        }
-                    } catch let error as FieldError {
-                        // Every refused line is counted (the count is the
-                        // truth a user acts on); only the first are kept.
-                        report.rejected += 1
-                        if report.errors.count < Self.maxReportedErrors {
-                            report.errors.append(LineError(source: name, line: line.number, error: error))
+                // The lines are read where the chunk holds them: a copy of
+                // each parsed event would retain and release every string
+                // and list in it, on the thread that bounds the import.
+                try chunk.lines.withUnsafeBufferPointer { lines in
+                    for index in lines.indices {
+                        do {
+                            switch lines[index].result {
+                            case .success(let event):
+                                switch try batch.append(event, content: lines[index].content) {
+                                case .appended:
+                                    report.appended += 1
+                                    // Once a line is refused the batch is lost; stop folding.
+                                    if report.rejected == 0 { try Self.fold(event, seq: batch.nextSeq - 1, record: batch.lastRecord, into: projections) }
+                                case .duplicate: report.duplicates += 1
+                                }
+                            case .failure(let error): throw error
+                            }
+                        } catch let error as FieldError {
+                            // Every refused line is counted (the count is the
+                            // truth a user acts on); only the first are kept.
+                            report.rejected += 1
+                            if report.errors.count < Self.maxReportedErrors {
+                                report.errors.append(LineError(source: name, line: lines[index].number, error: error))
+                            }
                         }
                     }
                 }
@@ -330,18 +338,21 @@ struct BatchWriter {
     /// Appends `event`, whose content bytes the caller has already encoded.
     mutating func append(_ event: Event, content: [UInt8]) throws -> Outcome {
         precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
-        let idKey = Array(event.id.utf8)
-        if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
-            let same = try txn.withValue(ledger.events, key: sequenceKey(existingSeq)) { record -> Bool in
-                guard let record else { throw LedgerError.corrupt("id \(event.id) points at missing event \(existingSeq)") }
-                let stored = try EventCodec.content(ofRecord: record)
-                return stored.elementsEqual(content)
+        var id = event.id
+        return try id.withUTF8 { utf8 in
+            let idKey = UnsafeRawBufferPointer(utf8)
+            if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
+                let same = try txn.withValue(ledger.events, key: SequenceBytes(existingSeq)) { record -> Bool in
+                    guard let record else { throw LedgerError.corrupt("id \(event.id) points at missing event \(existingSeq)") }
+                    let stored = try EventCodec.content(ofRecord: record)
+                    return stored.elementsEqual(content)
+                }
+                if same { return .duplicate }
+                throw FieldError("id", "\(event.id) is already in the ledger (seq \(existingSeq)) with different content; a correction is a new event with a new id")
             }
-            if same { return .duplicate }
-            throw FieldError("id", "\(event.id) is already in the ledger (seq \(existingSeq)) with different content; a correction is a new event with a new id")
+            _ = try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
+            return .appended
         }
-        _ = try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
-        return .appended
     }
 
     /// Appends an event another ledger already stored, keeping the time it
@@ -351,17 +362,20 @@ struct BatchWriter {
     /// never a duplicate to skip.
     mutating func appendReplicated(_ event: Event, content: [UInt8], recordedMicros: Int64) throws -> [UInt8] {
         precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
-        let idKey = Array(event.id.utf8)
-        if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
-            throw FieldError("id", "\(event.id) is already in the replica (seq \(existingSeq)); an id occurs once in a log")
+        var id = event.id
+        return try id.withUTF8 { utf8 in
+            let idKey = UnsafeRawBufferPointer(utf8)
+            if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
+                throw FieldError("id", "\(event.id) is already in the replica (seq \(existingSeq)); an id occurs once in a log")
+            }
+            return try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
         }
-        return try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
     }
 
     /// Writes `event` as the next record, recorded at `recordedMicros`, once
     /// the append rules accept it: the record, its Merkle leaf and its
     /// indexes. Returns its chain hash.
-    private mutating func write(_ event: Event, content: [UInt8], idKey: [UInt8], recordedMicros: Int64) throws -> [UInt8] {
+    private mutating func write(_ event: Event, content: [UInt8], idKey: UnsafeRawBufferPointer, recordedMicros: Int64) throws -> [UInt8] {
         let seq = nextSeq
         let placement = try rules.apply(event, seq: seq, to: state)
 
@@ -378,7 +392,7 @@ struct BatchWriter {
         record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
         tree?.append(record: record)
 
-        try txn.append(ledger.events, key: sequenceKey(seq), value: record)
+        try txn.append(ledger.events, key: SequenceBytes(seq), value: record)
         try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
         previousHash = hash
         lastRecord = record
@@ -451,6 +465,6 @@ final class TransactionState: AppendState {
     }
 
     func reversal(of seq: UInt64) throws -> UInt64? {
-        try txn.withValue(ledger.reversals, key: sequenceKey(seq)) { $0.flatMap(readSequence) }
+        try txn.withValue(ledger.reversals, key: SequenceBytes(seq)) { $0.flatMap(readSequence) }
     }
 }

@@ -352,9 +352,10 @@ public final class Ledger {
         }
     }
 
-    /// The key of a stream's event in `stream-events`: the stream name, 0x00, the version.
+    /// The key of a stream's event in `stream-events`: the stream name, 0x00,
+    /// the version (``withStreamEventKey(_:version:_:)`` builds the same
+    /// bytes on the stack).
     static func streamEventKey(_ stream: some Sequence<UInt8>, version: UInt64) -> [UInt8] {
-        // One allocation: the import builds one of these per event.
         var key = [UInt8]()
         key.reserveCapacity(stream.underestimatedCount + 9)
         key.append(contentsOf: stream)
@@ -363,14 +364,30 @@ public final class Ledger {
         return key
     }
 
+    /// Calls `body` with the `stream-events` key of version `version` of
+    /// `stream`, built on the stack (the import builds one per event).
+    static func withStreamEventKey<R>(_ stream: String, version: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var name = stream
+        return try name.withUTF8 { utf8 in
+            try withUnsafeTemporaryAllocation(byteCount: utf8.count + 9, alignment: 1) { key in
+                key.copyMemory(from: UnsafeRawBufferPointer(utf8))
+                key[utf8.count] = 0
+                key.storeBytes(of: version.bigEndian, toByteOffset: utf8.count + 1, as: UInt64.self)
+                return try body(UnsafeRawBufferPointer(key))
+            }
+        }
+    }
+
     /// Writes the indexes of event `seq` with id `idKey` placed at `placement`:
     /// `ids`, `stream-events` and, for a reversal, `reversals`. The one
     /// place that does so, for an append and for a rewrite of the indexes.
-    func putIndexes(idKey: [UInt8], seq: UInt64, placement: Placement, in txn: WriteTransaction) throws {
-        let seqKey = sequenceKey(seq)
+    func putIndexes(idKey: some ByteSource, seq: UInt64, placement: Placement, in txn: WriteTransaction) throws {
+        let seqKey = SequenceBytes(seq)
         try txn.put(ids, key: idKey, value: seqKey)
-        try txn.put(streamEvents, key: Self.streamEventKey(placement.stream.utf8, version: placement.streamVersion), value: seqKey)
-        if let reversed = placement.reversedSeq { try txn.put(reversals, key: sequenceKey(reversed), value: seqKey) }
+        try Self.withStreamEventKey(placement.stream, version: placement.streamVersion) { key in
+            try txn.put(streamEvents, key: key, value: seqKey)
+        }
+        if let reversed = placement.reversedSeq { try txn.put(reversals, key: SequenceBytes(reversed), value: seqKey) }
     }
 
     /// Long scans let go of the pages they have read every 65,536 events

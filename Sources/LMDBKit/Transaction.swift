@@ -13,6 +13,19 @@ extension UnsafeRawBufferPointer: ByteSource {
     }
 }
 
+/// A sequence number as the 8 big-endian bytes every sequence-keyed
+/// database uses, held in place: a key or value that needs no allocation
+/// (an import stores three of them for each event).
+public struct SequenceBytes: ByteSource {
+    public let bigEndian: UInt64
+
+    public init(_ seq: UInt64) { bigEndian = seq.bigEndian }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: bigEndian, body)
+    }
+}
+
 /// A named database (table) inside an environment.
 public struct Database: Sendable, Equatable {
     let dbi: MDB_dbi

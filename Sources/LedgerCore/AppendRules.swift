@@ -123,27 +123,42 @@ public struct AppendRules {
         }
         own.version += 1
         changes.set(stream, own)
-        for (name, newState) in changes.pending { try state.setStream(name, newState) }
+        try changes.forEach { name, newState in try state.setStream(name, newState) }
         return Placement(stream: stream, streamVersion: version, reversedSeq: reversedSeq)
     }
 
     // MARK: Helpers
 
     /// Stream states changed by one event, written only once every check passed.
+    ///
+    /// An event changes at most three streams (its own, and the person's and
+    /// enterprise's a grant or loan names), so they are held in place: the
+    /// rules allocate no list for them per event.
     struct Changes {
-        var pending: [(String, StreamState)] = []
+        typealias Change = (name: String, state: StreamState)
+        private var first: Change?
+        private var second: Change?
+        private var third: Change?
 
         mutating func set(_ name: String, _ state: StreamState) {
-            if let index = pending.firstIndex(where: { $0.0 == name }) {
-                pending[index].1 = state
-            } else {
-                pending.append((name, state))
-            }
+            if first == nil || first!.name == name { first = (name, state)
+            } else if second == nil || second!.name == name { second = (name, state)
+            } else if third == nil || third!.name == name { third = (name, state)
+            } else { preconditionFailure("an event changes more than three streams") }
         }
 
         func state(_ name: String, from store: AppendState) throws -> StreamState? {
-            if let found = pending.first(where: { $0.0 == name }) { return found.1 }
+            if let first, first.name == name { return first.state }
+            if let second, second.name == name { return second.state }
+            if let third, third.name == name { return third.state }
             return try store.stream(name)
+        }
+
+        /// Calls `body` with each changed stream, in the order first set.
+        func forEach(_ body: (String, StreamState) throws -> Void) rethrows {
+            if let first { try body(first.name, first.state) }
+            if let second { try body(second.name, second.state) }
+            if let third { try body(third.name, third.state) }
         }
     }
 

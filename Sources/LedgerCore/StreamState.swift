@@ -55,7 +55,8 @@ public struct StreamState: Hashable, Sendable {
     static let encodingVersion: UInt8 = 1
 
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 64)
+        // A loan's fixed part is 71 bytes, then 20 for each movement.
+        var w = ByteWriter(capacity: 72 + 20 * (compensations.count + guaranteeRecoveries.count))
         w.u8(Self.encodingVersion)
         w.u64(version)
         w.u8(kind.rawValue)
