@@ -412,7 +412,11 @@ final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
     let caching: Bool
-    private var cache: StreamCache
+    /// Touched only by this class's methods, on the writer's thread, and
+    /// never while another access to it is open (`load` and `put` do not
+    /// reach it); the dynamic exclusivity check, on every look-up of a
+    /// stream, is left out.
+    @exclusivity(unchecked) private var cache: StreamCache
 
     init(ledger: Ledger, txn: WriteTransaction, caching: Bool = false) {
         self.ledger = ledger

@@ -18,10 +18,12 @@ struct StreamCache {
     /// Written out and forgotten at this many streams, so memory stays
     /// bounded however many events run through.
     let limit: Int
-    /// The last few names looked up and their numbers: the rules ask for
-    /// the same two or three streams several times per event (read, check,
-    /// write), mostly with the very same `String`.
-    private var recent: [(name: String, number: Int)] = []
+    /// The last few names looked up, by their hash, and their numbers: the
+    /// rules ask for the same two or three streams several times per event
+    /// (read, check, write). A name's hash is taken once per look-up and
+    /// serves both this list and the table; a match here costs one compare
+    /// of the bytes, where comparing the `String`s cost several.
+    private var recent: [(hash: UInt32, number: Int32)] = []
     private var nextRecent = 0
 
     /// Writes one stream's state under its name's bytes.
@@ -34,19 +36,27 @@ struct StreamCache {
     /// The state of `name`: cached, or read by `load` and cached (the
     /// cache written out by `write` first when it is full).
     mutating func state(_ name: String, load: (String) throws -> StreamState?, write: Write) throws -> StreamState? {
-        if let number = cached(name) { return states[number] }
-        let found = try load(name)
-        try insert(name, found, dirty: false, write: write)
-        return found
+        var bytes = name
+        return try bytes.withUTF8 { utf8 in
+            let key = UnsafeRawBufferPointer(utf8), hash = ByteInterner.hash(key)
+            if let number = cached(key, hash: hash) { return states[number] }
+            let found = try load(name)
+            try insert(key, hash: hash, found, dirty: false, write: write)
+            return found
+        }
     }
 
     /// Sets the state of `name`, to be written by ``flush(_:)``.
     mutating func set(_ name: String, _ state: StreamState, write: Write) throws {
-        guard let number = cached(name) else { return try insert(name, state, dirty: true, write: write) }
-        states[number] = state
-        if !dirty[number] {
-            dirty[number] = true
-            dirtyCount += 1
+        var bytes = name
+        try bytes.withUTF8 { utf8 in
+            let key = UnsafeRawBufferPointer(utf8), hash = ByteInterner.hash(key)
+            guard let number = cached(key, hash: hash) else { return try insert(key, hash: hash, state, dirty: true, write: write) }
+            states[number] = state
+            if !dirty[number] {
+                dirty[number] = true
+                dirtyCount += 1
+            }
         }
     }
 
@@ -72,33 +82,31 @@ struct StreamCache {
         dirtyCount = 0
     }
 
-    private mutating func remember(_ name: String, _ number: Int) {
+    private mutating func remember(_ hash: UInt32, _ number: Int32) {
         if recent.count < 4 {
-            recent.append((name, number))
+            recent.append((hash, number))
         } else {
-            recent[nextRecent] = (name, number)
+            recent[nextRecent] = (hash, number)
             nextRecent = (nextRecent + 1) & 3
         }
     }
 
-    /// The cache number of `name`, if it is cached.
-    private mutating func cached(_ name: String) -> Int? {
-        for entry in recent where entry.name == name { return entry.number }
-        var bytes = name
-        guard let found = bytes.withUTF8({ names.find(UnsafeRawBufferPointer($0)) }) else { return nil }
-        let number = Int(found)
-        remember(name, number)
-        return number
+    /// The cache number of the name `key` (hashed as `hash`), if it is cached.
+    private mutating func cached(_ key: UnsafeRawBufferPointer, hash: UInt32) -> Int? {
+        for entry in recent where entry.hash == hash && names.holds(entry.number, key) { return Int(entry.number) }
+        guard let found = names.find(key, hash: hash) else { return nil }
+        remember(hash, found)
+        return Int(found)
     }
 
-    /// Caches `state` for `name` (not cached yet), writing the cache out
-    /// first when it is full.
-    private mutating func insert(_ name: String, _ state: StreamState?, dirty isDirty: Bool, write: Write) throws {
+    /// Caches `state` for the name `key` (not cached yet), writing the cache
+    /// out first when it is full.
+    private mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt32, _ state: StreamState?, dirty isDirty: Bool,
+                                 write: Write) throws {
         if states.count >= limit { try flush(write) }
-        var name = name
-        let number = name.withUTF8 { names.intern(UnsafeRawBufferPointer($0)) }
+        let number = names.intern(key, hash: hash)
         precondition(Int(number) == states.count, "a stream cached twice")
-        remember(name, Int(number))
+        remember(hash, number)
         states.append(state)
         dirty.append(isDirty)
         if isDirty { dirtyCount += 1 }

@@ -117,8 +117,11 @@ public class ReadTransaction {
 /// each search from the root would look every page on its path up in the
 /// transaction's list of dirty pages.
 public final class WriteTransaction: ReadTransaction {
-    /// The kept cursors, by database handle.
-    private var cursors: [OpaquePointer?] = []
+    /// The kept cursors, by database handle. Only ``cursor(for:)`` touches
+    /// them, on the transaction's thread, and no other access to them is
+    /// open meanwhile; the dynamic exclusivity check, which cost more than
+    /// the look-up itself on every store, is left out.
+    @exclusivity(unchecked) private var cursors: [OpaquePointer?] = []
 
     private func cursor(for database: Database) throws(LMDBError) -> OpaquePointer {
         let index = Int(database.dbi)

@@ -33,7 +33,7 @@ public struct ByteInterner: Sendable {
     /// Eight bytes at a time, each word mixed by a multiply and a shift,
     /// then a final mix so short keys spread over the table.
     @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let count = bytes.count
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
         guard let base = bytes.baseAddress else { return UInt32(truncatingIfNeeded: h) }
@@ -59,7 +59,11 @@ public struct ByteInterner: Sendable {
 
     /// The number of `bytes`, adding it when new.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        let h = Self.hash(bytes)
+        intern(bytes, hash: Self.hash(bytes))
+    }
+
+    /// ``intern(_:)`` for a caller that has already hashed `bytes` with ``hash(_:)``.
+    public mutating func intern(_ bytes: UnsafeRawBufferPointer, hash h: UInt32) -> Int32 {
         var slot = Int(h) & mask
         while true {
             let entry = slots[slot]
@@ -80,7 +84,11 @@ public struct ByteInterner: Sendable {
 
     /// The number of `bytes` if it was interned.
     public func find(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-        let h = Self.hash(bytes)
+        find(bytes, hash: Self.hash(bytes))
+    }
+
+    /// ``find(_:)`` for a caller that has already hashed `bytes` with ``hash(_:)``.
+    public func find(_ bytes: UnsafeRawBufferPointer, hash h: UInt32) -> Int32? {
         var slot = Int(h) & mask
         while true {
             let entry = slots[slot]
@@ -96,6 +104,12 @@ public struct ByteInterner: Sendable {
     public mutating func intern(_ text: String) -> Int32 {
         var copy = text
         return copy.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether name `number` is `bytes`.
+    @inline(__always)
+    public func holds(_ number: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        equals(Int(number), bytes)
     }
 
     @inline(__always)
