@@ -217,7 +217,9 @@ public struct FieldSet: Hashable, Sendable {
 
     public subscript(field: Field) -> FieldValue? {
         get {
-            for entry in entries where entry.field == field { return entry.value }
+            // By index: only the value found is copied, not every entry
+            // (with its string retained and released) on the way to it.
+            for index in entries.indices where entries[index].field == field { return entries[index].value }
             return nil
         }
         set {
