@@ -90,6 +90,20 @@ struct JSONScanner {
         let start = position + 1
         var index = start
         var ascii = true
+        // Eight bytes at a time while none of them is a quote, a backslash
+        // or a control character (each test is exact about whether such a
+        // byte is in the word, which is all it is asked); the word holding
+        // one is read byte by byte below.
+        if let base = bytes.baseAddress {
+            while index &+ 8 <= bytes.count {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let special = Self.hasZeroByte(word ^ 0x2222_2222_2222_2222) | Self.hasZeroByte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+                    | ((word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080)
+                if special != 0 { break }
+                if word & 0x8080_8080_8080_8080 != 0 { ascii = false }
+                index &+= 8
+            }
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x22 {
@@ -109,6 +123,14 @@ struct JSONScanner {
         let text = try readString()
         let owned = Array(text.utf8)
         return JSONText(slice: UnsafeRawBufferPointer(start: nil, count: 0), owned: owned, isASCII: owned.allSatisfy { $0 < 0x80 })
+    }
+
+    /// Whether some byte of `word` is zero (the high bit of each zero byte's
+    /// lane is set; a lane above a zero may be set too, which no caller
+    /// minds: they only ask whether there is one).
+    @inline(__always)
+    static func hasZeroByte(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// Reads a string; the scanner must be at its opening quote.
