@@ -141,16 +141,17 @@ public struct AppendRules {
         private var third: Change?
 
         mutating func set(_ name: String, _ state: StreamState) {
-            if first == nil || first!.name == name { first = (name, state)
-            } else if second == nil || second!.name == name { second = (name, state)
-            } else if third == nil || third!.name == name { third = (name, state)
+            if first == nil || first?.name == name { first = (name, state)
+            } else if second == nil || second?.name == name { second = (name, state)
+            } else if third == nil || third?.name == name { third = (name, state)
             } else { preconditionFailure("an event changes more than three streams") }
         }
 
         func state(_ name: String, from store: AppendState) throws -> StreamState? {
-            if let first, first.name == name { return first.state }
-            if let second, second.name == name { return second.state }
-            if let third, third.name == name { return third.state }
+            // Compared through the optionals, so that only the state found is copied.
+            if first?.name == name { return first!.state }
+            if second?.name == name { return second!.state }
+            if third?.name == name { return third!.state }
             return try store.stream(name)
         }
 
