@@ -36,9 +36,7 @@ struct StreamCache {
     /// The state of `name`: cached, or read by `load` and cached (the
     /// cache written out by `write` first when it is full).
     mutating func state(_ name: String, load: (String) throws -> StreamState?, write: Write) throws -> StreamState? {
-        var bytes = name
-        return try bytes.withUTF8 { utf8 in
-            let key = UnsafeRawBufferPointer(utf8), hash = ByteInterner.hash(key)
+        try Self.withKey(name) { key, hash in
             if let number = cached(key, hash: hash) { return states[number] }
             let found = try load(name)
             try insert(key, hash: hash, found, dirty: false, write: write)
@@ -48,9 +46,7 @@ struct StreamCache {
 
     /// Sets the state of `name`, to be written by ``flush(_:)``.
     mutating func set(_ name: String, _ state: StreamState, write: Write) throws {
-        var bytes = name
-        try bytes.withUTF8 { utf8 in
-            let key = UnsafeRawBufferPointer(utf8), hash = ByteInterner.hash(key)
+        try Self.withKey(name) { key, hash in
             guard let number = cached(key, hash: hash) else { return try insert(key, hash: hash, state, dirty: true, write: write) }
             states[number] = state
             if !dirty[number] {
@@ -80,6 +76,16 @@ struct StreamCache {
         states.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
         dirtyCount = 0
+    }
+
+    /// Calls `body` with the bytes of `name` and their hash, taken once
+    /// for both the recent streams and the table.
+    private static func withKey<R>(_ name: String, _ body: (UnsafeRawBufferPointer, UInt32) throws -> R) rethrows -> R {
+        var bytes = name
+        return try bytes.withUTF8 { utf8 in
+            let key = UnsafeRawBufferPointer(utf8)
+            return try body(key, ByteInterner.hash(key))
+        }
     }
 
     private mutating func remember(_ hash: UInt32, _ number: Int32) {
