@@ -45,6 +45,12 @@ struct DerivedCheck {
     var scratchPartEvents = Self.scratchPartEvents
     /// The scratch map's first size, when not chosen from the stored `streams`.
     var scratchMapBytes: Int?
+    /// Whether the projections may be checked beside the refold (tests
+    /// compare the report with the one checked after it).
+    var sideBySide = true
+    /// Whether the last ``run(head:progress:)`` kept the check made beside
+    /// the refold.
+    private(set) var keptSideBySide = false
     var report = DerivedReport()
 
     mutating func problem(_ database: String, _ message: String) {
@@ -55,9 +61,61 @@ struct DerivedCheck {
     }
 
     /// Runs every check over the log up to `head`.
+    ///
+    /// The projections are checked on a second thread while this one
+    /// refolds the append-time indexes. Their fold must know which events
+    /// are reversed, which only the refold establishes; the second thread
+    /// takes that from the stored `reversals` database instead, and what it
+    /// finds is kept only if the refold implies exactly those reversals.
+    /// When it does not (the refold then reports `reversals` differing, or
+    /// it stopped at a broken rule), the projections are checked again here
+    /// with the reversals the refold found, as they were before the two ran
+    /// side by side. Either way the report is the same.
     mutating func run(head: UInt64, progress: ((String) -> Void)?) throws {
+        let alongside = sideBySide ? projectionsAlongside(head: head, progress: progress) : nil
+        // Whatever happens here, the second thread's read ends before this
+        // transaction does.
+        defer { _ = try? alongside?.value() }
         let reversed = try checkIndexes(head: head, progress: progress)
-        try checkProjections(head: head, reversed: reversed, progress: progress)
+        keptSideBySide = false
+        if let checked = try alongside?.value(), checked.reversed == reversed {
+            keptSideBySide = true
+            let projections = try checked.report.get()
+            report.checked += projections.checked
+            report.problems += projections.problems
+            report.problemCount += projections.problemCount
+            report.notes += projections.notes
+        } else {
+            try checkProjections(head: head, reversed: reversed, progress: progress)
+        }
+    }
+
+    /// The projections' check on another thread, in a read transaction of
+    /// the same snapshot as this one, with the reversals `reversals` holds.
+    /// Its value is nil when it could not run so (a write committed between
+    /// the two transactions began, or `reversals` holds an entry that is
+    /// not a pair of sequence numbers).
+    private func projectionsAlongside(head: UInt64, progress: ((String) -> Void)?)
+        -> InBackground<(reversed: [UInt64: UInt64], report: Result<DerivedReport, any Error>)?> {
+        let ledger = ledger, snapshot = txn.snapshot
+        let scratchPartEvents = scratchPartEvents, scratchMapBytes = scratchMapBytes
+        let progress = SharedProgress(progress)
+        return InBackground {
+            try ledger.env.readAlongside { txn in
+                guard txn.snapshot == snapshot, let reversed = try ledger.storedReversals(in: txn) else { return nil }
+                var check = DerivedCheck(ledger: ledger, txn: txn, scratchPartEvents: scratchPartEvents, scratchMapBytes: scratchMapBytes)
+                let outcome = Result { try check.checkProjections(head: head, reversed: reversed, progress: progress.call) }
+                return (reversed, outcome.map { check.report })
+            }
+        }
+    }
+
+    /// A progress callback handed to the second thread. The callers' print
+    /// each message with one `write`, so messages from the two threads do
+    /// not run into each other.
+    private final class SharedProgress: @unchecked Sendable {
+        let call: ((String) -> Void)?
+        init(_ call: ((String) -> Void)?) { self.call = call }
     }
 
     // MARK: Append-time indexes
@@ -614,11 +672,38 @@ extension Ledger {
     /// events takes many parts and grows the map).
     func checkDerivedData(scratchPartEvents: UInt64, scratchMapBytes: Int?,
                           progress: ((String) -> Void)? = nil) throws -> DerivedReport {
+        try checkDerivedData(scratchPartEvents: scratchPartEvents, scratchMapBytes: scratchMapBytes, sideBySide: true,
+                             progress: progress).report
+    }
+
+    /// The check with the projections checked beside the refold or after
+    /// it, and whether the check beside it was kept (tests).
+    func checkDerivedData(scratchPartEvents: UInt64, scratchMapBytes: Int?, sideBySide: Bool,
+                          progress: ((String) -> Void)? = nil) throws -> (report: DerivedReport, keptSideBySide: Bool) {
         try env.read { txn in
-            var check = DerivedCheck(ledger: self, txn: txn, scratchPartEvents: scratchPartEvents, scratchMapBytes: scratchMapBytes)
+            var check = DerivedCheck(ledger: self, txn: txn, scratchPartEvents: scratchPartEvents, scratchMapBytes: scratchMapBytes,
+                                     sideBySide: sideBySide)
             try check.run(head: try head(in: txn).seq, progress: progress)
-            return check.report
+            return (check.report, check.keptSideBySide)
         }
+    }
+
+    /// The reversals `reversals` records (reversed seq → its reversal), or
+    /// nil if an entry is not a pair of sequence numbers.
+    func storedReversals(in txn: ReadTransaction) throws -> [UInt64: UInt64]? {
+        var stored: [UInt64: UInt64] = [:]
+        var readable = true
+        try txn.withCursor(reversals) { cursor in
+            try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                guard let reversed = readSequence(key), let reversal = readSequence(value) else {
+                    readable = false
+                    return false
+                }
+                stored[reversed] = reversal
+                return true
+            }
+        }
+        return readable ? stored : nil
     }
 
     /// Where the date index differs from the one `days` (seq − 1 → day,

@@ -54,6 +54,11 @@ public class ReadTransaction {
 
     init(_ txn: OpaquePointer) { self.txn = txn }
 
+    /// The committed state this transaction sees, by the id of the write
+    /// that made it (`mdb_txn_id`): two read transactions with the same
+    /// snapshot see the same bytes.
+    public var snapshot: Int { mdb_txn_id(txn) }
+
     func openDatabase(named name: String, create: Bool) throws(LMDBError) -> Database {
         var dbi = MDB_dbi()
         let flags = create ? UInt32(MDB_CREATE) : 0

@@ -279,6 +279,60 @@ struct DerivedCheckTests {
         let after = try ledger.checkDerivedData()
         #expect(after.ok && after.notes.isEmpty, "\(after.problems) \(after.notes)")
     }
+
+    @Test("the projections checked beside the refold give the report they give checked after it, damaged or not; with the reversals stored as the log implies they are kept",
+          arguments: ["sound", "reversal repointed", "reversal missing", "reversal unreadable", "projection entry", "reversal and projection entry",
+                      "stream state", "snapshot"])
+    func sideBySide(damage: String) throws {
+        let dir = TemporaryDirectory()
+        let path = try sampleLedger(dir, rebuilt: true)
+        func firstKey(_ txn: WriteTransaction, _ db: Database) throws -> [UInt8] {
+            var first: [UInt8]?
+            try txn.withCursor(db) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { k, _ in
+                    first = Array(k)
+                    return false
+                }
+            }
+            return try #require(first)
+        }
+        switch damage {
+        case "reversal repointed":
+            try tamper(path, "reversals", flipLastValueByte())
+        case "reversal missing":
+            try tamper(path, "reversals") { txn, db in try txn.delete(db, key: try firstKey(txn, db)) }
+        case "reversal unreadable":
+            try tamper(path, "reversals") { txn, db in try txn.put(db, key: try firstKey(txn, db) + [0], value: [1, 2, 3]) }
+        case "projection entry":
+            try tamper(path, "projection-entries", flipLastValueByte())
+        case "reversal and projection entry":
+            try tamper(path, "reversals") { txn, db in try txn.delete(db, key: try firstKey(txn, db)) }
+            try tamper(path, "projection-entries", flipLastValueByte())
+        case "stream state":
+            try tamper(path, "streams", flipLastValueByte())
+        case "snapshot":
+            try tamper(path, "projection-snapshots", flipLastValueByte())
+        default:
+            break
+        }
+        let ledger = try Ledger.open(at: path)
+        let beside = try ledger.checkDerivedData(scratchPartEvents: DerivedCheck.scratchPartEvents, scratchMapBytes: nil, sideBySide: true)
+        let after = try ledger.checkDerivedData(scratchPartEvents: DerivedCheck.scratchPartEvents, scratchMapBytes: nil, sideBySide: false)
+        #expect(beside.report.problems == after.report.problems)
+        #expect(beside.report.problemCount == after.report.problemCount)
+        #expect(beside.report.checked == after.report.checked)
+        #expect(beside.report.notes == after.report.notes)
+        #expect(!after.keptSideBySide)
+        // Kept exactly when `reversals` holds what the log implies.
+        #expect(beside.keptSideBySide == !damage.hasPrefix("reversal"), "\(damage)")
+        #expect(beside.report.ok == (damage == "sound"), "\(damage): \(beside.report.problems)")
+        if damage.hasPrefix("reversal") {
+            #expect(beside.report.problems.contains { $0.database == "reversals" })
+        }
+        if damage.hasSuffix("projection entry") {
+            #expect(beside.report.problems.contains { $0.database == "projection-entries" })
+        }
+    }
 }
 
 /// Long folds check the chain on a second thread; a broken link still stops them.
