@@ -191,7 +191,12 @@ public struct PerformanceReport: Sendable {
         /// year's grants and write-offs, recoveries of the year's grants to
         /// people, and the findings' triggers. In a decade of events, a
         /// tenth of the grants.
-        public func needs(_ record: EventRecordView) -> Bool {
+        ///
+        /// Mutating though it changes nothing: a caller asks from inside the
+        /// closure of a scan, where a non-mutating call copied the whole
+        /// accumulation (its balances, findings and tables: a dozen
+        /// references to retain and release) for every record of the log.
+        public mutating func needs(_ record: EventRecordView) -> Bool {
             if !triggers.isEmpty && triggers.contains(String(decoding: record.id, as: UTF8.self)) { return true }
             switch record.type {
             case .subsidyGranted: return record.integer(.fiscalYear) == fiscalYear
@@ -321,18 +326,23 @@ public struct PerformanceReport: Sendable {
         let level: RegionLevel?
         let scope: RegionScope
         var accumulators: [String: Accumulator] = [:]
+        /// The rows each region code counts toward, at the level and in the
+        /// scope asked for: worked out once per code, not once per event.
+        private var rows: [String: [(code: String, level: RegionLevel)]] = [:]
 
         init(level: RegionLevel?, scope: RegionScope) {
             self.level = level
             self.scope = scope
         }
 
-        /// Runs `body` on the row of every region `code` counts toward.
+        /// Runs `body` on the row of every region `code` counts toward, in
+        /// place.
         mutating func forEachAccumulator(_ code: String, _ body: (inout Accumulator) throws -> Void) rethrows {
-            for (rowCode, rowLevel) in RegionLevel.rollUp(code) where (level == nil || rowLevel == level) && scope.contains(rowCode) {
-                var accumulator = accumulators.removeValue(forKey: rowCode) ?? Accumulator(region: Region(code: rowCode, level: rowLevel))
-                defer { accumulators[rowCode] = accumulator }
-                try body(&accumulator)
+            if rows[code] == nil {
+                rows[code] = RegionLevel.rollUp(code).filter { (level == nil || $0.level == level) && scope.contains($0.code) }
+            }
+            for (rowCode, rowLevel) in rows[code]! {
+                try body(&accumulators[rowCode, default: Accumulator(region: Region(code: rowCode, level: rowLevel))])
             }
         }
 
