@@ -138,8 +138,12 @@ struct DerivedCheck {
         /// has read (its states are gigabytes at ten million events).
         let releasePages: () -> Void
         /// The states the current part of the log reads and writes; written
-        /// to `scratch` by ``flush()`` before the part commits.
-        private var cache: StreamCache
+        /// to `scratch` by ``flush()`` before the part commits. Touched only
+        /// by this class's methods, on the refold's thread, never while
+        /// another access to it is open (`put` and the loads do not reach
+        /// it): the dynamic exclusivity check, on every look-up of a
+        /// stream, is left out, as for the import's cache.
+        @exclusivity(unchecked) private var cache: StreamCache
 
         init(lookup: IndexLookup, streams: Database, cacheLimit: Int, releasePages: @escaping () -> Void) {
             self.lookup = lookup

@@ -474,10 +474,16 @@ public final class Ledger {
                 if batch.records.count == ReadAhead.batchSize {
                     reader.put(batch)
                     batch = ReadAhead.Batch(firstSeq: seq + 1, previous: Array(split.hash))
-                    // The fold takes a batch while the next one is read.
-                    if reader.outstanding >= ReadAhead.depth { try serveOldest() }
+                    // The fold takes a batch while the next one is read;
+                    // only then can it have stopped. (`stopped` is shared
+                    // with `serveOldest`, so each read of it is checked for
+                    // exclusive access at run time: not once per record.)
+                    if reader.outstanding >= ReadAhead.depth {
+                        try serveOldest()
+                        return !stopped
+                    }
                 }
-                return !stopped
+                return true
             }
         }
         if !stopped && !batch.records.isEmpty { reader.put(batch) }

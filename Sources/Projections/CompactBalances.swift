@@ -338,9 +338,11 @@ public struct CompactBalances {
     /// new to the fold first loaded from the backing.
     @inline(__always)
     mutating func holder(_ change: HolderChange, name: UnsafeRawBufferPointer) throws {
-        if let aside {
+        // Tested, not bound: binding the worker retained and released it for
+        // every grant.
+        if aside != nil {
             if asideBatch.add(change, name: name) {
-                aside.put(asideBatch)
+                aside!.put(asideBatch)
                 asideBatch = HolderWorker.Batch()
             }
             return

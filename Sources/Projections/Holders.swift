@@ -182,18 +182,26 @@ extension CompactBalances {
         }
 
         private func apply(_ batch: Batch) -> Bool {
-            batch.names.withUnsafeBytes { names in
+            do {
+                try Self.apply(batch, to: &holders)
+                return true
+            } catch {
+                failure = error as? Unsupported ?? Unsupported(reason: "\(error)")
+                return false
+            }
+        }
+
+        /// The batch's changes applied in order, the tables taken once for
+        /// the whole batch: reaching them through the worker for each change
+        /// cost a dynamic exclusivity check per change, a tenth of the
+        /// worker's instructions.
+        private static func apply(_ batch: Batch, to holders: inout Holders) throws {
+            try batch.names.withUnsafeBytes { names in
                 for change in batch.changes {
                     let name = UnsafeRawBufferPointer(rebasing: names[change.nameStart..<change.nameStart + change.nameCount])
                     let e = holders.entry(person: change.isPerson, name: name, programme: change.programme).index
-                    do {
-                        try holders.apply(change, at: e)
-                    } catch {
-                        failure = error as? Unsupported ?? Unsupported(reason: "\(error)")
-                        return false
-                    }
+                    try holders.apply(change, at: e)
                 }
-                return true
             }
         }
     }
