@@ -78,7 +78,9 @@ struct DerivedCheck {
         defer { _ = try? alongside?.value() }
         let reversed = try checkIndexes(head: head, progress: progress)
         keptSideBySide = false
-        if let checked = try alongside?.value(), checked.reversed == reversed {
+        // A second thread that could not start its read leaves the check to
+        // this one, like one that read another snapshot.
+        if let alongside, let checked = try? alongside.value(), checked.reversed == reversed {
             keptSideBySide = true
             let projections = try checked.report.get()
             report.checked += projections.checked
@@ -688,7 +690,9 @@ private extension String {
 extension Ledger {
     /// Compares every derived database with what the log implies (see
     /// ``DerivedCheck``). Call it on a log whose chain verified: derived
-    /// data is judged against the events as they are.
+    /// data is judged against the events as they are. `progress` is called
+    /// from two threads (the projections are checked on a second one), one
+    /// message at a time from each.
     public func checkDerivedData(progress: ((String) -> Void)? = nil) throws -> DerivedReport {
         try checkDerivedData(scratchPartEvents: DerivedCheck.scratchPartEvents, scratchMapBytes: nil, progress: progress)
     }
