@@ -450,7 +450,7 @@ extension Ledger {
             if var compact = compactFold {
                 try catchUp(&compact, in: txn)
                 let days = compact.days
-                nonisolated(unsafe) let ledger = self
+                let ledger = self
                 indexCheck = InBackground { try ledger.env.readAlongside { try ledger.effectiveIndexDifference(effectiveIndex, days: days, in: $0) } }
                 try txn.clear(entries)
                 // The new snapshots' digests stay; version, checkpoint and
