@@ -104,7 +104,9 @@ struct DerivedCheck {
         let progress = SharedProgress(progress)
         return InBackground {
             try ledger.env.readAlongside { txn in
-                guard txn.snapshot == snapshot, let reversed = try ledger.storedReversals(in: txn) else { return nil }
+                // A `reversals` entry that is not two sequence numbers leaves
+                // the check to the refold, which names it.
+                guard txn.snapshot == snapshot, let reversed = try? ledger.reversalMap(in: txn) else { return nil }
                 var check = DerivedCheck(ledger: ledger, txn: txn, scratchPartEvents: scratchPartEvents, scratchMapBytes: scratchMapBytes)
                 let outcome = Result { try check.checkProjections(head: head, reversed: reversed, progress: progress.call) }
                 return (reversed, outcome.map { check.report })
@@ -716,24 +718,6 @@ extension Ledger {
             try check.run(head: try head(in: txn).seq, progress: progress)
             return (check.report, check.keptSideBySide)
         }
-    }
-
-    /// The reversals `reversals` records (reversed seq → its reversal), or
-    /// nil if an entry is not a pair of sequence numbers.
-    func storedReversals(in txn: ReadTransaction) throws -> [UInt64: UInt64]? {
-        var stored: [UInt64: UInt64] = [:]
-        var readable = true
-        try txn.withCursor(reversals) { cursor in
-            try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                guard let reversed = readSequence(key), let reversal = readSequence(value) else {
-                    readable = false
-                    return false
-                }
-                stored[reversed] = reversal
-                return true
-            }
-        }
-        return readable ? stored : nil
     }
 
     /// Where the date index differs from the one `days` (seq − 1 → day,

@@ -97,8 +97,8 @@ struct JSONScanner {
         if let base = bytes.baseAddress {
             while index &+ 8 <= bytes.count {
                 let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                let special = Self.hasZeroByte(word ^ 0x2222_2222_2222_2222) | Self.hasZeroByte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
-                    | ((word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080)
+                let special = Self.hasByte(below: 0x01, in: word ^ 0x2222_2222_2222_2222)
+                    | Self.hasByte(below: 0x01, in: word ^ 0x5C5C_5C5C_5C5C_5C5C) | Self.hasByte(below: 0x20, in: word)
                 if special != 0 { break }
                 if word & 0x8080_8080_8080_8080 != 0 { ascii = false }
                 index &+= 8
@@ -125,12 +125,13 @@ struct JSONScanner {
         return JSONText(slice: UnsafeRawBufferPointer(start: nil, count: 0), owned: owned, isASCII: owned.allSatisfy { $0 < 0x80 })
     }
 
-    /// Whether some byte of `word` is zero (the high bit of each zero byte's
-    /// lane is set; a lane above a zero may be set too, which no caller
-    /// minds: they only ask whether there is one).
+    /// Whether some byte of `word` is below `limit` (at most 0x80): nonzero
+    /// when there is one. The high bit of each such byte's lane is set; a
+    /// lane above one may be set too, which no caller minds: they only ask
+    /// whether there is one. Below 0x01 means a zero byte.
     @inline(__always)
-    static func hasZeroByte(_ word: UInt64) -> UInt64 {
-        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+    static func hasByte(below limit: UInt8, in word: UInt64) -> UInt64 {
+        (word &- UInt64(limit) &* 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// Reads a string; the scanner must be at its opening quote.
