@@ -19,6 +19,8 @@ public struct ByteInterner: Sendable {
     private var mask: Int
     /// The numbers of the first names, by their bytes (see ``sortedOrder()``).
     private var sorted: [Int32] = []
+    /// The name ``intern(_:)`` gave last (−1 before any).
+    private var last: Int32 = -1
 
     public init(capacity: Int = 64) {
         var size = 16
@@ -31,24 +33,35 @@ public struct ByteInterner: Sendable {
     public var count: Int { starts.count - 1 }
 
     /// Eight bytes at a time, each word mixed by a multiply and a shift,
-    /// then a final mix so short keys spread over the table.
+    /// the last few bytes in one load that overlaps the word before (or,
+    /// for a name under eight bytes, two loads that may overlap each
+    /// other), then a final mix so short keys spread over the table. Taking
+    /// the tail a byte at a time cost more than the rest for the short
+    /// names most look-ups are of (regions, ids of a dozen bytes). Only
+    /// this process's tables use it: nothing stored depends on it.
     @inline(__always)
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let count = bytes.count
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
         guard let base = bytes.baseAddress else { return UInt32(truncatingIfNeeded: h) }
-        var index = 0
-        while index &+ 8 <= count {
-            h = (h ^ base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-            index &+= 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < count {
-            tail |= UInt64(base.load(fromByteOffset: index, as: UInt8.self)) << shift
-            shift &+= 8
-            index &+= 1
+        var tail: UInt64
+        if count >= 8 {
+            var index = 0
+            while index &+ 8 <= count {
+                h = (h ^ base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+                index &+= 8
+            }
+            tail = index == count ? 0 : base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        } else if count >= 4 {
+            tail = UInt64(base.loadUnaligned(as: UInt32.self)) << 32
+                | UInt64(base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+        } else if count > 0 {
+            tail = UInt64(base.load(as: UInt8.self)) << 16
+                | UInt64(base.load(fromByteOffset: count >> 1, as: UInt8.self)) << 8
+                | UInt64(base.load(fromByteOffset: count &- 1, as: UInt8.self))
+        } else {
+            tail = 0
         }
         h = (h ^ tail) &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
@@ -59,21 +72,19 @@ public struct ByteInterner: Sendable {
 
     /// The number of `bytes`, adding it when new.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-        intern(bytes, hash: Self.hash(bytes))
+        // The same name again (a fund, a region in a run of events) is
+        // told by its bytes alone, without hashing them.
+        if last >= 0 && holds(last, bytes) { return last }
+        last = intern(bytes, hash: Self.hash(bytes))
+        return last
     }
 
     /// ``intern(_:)`` for a caller that has already hashed `bytes` with ``hash(_:)``.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer, hash h: UInt32) -> Int32 {
+        if let found = find(bytes, hash: h) { return found }
+        // New: the first empty slot on its probe.
         var slot = Int(h) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            if UInt32(truncatingIfNeeded: entry >> 32) == h {
-                let index = Int(UInt32(truncatingIfNeeded: entry)) - 1
-                if equals(index, bytes) { return Int32(index) }
-            }
-            slot = (slot + 1) & mask
-        }
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
         let index = Int32(count)
         arena.append(contentsOf: bytes)
         starts.append(Int32(arena.count))
@@ -89,15 +100,27 @@ public struct ByteInterner: Sendable {
 
     /// ``find(_:)`` for a caller that has already hashed `bytes` with ``hash(_:)``.
     public func find(_ bytes: UnsafeRawBufferPointer, hash h: UInt32) -> Int32? {
-        var slot = Int(h) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { return nil }
-            if UInt32(truncatingIfNeeded: entry >> 32) == h {
-                let index = Int(UInt32(truncatingIfNeeded: entry)) - 1
-                if equals(index, bytes) { return Int32(index) }
+        // The table, the names' starts and their bytes taken once for the
+        // whole probe, not once per slot.
+        slots.withUnsafeBufferPointer { slots in
+            starts.withUnsafeBufferPointer { starts in
+                arena.withUnsafeBytes { arena in
+                    var slot = Int(h) & mask
+                    while true {
+                        let entry = slots[slot]
+                        if entry == 0 { return nil }
+                        if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                            let index = Int(UInt32(truncatingIfNeeded: entry)) &- 1
+                            let start = Int(starts[index])
+                            if Int(starts[index &+ 1]) &- start == bytes.count
+                                && (bytes.count == 0 || memcmpEqual(arena.baseAddress! + start, bytes.baseAddress!, bytes.count)) {
+                                return Int32(index)
+                            }
+                        }
+                        slot = (slot &+ 1) & mask
+                    }
+                }
             }
-            slot = (slot + 1) & mask
         }
     }
 

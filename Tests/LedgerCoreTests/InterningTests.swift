@@ -14,9 +14,10 @@ struct InterningTests {
         var numbers: [[UInt8]: Int32] = [:]
         var names: [[UInt8]] = []
         for _ in 0..<20_000 {
-            // Short names over a small alphabet, so that many repeat and
-            // some are prefixes of others; the empty name too.
-            let length = Int(next() % 12)
+            // Names over a small alphabet, so that many repeat and some
+            // are prefixes of others; the empty name too. Mostly short,
+            // some longer than a word or two (read in overlapping loads).
+            let length = next() % 4 == 0 ? Int(next() % 40) : Int(next() % 12)
             let name = (0..<length).map { _ in UInt8(ascii: "a") + UInt8(next() % 4) }
             let number = name.withUnsafeBytes { interner.intern($0) }
             if let known = numbers[name] {
