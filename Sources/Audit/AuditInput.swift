@@ -214,8 +214,19 @@ struct Fact: Sendable {
     var last: Int32 = Fact.none
     /// Grants: the programme; loans: the benchmark rate (bp).
     var extra: Int32 = Fact.none
-    /// Amount or principal, fen.
-    var amount: Int64 = 0
+    /// Amount or principal, fen, in two halves: with nothing wider than
+    /// four bytes a fact takes 44 bytes, not 48 (40 MB at ten million
+    /// events, on the way to the audit's peak).
+    private var amountLow: UInt32 = 0
+    private var amountHigh: Int32 = 0
+
+    var amount: Int64 {
+        get { Int64(amountHigh) << 32 | Int64(amountLow) }
+        set {
+            amountLow = UInt32(truncatingIfNeeded: newValue)
+            amountHigh = Int32(truncatingIfNeeded: newValue >> 32)
+        }
+    }
 
     static let none: Int32 = -1
     /// An absent date (graduation, validUntil).

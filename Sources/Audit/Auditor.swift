@@ -120,9 +120,7 @@ public struct AuditResult: Sendable {
     /// months counted towards a term, …), in the audit's language. The last
     /// step is the finding's message after ``TextLanguage/findingStepPrefix``.
     public func explain(_ finding: Finding) throws -> [String] {
-        precondition(finding.triggerPosition >= 0 && finding.triggerPosition < context.order.count,
-                     "a finding of another audit")
-        let trigger = context.order[finding.triggerPosition]
+        guard let trigger = context.fact(atPosition: finding.triggerPosition) else { preconditionFailure("a finding of another audit") }
         let trace = Trace(target: trigger, language: context.language)
         let again = try Auditor.rule(finding.rule).findings(at: trigger, in: context, trace: trace)
         guard again.contains(where: { $0.subject == finding.subject && $0.amount == finding.amount }) else {

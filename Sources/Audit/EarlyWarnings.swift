@@ -53,7 +53,7 @@ public struct EarlyWarnings: Sendable {
         precondition(context.policy.source == policy.source && context.language == language,
                      "the warnings read a context built for their own policy and language")
         let people = Set(context.people.filter { $0.utf8.count > 2 * PersonalIDMasking.keptAtEachEnd && !ResidentIDNumber.isValid($0) })
-        guard let today = asOf ?? context.order.last.map(context.date) else {
+        guard let today = asOf ?? context.latest.map(context.date) else {
             return WarningsResult(asOf: nil, horizonDays: horizonDays, warnings: [], policyName: policy.name,
                                   policySource: policy.source, peopleToMask: people, language: language)
         }

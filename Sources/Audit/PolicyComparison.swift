@@ -186,8 +186,8 @@ extension AuditResult {
     /// region and the event's calendar year. Both nil when the trigger names
     /// no place.
     public func place(_ finding: Finding) -> (region: String?, fiscalYear: Int64?) {
-        precondition(finding.triggerPosition >= 0 && finding.triggerPosition < context.order.count, "a finding of another audit")
-        let fact = context.fact(context.order[finding.triggerPosition])
+        guard let trigger = context.fact(atPosition: finding.triggerPosition) else { preconditionFailure("a finding of another audit") }
+        let fact = context.fact(trigger)
         switch fact.type {
         case .loanIssued, .loanRepaid, .loanDefaulted, .guaranteeWrittenOff:
             let region = context.loanRegions[Int(fact.key)]
