@@ -214,8 +214,7 @@ struct DerivedCheck {
         state.scratch = nil
         if !report.problems.contains(where: { $0.database == "events" }) {
             try scratch.read { scratchTxn in
-                try compareStreams(scratchTxn, streams, count: try scratchTxn.statistics(streams).entries,
-                                   releasePages: state.releasePages)
+                try compareStreams(scratchTxn, streams, releasePages: state.releasePages)
             }
         }
         return state.reversals
@@ -303,60 +302,41 @@ struct DerivedCheck {
         }
     }
 
-    /// Walks the stored `streams` and the recomputed ones side by side, in key order.
-    private mutating func compareStreams(_ scratchTxn: ReadTransaction, _ expected: Database, count: Int,
-                                         releasePages: () -> Void) throws {
-        var recomputed: [([UInt8], [UInt8])] = []
-        var position = 0
-        let batch = 4096
-        var exhausted = false
-        var next: [UInt8]? = nil
-        /// The next recomputed (name, state), read in batches so a cursor on each side stays simple.
-        func nextExpected() throws -> ([UInt8], [UInt8])? {
-            if position == recomputed.count {
-                guard !exhausted else { return nil }
-                recomputed.removeAll(keepingCapacity: true)
-                position = 0
-                try scratchTxn.withCursor(expected) { cursor in
-                    try cursor.forEach(from: next) { key, value in
-                        recomputed.append((Array(key), Array(value)))
-                        return recomputed.count < batch + 1
+    /// Walks the stored `streams` and the recomputed ones side by side, in
+    /// key order, a cursor on each: the entries are compared where they lie
+    /// in the two maps (copying the recomputed ones out in batches cost two
+    /// allocations per stream, 7.6 million streams at ten million events).
+    private mutating func compareStreams(_ scratchTxn: ReadTransaction, _ expected: Database, releasePages: () -> Void) throws {
+        try scratchTxn.withCursor(expected) { recomputed in
+            var pending = try recomputed.next(first: true)
+            var compared = 0
+            try txn.withCursor(ledger.streams) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    compared += 1
+                    // Both maps' pages, read once each, are let go as the walk passes.
+                    if compared & Int(Ledger.releaseMask) == 0 {
+                        releasePages()
+                        ledger.env.releaseMappedPages()
                     }
-                }
-                if recomputed.count <= batch { exhausted = true } else { next = recomputed.removeLast().0 }
-                if recomputed.isEmpty { return nil }
-            }
-            position += 1
-            return recomputed[position - 1]
-        }
-        var pending = try nextExpected()
-        var compared = 0
-        try txn.withCursor(ledger.streams) { cursor in
-            try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                compared += 1
-                // Both maps' pages, read once each, are let go as the walk passes.
-                if compared & Int(Ledger.releaseMask) == 0 {
-                    releasePages()
-                    ledger.env.releaseMappedPages()
-                }
-                while let (name, _) = pending, name.lexicographicallyPrecedes(key) {
-                    problem("streams", "has no state for stream \(printable(name)), which the log opens")
-                    pending = try nextExpected()
-                }
-                guard let (name, state) = pending, name.elementsEqual(key) else {
-                    problem("streams", "holds a state for \(printable(key)), a stream no event opens")
+                    while let (name, _) = pending, name.lexicographicallyPrecedes(key) {
+                        problem("streams", "has no state for stream \(printable(name)), which the log opens")
+                        pending = try recomputed.next()
+                    }
+                    guard let (name, state) = pending, name.elementsEqual(key) else {
+                        problem("streams", "holds a state for \(printable(key)), a stream no event opens")
+                        return true
+                    }
+                    if !state.elementsEqual(value) {
+                        problem("streams", "the state of \(printable(key)) differs from the one its events give")
+                    }
+                    pending = try recomputed.next()
                     return true
                 }
-                if !state.elementsEqual(value) {
-                    problem("streams", "the state of \(printable(key)) differs from the one its events give")
-                }
-                pending = try nextExpected()
-                return true
             }
-        }
-        while let (name, _) = pending {
-            problem("streams", "has no state for stream \(printable(name)), which the log opens")
-            pending = try nextExpected()
+            while let (name, _) = pending {
+                problem("streams", "has no state for stream \(printable(name)), which the log opens")
+                pending = try recomputed.next()
+            }
         }
     }
 

@@ -236,6 +236,19 @@ public struct Cursor {
         if rc != MDB_NOTFOUND { try LMDBError.check(rc, "mdb_cursor_get(\(name))") }
     }
 
+    /// Moves to the first entry (with `first`) or to the one after the
+    /// cursor's, and returns it; nil past the last. In a read-only
+    /// transaction the bytes stay valid until it ends, so two cursors can
+    /// be walked side by side without copying either's entries.
+    public func next(first: Bool = false) throws -> (key: MappedBytes, value: MappedBytes)? {
+        var keyVal = MDB_val()
+        var dataVal = MDB_val()
+        let rc = mdb_cursor_get(cursor, &keyVal, &dataVal, first ? MDB_FIRST : MDB_NEXT)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "mdb_cursor_get(\(name))")
+        return (MappedBytes(start: keyVal.mv_data, count: keyVal.mv_size), MappedBytes(start: dataVal.mv_data, count: dataVal.mv_size))
+    }
+
     /// The last entry of the database, or nil when it is empty.
     public func last<T>(_ body: (MappedBytes, MappedBytes) throws -> T) throws -> T? {
         var keyVal = MDB_val()
