@@ -15,7 +15,7 @@ final class AuditContext: Sendable {
     /// The language of the sentences of findings, explanations and warnings.
     let language: TextLanguage
     let facts: [Fact]
-    let ids: [String]
+    let ids: TextArena
     /// `rank[fact]` is its position in business-date order; -1 when
     /// reversed.
     let rank: [Int32]
@@ -29,7 +29,7 @@ final class AuditContext: Sendable {
 
     let people: [String]
     let enterprises: [String]
-    let grantNames: [String]
+    let grantNames: TextArena
     let loanNames: [String]
     /// The policy's programme for each interned programme code.
     let programmes: [Programme]
@@ -201,19 +201,21 @@ final class AuditContext: Sendable {
     }
 
     /// The fact indices whose ids are not reversed. Reversals are few: a
-    /// cheap fingerprint (length and last bytes) rules out almost every id
-    /// before it is hashed.
-    static func unreversed(_ ids: [String], _ reversed: Set<String>) -> [Int32] {
-        func fingerprint(_ id: String) -> UInt64 {
-            var value = UInt64(id.utf8.count) << 56
-            for byte in id.utf8.suffix(7) { value = value << 8 | UInt64(byte) }
+    /// cheap fingerprint (length and last bytes), taken from the id's bytes
+    /// where they lie, rules out almost every id before a `String` is made
+    /// of it and hashed.
+    static func unreversed(_ ids: TextArena, _ reversed: Set<String>) -> [Int32] {
+        func fingerprint(_ id: some Collection<UInt8>) -> UInt64 {
+            var value = UInt64(id.count) << 56
+            for byte in id.suffix(7) { value = value << 8 | UInt64(byte) }
             return value
         }
-        let fingerprints = Set(reversed.map(fingerprint))
+        let fingerprints = Set(reversed.map { fingerprint($0.utf8) })
         var kept: [Int32] = []
         kept.reserveCapacity(ids.count)
-        for index in ids.indices where !(fingerprints.contains(fingerprint(ids[index])) && reversed.contains(ids[index])) {
-            kept.append(Int32(index))
+        for index in ids.indices {
+            let maybe = ids.withUTF8(index) { fingerprints.contains(fingerprint($0)) }
+            if !(maybe && reversed.contains(ids[index])) { kept.append(Int32(index)) }
         }
         return kept
     }

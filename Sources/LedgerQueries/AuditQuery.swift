@@ -15,7 +15,7 @@ public enum AuditQuery {
     /// events effective by the view's date, without reversals and the
     /// events they reverse, whatever the reversal's own date), built
     /// without decoding or holding the events: each record is read in place
-    /// and reduced to the audit's fixed-size facts (about 90 bytes an event;
+    /// and reduced to the audit's fixed-size facts (about 75 bytes an event;
     /// a decoded event takes about 550). Reversals go to the input, which
     /// leaves their targets out.
     public static func read(_ ledger: Ledger, view: LedgerView) throws -> AuditInput {

@@ -23,14 +23,16 @@ public enum PerformanceQuery {
     /// so that every pass reads the same log.
     public static func report(_ ledger: Ledger, view: LedgerView, policy: Policy, fiscalYear: Int64,
                               level: RegionLevel?, region: String?) throws -> PerformanceReport {
-        // Budget lines and loans are all the report reads.
-        let (balances, last) = try ledger.balances(view: view, tables: .linesAndLoans)
-        // Pinned to the balances' last event, so both reads see the same log.
+        // Pinned to the view's last event, so every read sees the same log.
         var pinned = view
-        pinned.asOfSeq = last
+        pinned.asOfSeq = try ledger.lastSeq(of: view)
         // Two passes over the log, neither holding its events: the audit's
         // compact facts, then the report's figures as the live events stream past.
         let findings = try auditFindings(try AuditQuery.read(ledger, view: pinned), policy: policy)
+        // Budget lines and loans are all the report reads; read after the
+        // audit, so that they are not held through its peak (tens of
+        // megabytes of loans at ten million events).
+        let (balances, last) = try ledger.balances(view: pinned, tables: .linesAndLoans)
         var accumulation = try PerformanceReport.Accumulation(
             balances: balances, findings: findings, fiscalYear: fiscalYear, level: level,
             scope: RegionScope(region), asOfSeq: last)
