@@ -19,7 +19,7 @@ public enum PerformanceQuery {
     }
 
     /// The report of `fiscalYear` over `view`: balances, the audit's
-    /// findings and the live events, all pinned to the balances' last event
+    /// findings and the live events, all pinned to the view's last event
     /// so that every pass reads the same log.
     public static func report(_ ledger: Ledger, view: LedgerView, policy: Policy, fiscalYear: Int64,
                               level: RegionLevel?, region: String?) throws -> PerformanceReport {
