@@ -34,9 +34,9 @@ final class ParsePipeline: @unchecked Sendable {
     static let linesPerChunk = 2048
     /// Parsed bytes of a mapped input are released in steps of this size.
     private let releaseStep: Int
-    /// Drops the pages of source `index` before an offset (see
-    /// ``InputFile/releasePages(before:)``).
-    private let release: (@Sendable (Int, Int) -> Void)?
+    /// Drops the pages of source `index` from one offset before another
+    /// (see ``InputFile/releasePages(from:before:)``).
+    private let release: (@Sendable (Int, Int, Int) -> Void)?
     private let capacity = 8
     private var queue: [Chunk] = []
     /// Chunks the writer has finished with, freed by the producer: releasing
@@ -54,11 +54,11 @@ final class ParsePipeline: @unchecked Sendable {
     /// (every `releaseStep` bytes).
     convenience init(inputs: [InputFile], parser: EventParser, maxLineBytes: Int, releaseStep: Int) {
         self.init(buffers: inputs.map(\.bytes), parser: parser, maxLineBytes: maxLineBytes, releaseStep: releaseStep,
-                  release: { index, offset in inputs[index].releasePages(before: offset) })
+                  release: { index, start, offset in inputs[index].releasePages(from: start, before: offset) })
     }
 
     init(buffers: [UnsafeRawBufferPointer], parser: EventParser, maxLineBytes: Int, releaseStep: Int = .max,
-         release: (@Sendable (Int, Int) -> Void)? = nil) {
+         release: (@Sendable (Int, Int, Int) -> Void)? = nil) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         self.release = release
@@ -103,7 +103,7 @@ final class ParsePipeline: @unchecked Sendable {
                     // Every line before the reader's offset is parsed, and
                     // events copy what they keep out of the input.
                     if let release, reader.offset - released >= releaseStep {
-                        release(index, reader.offset)
+                        release(index, released, reader.offset)
                         released = reader.offset
                     }
                     lines = []

@@ -19,6 +19,9 @@ struct InputReleaseTests {
         #expect(Array(input.bytes) == bytes)
         input.releasePages(before: 3 * 4096 + 17)
         #expect(Array(input.bytes) == bytes)
+        // What an import releases next: from where the last release ended.
+        input.releasePages(from: 3 * 4096 + 17, before: 4 * 4096 + 9)
+        #expect(Array(input.bytes) == bytes)
         input.releasePages(before: bytes.count + 4096)
         #expect(Array(input.bytes) == bytes)
 
