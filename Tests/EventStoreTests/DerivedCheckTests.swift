@@ -139,6 +139,36 @@ struct DerivedCheckTests {
         }
     }
 
+    @Test("stored balances at the head missing an entry, holding an extra one or one of no known table are named",
+          arguments: ["missing first", "missing last", "extra last", "extra middle", "unknown table"])
+    func headEntriesMissingAndExtra(damage: String) throws {
+        let dir = TemporaryDirectory()
+        let path = try sampleLedger(dir, rebuilt: false)
+        try tamper(path, "projection-entries") { txn, db in
+            var entries: [([UInt8], [UInt8])] = []
+            try txn.withCursor(db) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { k, v in
+                    entries.append((Array(k), Array(v)))
+                    return true
+                }
+            }
+            let (firstKey, _) = try #require(entries.first)
+            let (lastKey, lastValue) = try #require(entries.last)
+            let (middleKey, middleValue) = entries[entries.count / 2]
+            switch damage {
+            case "missing first": try txn.delete(db, key: firstKey)
+            case "missing last": try txn.delete(db, key: lastKey)
+            // Keys the fold does not give: an existing one with a byte added.
+            case "extra last": try txn.put(db, key: lastKey + [0x7E], value: lastValue)
+            case "extra middle": try txn.put(db, key: middleKey + [0x7E], value: middleValue)
+            default: try txn.put(db, key: [0xEE, 0x41], value: lastValue)
+            }
+        }
+        let report = try Ledger.open(at: path).checkDerivedData()
+        #expect(report.problems.contains { $0.database == "projection-entries" }, "\(damage): \(report.problems)")
+        #expect(report.problems.allSatisfy { $0.database == "projection-entries" }, "\(damage): \(report.problems)")
+    }
+
     @Test("a rebuild writes a date index missing a key, holding an extra one or emptied anew, and leaves a sound one as it was")
     func rebuildMendsDateIndex() throws {
         let soundDir = TemporaryDirectory()
