@@ -274,8 +274,11 @@ extension Ledger {
             var seen = 0
             try txn.withCursor(merkleDatabase) { cursor in
                 try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                    if let expected = nodes[Array(key)], expected.bytes.elementsEqual(value) {
+                    // A node stored with the wrong hash is one place, not
+                    // also a missing one.
+                    if let expected = nodes[Array(key)] {
                         seen += 1
+                        if !expected.bytes.elementsEqual(value) { differing += 1 }
                     } else {
                         differing += 1
                     }

@@ -71,8 +71,15 @@ struct RebuildCommand: ParsableCommand, ShowsPersonalData {
                 if show { printError("rebuilt through seq \(seq)") }
             }
             status = try ledger.projectionStatus()
-            tree = try ledger.rebuildMerkleTree { seq in
-                if show { printError("hashed the tree through seq \(seq)") }
+            if chain.treeProblem == nil, chain.storedTreeSize == chain.headSeq, chain.tree.size == chain.headSeq {
+                // The check above recomputed the whole tree from the events
+                // and found the stored frontier and every stored node equal
+                // to it: hashing every event again would rewrite nothing.
+                tree = (chain.tree.size, chain.tree.root, 0)
+            } else {
+                tree = try ledger.rebuildMerkleTree { seq in
+                    if show { printError("hashed the tree through seq \(seq)") }
+                }
             }
         } catch {
             throw storageFailure(error, "the log is unchanged and what the rebuild had stored is consistent with it; run rebuild again once the disk has room (or is repaired)")

@@ -58,6 +58,45 @@ struct DerivedCommandTests {
         #expect(!second.stdout.contains("FOUND"))
     }
 
+    @Test("rebuild rewrites a damaged Merkle node from the events (exit 1) and keeps a sound tree, with the same root either way")
+    func merkleTree() throws {
+        let dir = WorkDirectory()
+        try importedSample(dir)
+        let sound = try run(["rebuild", "--format", "json"], in: dir.path)
+        #expect(sound.status == 0, "\(sound.stdout)\(sound.stderr)")
+        let soundObject = try #require(try JSONSerialization.jsonObject(with: Data(sound.stdout.utf8)) as? [String: Any])
+        let soundTree = try #require(soundObject["tree"] as? [String: Any])
+        #expect(soundTree["size"] as? Int == 242)
+        #expect(soundTree["differing"] as? Int == 0)
+        let root = try #require(soundTree["rootHash"] as? String)
+
+        // One byte of the first stored node changed on disk.
+        let env = try Environment(path: dir.path + "/ledger")
+        let merkle = try env.openDatabase(named: "merkle", create: false)
+        try env.write { txn in
+            var found: ([UInt8], [UInt8])?
+            try txn.withCursor(merkle) { cursor in
+                try cursor.forEach(from: nil as [UInt8]?) { key, value in
+                    found = (Array(key), Array(value))
+                    return false
+                }
+            }
+            var (key, value) = try #require(found)
+            value[0] ^= 0x01
+            try txn.put(merkle, key: key, value: value)
+        }
+        let damaged = try run(["rebuild"], in: dir.path)
+        #expect(damaged.status == 1, "\(damaged.stdout)")
+        #expect(damaged.stdout.contains("FOUND the stored Merkle tree differing from the events"), "\(damaged.stdout)")
+        #expect(damaged.stdout.contains("the stored tree differed in 1 place(s) and was rewritten from the events"), "\(damaged.stdout)")
+        #expect(damaged.stdout.contains("merkle tree of 242 events, root \(root)\n"), "\(damaged.stdout)")
+        let again = try run(["verify"], in: dir.path)
+        #expect(again.status == 0, "\(again.stdout)")
+        let second = try run(["rebuild"], in: dir.path)
+        #expect(second.status == 0, "\(second.stdout)")
+        #expect(second.stdout.contains("merkle tree of 242 events, root \(root)\nthe stored tree was the same\n"), "\(second.stdout)")
+    }
+
     @Test("rebuild refuses a log that fails its check, naming the bad seq")
     func brokenChain() throws {
         let dir = WorkDirectory()
