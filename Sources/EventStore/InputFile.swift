@@ -68,7 +68,7 @@ public final class InputFile: @unchecked Sendable {
     /// release, so a large file does not stay resident: the range starts
     /// where the last one ended, because dropping the whole prefix again
     /// each time walked page tables already empty, on the thread that
-    /// parses (a fifth of its time at a million events). Nothing for bytes
+    /// parses (a quarter of its time at a million events). Nothing for bytes
     /// read into memory. A hint: failure changes nothing.
     func releasePages(from start: Int = 0, before offset: Int) {
         guard isMapped, let base else { return }

@@ -71,10 +71,12 @@ struct RebuildCommand: ParsableCommand, ShowsPersonalData {
                 if show { printError("rebuilt through seq \(seq)") }
             }
             status = try ledger.projectionStatus()
-            if chain.treeProblem == nil, chain.storedTreeSize == chain.headSeq, chain.tree.size == chain.headSeq {
+            if chain.treeProblem == nil, chain.storedTreeSize == chain.headSeq, chain.tree.size == chain.headSeq,
+               result.head == chain.headSeq {
                 // The check above recomputed the whole tree from the events
                 // and found the stored frontier and every stored node equal
-                // to it: hashing every event again would rewrite nothing.
+                // to it, and nothing was appended since: hashing every
+                // event again would rewrite nothing.
                 tree = (chain.tree.size, chain.tree.root, 0)
             } else {
                 tree = try ledger.rebuildMerkleTree { seq in
