@@ -467,20 +467,16 @@ struct DerivedCheck {
             return try txn.withCursor(entries) { cursor in
                 var same = true
                 var first = true
-                var storedEntry = ByteWriter(capacity: 1 << 12)
                 try compact!.forEachEntry { table, key, value in
                     guard same else { return }
                     defer { first = false }
-                    guard let (storedKey, storedValue) = try cursor.next(first: first),
-                          let tableByte = storedKey.first, let storedTable = StateCodec.Table(rawValue: tableByte) else {
+                    // A stored key is the table's byte, then the entry's key.
+                    guard let (storedKey, storedValue) = try cursor.next(first: first) else {
                         same = false
                         return
                     }
-                    entryBytes.bytes.removeAll(keepingCapacity: true)
-                    StateCodec.append(table, key: key, value: value, to: &entryBytes)
-                    storedEntry.bytes.removeAll(keepingCapacity: true)
-                    StateCodec.append(storedTable, key: UnsafeRawBufferPointer(rebasing: storedKey[1...]), value: storedValue, to: &storedEntry)
-                    same = entryBytes.bytes == storedEntry.bytes
+                    same = storedKey.first == table.rawValue && storedKey.dropFirst().elementsEqual(key)
+                        && storedValue.elementsEqual(value)
                 }
                 // Nothing stored beyond the fold's last entry.
                 return try same && cursor.next(first: first) == nil
