@@ -71,20 +71,7 @@ struct DerivedCommandTests {
         let root = try #require(soundTree["rootHash"] as? String)
 
         // One byte of the first stored node changed on disk.
-        let env = try Environment(path: dir.path + "/ledger")
-        let merkle = try env.openDatabase(named: "merkle", create: false)
-        try env.write { txn in
-            var found: ([UInt8], [UInt8])?
-            try txn.withCursor(merkle) { cursor in
-                try cursor.forEach(from: nil as [UInt8]?) { key, value in
-                    found = (Array(key), Array(value))
-                    return false
-                }
-            }
-            var (key, value) = try #require(found)
-            value[0] ^= 0x01
-            try txn.put(merkle, key: key, value: value)
-        }
+        try flipValueByte(in: Environment(path: dir.path + "/ledger"), database: "merkle", at: 0)
         let damaged = try run(["rebuild"], in: dir.path)
         #expect(damaged.status == 1, "\(damaged.stdout)")
         #expect(damaged.stdout.contains("FOUND the stored Merkle tree differing from the events"), "\(damaged.stdout)")
@@ -286,17 +273,24 @@ struct DerivedCommandTests {
 /// balances (within one of its amounts, so it still decodes), in a
 /// transaction of its own, as a byte changed on disk would.
 func damageFirstBudgetLine(in env: Environment) throws {
-    let entries = try env.openDatabase(named: "projection-entries", create: false)
+    try flipValueByte(in: env, database: "projection-entries", from: [UInt8(1)], at: -3)
+}
+
+/// Flips the lowest bit of byte `offset` (from the end when negative) of
+/// the value of the first entry of `database` at or after `key`, in a
+/// transaction of its own, as a byte changed on disk would.
+func flipValueByte(in env: Environment, database: String, from key: [UInt8]? = nil, at offset: Int) throws {
+    let db = try env.openDatabase(named: database, create: false)
     try env.write { txn in
         var found: ([UInt8], [UInt8])?
-        try txn.withCursor(entries) { cursor in
-            try cursor.forEach(from: [UInt8(1)]) { key, value in
+        try txn.withCursor(db) { cursor in
+            try cursor.forEach(from: key) { key, value in
                 found = (Array(key), Array(value))
                 return false
             }
         }
         var (key, value) = try #require(found)
-        value[value.count - 3] ^= 0x01
-        try txn.put(entries, key: key, value: value)
+        value[offset < 0 ? value.count + offset : offset] ^= 0x01
+        try txn.put(db, key: key, value: value)
     }
 }
