@@ -590,8 +590,8 @@ struct DerivedCheck {
             report.notes.append("\(undigested) snapshot(s) written before snapshots carried a digest: compared, and not used by reads until the next import or rebuild rewrites them")
         }
         if checkpoint == head {
-            // Compared as canonical bytes first; entry by entry, to name the
-            // difference, only when they differ.
+            // Compared as they lie first; both sides gathered, to name the
+            // first difference, only when they differ.
             if try !storedEntriesHoldExpected() {
                 var stored: [(table: StateCodec.Table, key: [UInt8], value: [UInt8])] = []
                 try txn.withCursor(entries) { cursor in
