@@ -156,14 +156,26 @@ struct DerivedCheck {
             cache = StreamCache(limit: cacheLimit)
         }
 
-        func stream(_ name: String) throws -> StreamState? {
-            try cache.state(name, load: { name in
-                try scratch.withValue(streams, key: Array(name.utf8)) { bytes in try bytes.map { try StreamState.decode($0) } }
-            }, write: put)
+        func streamNumber(_ name: String) throws -> Int32 {
+            var name = name
+            return try name.withUTF8 { try cache.number(UnsafeRawBufferPointer($0), load: load) }
         }
 
-        func setStream(_ name: String, _ state: StreamState) throws {
-            try cache.set(name, state, write: put)
+        func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 {
+            try Streams.withName(kind, id) { try cache.number($0, load: load) }
+        }
+
+        func stream(_ number: Int32) -> StreamState? { cache.state(number) }
+
+        func setStream(_ number: Int32, _ state: StreamState) { cache.set(number, state) }
+
+        /// Writes the states out before the next event when the cache is full.
+        func makeRoom() throws {
+            if cache.isFull { try flush() }
+        }
+
+        private func load(_ key: UnsafeRawBufferPointer) throws -> StreamState? {
+            try scratch.withValue(streams, key: key) { bytes in try bytes.map { try StreamState.decode($0) } }
         }
 
         /// Writes the part's changed states into `scratch`.
@@ -255,6 +267,7 @@ struct DerivedCheck {
                             : "id \(event.id) of event \(seq) points at \(indexed!.map(String.init) ?? "a value that is not a sequence number")")
                     }
                     let placement: Placement
+                    try state.makeRoom()
                     do {
                         placement = try rules.apply(event, seq: seq, to: state)
                     } catch let error as FieldError {
@@ -791,6 +804,7 @@ extension Ledger {
                 }
                 for stored in batch {
                     let placement: Placement
+                    if state.isFull { try state.flush() }
                     do {
                         placement = try rules.apply(stored.event, seq: stored.seq, to: state)
                     } catch {
@@ -803,6 +817,7 @@ extension Ledger {
                 next += UInt64(batch.count)
                 if batch.isEmpty { break }
             }
+            try state.flush()
             return placed
         }
     }

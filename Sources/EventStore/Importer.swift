@@ -312,7 +312,7 @@ struct BatchWriter {
         previousHash = head.hash
         // Recorded time never decreases along the sequence, whatever the clock does.
         recordedMicros = max(Clock.nowMicros(), head.recordedMicros)
-        state = TransactionState(ledger: ledger, txn: txn, caching: true)
+        state = TransactionState(ledger: ledger, txn: txn)
         guard ledger.options.keepsMerkleTree else {
             tree = nil
             return
@@ -377,6 +377,7 @@ struct BatchWriter {
     /// indexes. Returns its chain hash.
     private mutating func write(_ event: Event, content: [UInt8], idKey: UnsafeRawBufferPointer, recordedMicros: Int64) throws -> [UInt8] {
         let seq = nextSeq
+        if state.isFull { try state.flush() }
         let placement = try rules.apply(event, seq: seq, to: state)
 
         // The record in one buffer: room for the hash, then the canonical bytes.
@@ -403,57 +404,53 @@ struct BatchWriter {
 
 /// ``AppendState`` over the write transaction: reads see this batch's own writes.
 ///
-/// With `caching` (an import's batch) the stream states it reads and writes
-/// stay in memory, decoded (``StreamCache``), and only the final state of
-/// each changed stream is written, in key order, by ``flush()`` (which the
-/// batch's owner must call before it commits) or when the cache holds
-/// `streamCacheLimit` streams.
+/// The stream states the batch reads and writes stay in memory, decoded
+/// (``StreamCache``), and only the final state of each changed stream is
+/// written, in key order, by ``flush()`` (which the batch's owner must call
+/// before it commits, and calls between two events when ``isFull``).
 final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
-    let caching: Bool
     /// Touched only by this class's methods, on the writer's thread, and
     /// never while another access to it is open (`load` and `put` do not
     /// reach it); the dynamic exclusivity check, on every look-up of a
     /// stream, is left out.
     @exclusivity(unchecked) private var cache: StreamCache
 
-    init(ledger: Ledger, txn: WriteTransaction, caching: Bool = false) {
+    init(ledger: Ledger, txn: WriteTransaction) {
         self.ledger = ledger
         self.txn = txn
-        self.caching = caching
         cache = StreamCache(limit: ledger.options.streamCacheLimit)
     }
 
-    func stream(_ name: String) throws -> StreamState? {
-        guard caching else { return try load(name) }
-        return try cache.state(name, load: load, write: put)
+    func streamNumber(_ name: String) throws -> Int32 {
+        var name = name
+        return try name.withUTF8 { try cache.number(UnsafeRawBufferPointer($0), load: load) }
     }
 
-    func setStream(_ name: String, _ state: StreamState) throws {
-        guard caching else {
-            var key = name
-            return try key.withUTF8 { try put(UnsafeRawBufferPointer($0), state) }
-        }
-        try cache.set(name, state, write: put)
+    func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 {
+        try Streams.withName(kind, id) { try cache.number($0, load: load) }
     }
+
+    func stream(_ number: Int32) -> StreamState? { cache.state(number) }
+
+    func setStream(_ number: Int32, _ state: StreamState) { cache.set(number, state) }
+
+    /// The cache holds as many streams as it may: write it out before the next event.
+    var isFull: Bool { cache.isFull }
 
     /// Writes every changed stream state and empties the cache.
     func flush() throws {
-        guard caching else { return }
         try cache.flush(put)
     }
 
-    private func load(_ name: String) throws -> StreamState? {
-        var key = name
-        return try key.withUTF8 { utf8 in
-            try txn.withValue(ledger.streams, key: UnsafeRawBufferPointer(utf8)) { bytes -> StreamState? in
-                guard let bytes else { return nil }
-                do {
-                    return try StreamState.decode(bytes)
-                } catch {
-                    throw LedgerError.corrupt("stream state of \(name) cannot be decoded (\(error))")
-                }
+    private func load(_ key: UnsafeRawBufferPointer) throws -> StreamState? {
+        try txn.withValue(ledger.streams, key: key) { bytes -> StreamState? in
+            guard let bytes else { return nil }
+            do {
+                return try StreamState.decode(bytes)
+            } catch {
+                throw LedgerError.corrupt("stream state of \(String(decoding: key, as: UTF8.self)) cannot be decoded (\(error))")
             }
         }
     }

@@ -6,6 +6,12 @@ import LedgerCore
 /// read and decoded once, and only its last state is encoded and written,
 /// in key order, when the cache is written out. What is stored is the same
 /// bytes as writing each state as it changes.
+///
+/// The rules ask for a stream by name once per event and role, get its
+/// number here (``number(_:load:)``), and read and write its state by that
+/// number: a name is hashed once, not at every read and write. A number
+/// holds until the cache is written out or discarded, which its owner does
+/// only between two events (``isFull``).
 struct StreamCache {
     /// The cached streams' names, each known by a dense number (open
     /// addressing over the name's bytes: no `String` hashing per look-up);
@@ -15,14 +21,13 @@ struct StreamCache {
     private var states: [StreamState?] = []
     private var dirty: [Bool] = []
     private var dirtyCount = 0
-    /// Written out and forgotten at this many streams, so memory stays
-    /// bounded however many events run through.
+    /// Written out and forgotten at this many streams (checked between
+    /// events), so memory stays bounded however many events run through.
     let limit: Int
     /// The last few names looked up, by their hash, and their numbers: the
-    /// rules ask for the same two or three streams several times per event
-    /// (read, check, write). A name's hash is taken once per look-up and
-    /// serves both this list and the table; a match here costs one compare
-    /// of the bytes, where comparing the `String`s cost several.
+    /// same stream comes back within a few events (a budget line, a person
+    /// with a grant and then a certificate). A match here costs one compare
+    /// of the bytes and no probe of the table.
     private var recent: [(hash: UInt32, number: Int32)] = []
     private var nextRecent = 0
 
@@ -33,27 +38,46 @@ struct StreamCache {
         self.limit = max(1, limit)
     }
 
-    /// The state of `name`: cached, or read by `load` and cached (the
-    /// cache written out by `write` first when it is full).
-    mutating func state(_ name: String, load: (String) throws -> StreamState?, write: Write) throws -> StreamState? {
-        try Self.withKey(name) { key, hash in
-            if let number = cached(key, hash: hash) { return states[number] }
-            let found = try load(name)
-            try insert(key, hash: hash, found, dirty: false, write: write)
+    /// The cache holds `limit` streams or more: its owner writes it out
+    /// before the next event.
+    var isFull: Bool { states.count >= limit }
+
+    /// The number of the stream named by the bytes `key`: cached, or its
+    /// state read by `load` (nil: not stored) and cached.
+    mutating func number(_ key: UnsafeRawBufferPointer, load: (UnsafeRawBufferPointer) throws -> StreamState?) throws -> Int32 {
+        let hash = ByteInterner.hash(key)
+        for entry in recent where entry.hash == hash && names.holds(entry.number, key) { return entry.number }
+        if let found = names.find(key, hash: hash) {
+            remember(hash, found)
             return found
+        }
+        let found = try load(key)
+        let number = names.intern(key, hash: hash)
+        precondition(Int(number) == states.count, "a stream cached twice")
+        remember(hash, number)
+        states.append(found)
+        dirty.append(false)
+        return number
+    }
+
+    /// The state of stream `number` (nil: none yet).
+    func state(_ number: Int32) -> StreamState? {
+        states[Int(number)]
+    }
+
+    /// Sets the state of stream `number`, to be written by ``flush(_:)``.
+    mutating func set(_ number: Int32, _ state: StreamState) {
+        let index = Int(number)
+        states[index] = state
+        if !dirty[index] {
+            dirty[index] = true
+            dirtyCount += 1
         }
     }
 
-    /// Sets the state of `name`, to be written by ``flush(_:)``.
-    mutating func set(_ name: String, _ state: StreamState, write: Write) throws {
-        try Self.withKey(name) { key, hash in
-            guard let number = cached(key, hash: hash) else { return try insert(key, hash: hash, state, dirty: true, write: write) }
-            states[number] = state
-            if !dirty[number] {
-                dirty[number] = true
-                dirtyCount += 1
-            }
-        }
+    /// The name of stream `number`, for a message.
+    func name(_ number: Int32) -> String {
+        names.withBytes(number) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Writes every changed state, in the order of the names' bytes (the
@@ -78,16 +102,6 @@ struct StreamCache {
         dirtyCount = 0
     }
 
-    /// Calls `body` with the bytes of `name` and their hash, taken once
-    /// for both the recent streams and the table.
-    private static func withKey<R>(_ name: String, _ body: (UnsafeRawBufferPointer, UInt32) throws -> R) rethrows -> R {
-        var bytes = name
-        return try bytes.withUTF8 { utf8 in
-            let key = UnsafeRawBufferPointer(utf8)
-            return try body(key, ByteInterner.hash(key))
-        }
-    }
-
     private mutating func remember(_ hash: UInt32, _ number: Int32) {
         if recent.count < 4 {
             recent.append((hash, number))
@@ -95,26 +109,5 @@ struct StreamCache {
             recent[nextRecent] = (hash, number)
             nextRecent = (nextRecent + 1) & 3
         }
-    }
-
-    /// The cache number of the name `key` (hashed as `hash`), if it is cached.
-    private mutating func cached(_ key: UnsafeRawBufferPointer, hash: UInt32) -> Int? {
-        for entry in recent where entry.hash == hash && names.holds(entry.number, key) { return Int(entry.number) }
-        guard let found = names.find(key, hash: hash) else { return nil }
-        remember(hash, found)
-        return Int(found)
-    }
-
-    /// Caches `state` for the name `key` (not cached yet), writing the cache
-    /// out first when it is full.
-    private mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt32, _ state: StreamState?, dirty isDirty: Bool,
-                                 write: Write) throws {
-        if states.count >= limit { try flush(write) }
-        let number = names.intern(key, hash: hash)
-        precondition(Int(number) == states.count, "a stream cached twice")
-        remember(hash, number)
-        states.append(state)
-        dirty.append(isDirty)
-        if isDirty { dirtyCount += 1 }
     }
 }

@@ -1,12 +1,68 @@
 /// What append-time validation reads and writes: the stream states and the
 /// events already accepted (stored, or earlier in the same batch).
+///
+/// The rules name each stream they need once per event and read and write
+/// its state by the number they get back, so that a state kept in a table
+/// finds a name once, not at every read and write.
 public protocol AppendState: AnyObject {
-    func stream(_ name: String) throws -> StreamState?
-    func setStream(_ name: String, _ state: StreamState) throws
+    /// A number for the stream `name`: the same name gets the same number,
+    /// and a number holds at least until the event being checked is placed
+    /// or refused.
+    func streamNumber(_ name: String) throws -> Int32
+    /// ``streamNumber(_:)`` of the stream of the person, enterprise, grant or
+    /// loan with this id (``Streams/name(_:_:)``).
+    func streamNumber(_ kind: EntityKind, id: String) throws -> Int32
+    /// The state of stream `number` (nil: the stream has no event yet).
+    func stream(_ number: Int32) throws -> StreamState?
+    func setStream(_ number: Int32, _ state: StreamState) throws
     /// The accepted event with this id and its sequence number.
     func event(withID id: String) throws -> (seq: UInt64, event: Event)?
     /// The sequence number of the reversal of `seq`, if it was reversed.
     func reversal(of seq: UInt64) throws -> UInt64?
+}
+
+extension AppendState {
+    public func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 {
+        try streamNumber(Streams.name(kind, id))
+    }
+}
+
+/// Stream states held in memory by name and numbered as ``AppendState``
+/// asks, for a state with no store behind it.
+public struct NumberedStreams: Sendable {
+    private var numbers: [String: Int32] = [:]
+    private var states: [StreamState?] = []
+
+    public init() {}
+
+    public mutating func number(_ name: String) -> Int32 {
+        if let found = numbers[name] { return found }
+        let number = Int32(states.count)
+        numbers[name] = number
+        states.append(nil)
+        return number
+    }
+
+    public func state(_ number: Int32) -> StreamState? { states[Int(number)] }
+
+    public mutating func set(_ number: Int32, _ state: StreamState) { states[Int(number)] = state }
+
+    /// The state of the stream `name`, if it has one.
+    public subscript(name: String) -> StreamState? {
+        numbers[name].flatMap { states[Int($0)] }
+    }
+
+    /// Every stream that has a state, by name (a stream only asked for is not one).
+    public var stored: [String: StreamState] {
+        numbers.compactMapValues { states[Int($0)] }
+    }
+}
+
+extension NumberedStreams: Equatable {
+    /// The same streams with the same states, however they were numbered.
+    public static func == (lhs: NumberedStreams, rhs: NumberedStreams) -> Bool {
+        lhs.stored == rhs.stored
+    }
 }
 
 /// Where an accepted event goes.
@@ -33,7 +89,9 @@ public struct AppendRules {
     /// updates `state` and says where it goes. On error `state` is unchanged.
     public func apply(_ event: Event, seq: UInt64, to state: AppendState) throws -> Placement {
         var changes = Changes()
+        // The event's own stream: its name (for the placement) and number.
         let stream: String
+        let own: Int32
         var reversedSeq: UInt64?
         let data = event.data
         let day = event.effective
@@ -44,56 +102,63 @@ public struct AppendRules {
             let field: Field = isPerson ? .person : .enterprise
             let id = data.string(field)!
             stream = isPerson ? Streams.person(id) : Streams.enterprise(id)
-            if let existing = try state.stream(stream), existing.creatorSeq != 0 {
+            own = try state.streamNumber(stream)
+            if let existing = try state.stream(own), existing.creatorSeq != 0 {
                 throw FieldError("data.\(field.name)", "\(field.name) \(quoted(id)) is already registered (seq \(existing.creatorSeq))"
                     + (existing.creatorReversed ? ", and that registration was reversed; register under a new id" : ""))
             }
             var created = StreamState(kind: isPerson ? .person : .enterprise)
             created.creatorSeq = seq
             created.createdOn = day
-            changes.set(stream, created)
+            changes.set(own, created)
 
         case .personCertified:
             stream = Streams.person(data.string(.person)!)
-            var person = try known(stream, field: .person, id: data.string(.person)!, on: day, in: state)
+            own = try state.streamNumber(stream)
+            var person = try known(own, field: .person, id: data.string(.person)!, on: day, in: state)
             person.dependents += 1
-            changes.set(stream, person)
+            changes.set(own, person)
 
         case .fundAppropriated, .fundTransferred:
             stream = event.ownStream!
-            changes.set(stream, try state.stream(stream) ?? StreamState(kind: .budgetLine))
+            own = try state.streamNumber(stream)
+            changes.set(own, try state.stream(own) ?? StreamState(kind: .budgetLine))
 
         case .subsidyGranted:
             stream = Streams.grant(data.string(.grant)!)
-            var grant = try created(.grant, stream: stream, field: .grant, seq: seq, event: event, state: state, changes: &changes)
+            own = try state.streamNumber(stream)
+            var grant = try created(.grant, stream: own, field: .grant, seq: seq, event: event, state: state, changes: &changes)
             grant.granted = data.money(.amount)!
-            changes.set(stream, grant)
+            changes.set(own, grant)
 
         case .subsidyRecovered:
             stream = Streams.grant(data.string(.grant)!)
-            var grant = try known(stream, field: .grant, id: data.string(.grant)!, on: day, in: state)
+            own = try state.streamNumber(stream)
+            var grant = try known(own, field: .grant, id: data.string(.grant)!, on: day, in: state)
             let amount = data.money(.amount)!
             guard let total = grant.recovered.adding(amount), total <= grant.granted else {
                 throw FieldError("data.amount", "recovering \(amount) would bring the grant's recoveries to more than the \(grant.granted) granted (already recovered \(grant.recovered))")
             }
             grant.recovered = total
             grant.dependents += 1
-            changes.set(stream, grant)
+            changes.set(own, grant)
 
         case .loanIssued:
             stream = Streams.loan(data.string(.loan)!)
-            var loan = try created(.loan, stream: stream, field: .loan, seq: seq, event: event, state: state, changes: &changes)
+            own = try state.streamNumber(stream)
+            var loan = try created(.loan, stream: own, field: .loan, seq: seq, event: event, state: state, changes: &changes)
             loan.principal = data.money(.principal)!
-            changes.set(stream, loan)
+            changes.set(own, loan)
 
         case .loanInterestDiscounted, .loanRepaid, .loanDefaulted, .guaranteeCompensated,
              .guaranteeRecovered, .guaranteeWrittenOff:
             let loanID = data.string(.loan)!
             stream = Streams.loan(loanID)
-            var loan = try known(stream, field: .loan, id: loanID, on: day, in: state)
+            own = try state.streamNumber(stream)
+            var loan = try known(own, field: .loan, id: loanID, on: day, in: state)
             try applyLoanEvent(event, seq: seq, to: &loan)
             loan.dependents += 1
-            changes.set(stream, loan)
+            changes.set(own, loan)
 
         case .entryReversed:
             let targetID = data.string(.target)!
@@ -106,13 +171,13 @@ public struct AppendRules {
             if let by = try state.reversal(of: targetSeq) {
                 throw FieldError("data.target", "\(quoted(targetID)) (seq \(targetSeq)) was already reversed at seq \(by)")
             }
-            stream = try undo(target, seq: targetSeq, state: state, changes: &changes)
+            (stream, own) = try undo(target, seq: targetSeq, state: state, changes: &changes)
             reversedSeq = targetSeq
         }
 
         // The event's own stream gains one event.
-        var own = try changes.state(stream, from: state) ?? StreamState(kind: .budgetLine)
-        let version = own.version
+        var ownState = try changes.state(own, from: state) ?? StreamState(kind: .budgetLine)
+        let version = ownState.version
         if let expect = event.expect {
             guard expect.stream == stream else {
                 throw FieldError("expect.stream", "\(quoted(expect.stream)) is not this event's stream \(quoted(stream))")
@@ -121,9 +186,9 @@ public struct AppendRules {
                 throw FieldError("expect.version", "stream \(stream) is at version \(version), not \(expect.version)")
             }
         }
-        own.version += 1
-        changes.set(stream, own)
-        try changes.forEach { name, newState in try state.setStream(name, newState) }
+        ownState.version += 1
+        changes.set(own, ownState)
+        try changes.forEach { number, newState in try state.setStream(number, newState) }
         return Placement(stream: stream, streamVersion: version, reversedSeq: reversedSeq)
     }
 
@@ -135,37 +200,37 @@ public struct AppendRules {
     /// enterprise's a grant or loan names), so they are held in place: the
     /// rules allocate no list for them per event.
     struct Changes {
-        typealias Change = (name: String, state: StreamState)
-        private var first: Change?
-        private var second: Change?
-        private var third: Change?
+        /// The streams' numbers (−1: unused slot) and their new states.
+        private var numbers: (Int32, Int32, Int32) = (-1, -1, -1)
+        private var first: StreamState?
+        private var second: StreamState?
+        private var third: StreamState?
 
-        mutating func set(_ name: String, _ state: StreamState) {
-            if first == nil || first?.name == name { first = (name, state)
-            } else if second == nil || second?.name == name { second = (name, state)
-            } else if third == nil || third?.name == name { third = (name, state)
+        mutating func set(_ number: Int32, _ state: StreamState) {
+            if numbers.0 < 0 || numbers.0 == number { (numbers.0, first) = (number, state)
+            } else if numbers.1 < 0 || numbers.1 == number { (numbers.1, second) = (number, state)
+            } else if numbers.2 < 0 || numbers.2 == number { (numbers.2, third) = (number, state)
             } else { preconditionFailure("an event changes more than three streams") }
         }
 
-        func state(_ name: String, from store: AppendState) throws -> StreamState? {
-            // Compared through the optionals, so that only the state found is copied.
-            if first?.name == name { return first!.state }
-            if second?.name == name { return second!.state }
-            if third?.name == name { return third!.state }
-            return try store.stream(name)
+        func state(_ number: Int32, from store: AppendState) throws -> StreamState? {
+            if numbers.0 == number { return first }
+            if numbers.1 == number { return second }
+            if numbers.2 == number { return third }
+            return try store.stream(number)
         }
 
         /// Calls `body` with each changed stream, in the order first set.
-        func forEach(_ body: (String, StreamState) throws -> Void) rethrows {
-            if let first { try body(first.name, first.state) }
-            if let second { try body(second.name, second.state) }
-            if let third { try body(third.name, third.state) }
+        func forEach(_ body: (Int32, StreamState) throws -> Void) rethrows {
+            if let first { try body(numbers.0, first) }
+            if let second { try body(numbers.1, second) }
+            if let third { try body(numbers.2, third) }
         }
     }
 
     /// The new state of a grant or loan created by `event`: its id must be
     /// unused, and the person or enterprise it names gains a dependent.
-    func created(_ kind: EntityKind, stream: String, field: Field, seq: UInt64, event: Event,
+    func created(_ kind: EntityKind, stream: Int32, field: Field, seq: UInt64, event: Event,
                  state: AppendState, changes: inout Changes) throws -> StreamState {
         let id = event.data.string(field)!
         if let existing = try state.stream(stream), existing.creatorSeq != 0 {
@@ -180,7 +245,7 @@ public struct AppendRules {
 
     /// The entity behind `stream`, which must exist and have been created on
     /// or before `day`.
-    func known(_ stream: String, field: Field, id: String, on day: CalendarDate, in state: AppendState) throws -> StreamState {
+    func known(_ stream: Int32, field: Field, id: String, on day: CalendarDate, in state: AppendState) throws -> StreamState {
         let noun = field.name
         guard let found = try state.stream(stream), found.creatorSeq != 0 else {
             let creator = field == .person ? "person.registered" : field == .enterprise ? "enterprise.registered"
@@ -199,14 +264,16 @@ public struct AppendRules {
     /// A grant or loan names a person and/or an enterprise: each must exist
     /// by the event's date, and now has one more event relying on it.
     func addDependent(_ data: FieldSet, on day: CalendarDate, state: AppendState, changes: inout Changes) throws {
-        for field in [Field.person, .enterprise] {
-            guard let id = data.string(field) else { continue }
-            let name = field == .person ? Streams.person(id) : Streams.enterprise(id)
-            var subject = try known(name, field: field, id: id, on: day, in: state)
-            if let pending = try changes.state(name, from: state) { subject = pending }
+        func add(_ field: Field, _ kind: EntityKind) throws {
+            guard let id = data.string(field) else { return }
+            let number = try state.streamNumber(kind, id: id)
+            var subject = try known(number, field: field, id: id, on: day, in: state)
+            if let pending = try changes.state(number, from: state) { subject = pending }
             subject.dependents += 1
-            changes.set(name, subject)
+            changes.set(number, subject)
         }
+        try add(.person, .person)
+        try add(.enterprise, .enterprise)
     }
 
     func applyLoanEvent(_ event: Event, seq: UInt64, to loan: inout StreamState) throws {
@@ -263,61 +330,58 @@ public struct AppendRules {
     }
 
     /// Takes back what `target` did, if nothing live depends on it. Returns
-    /// the target's stream, which the reversal joins.
-    func undo(_ target: Event, seq targetSeq: UInt64, state: AppendState, changes: inout Changes) throws -> String {
+    /// the target's stream (its name and number), which the reversal joins.
+    func undo(_ target: Event, seq targetSeq: UInt64, state: AppendState, changes: inout Changes) throws -> (String, Int32) {
         let data = target.data
         func dependents(_ entity: StreamState, _ what: String) throws {
             guard entity.dependents == 0 else {
                 throw FieldError("data.target", "\(quoted(target.id)) created \(what), and \(entity.dependents) live event(s) still depend on it; reverse those first")
             }
         }
-        func load(_ name: String) throws -> StreamState {
-            guard let found = try changes.state(name, from: state) else {
-                preconditionFailure("stream \(name) of an accepted event is missing")
+        func load(_ number: Int32, _ name: @autoclosure () -> String) throws -> StreamState {
+            guard let found = try changes.state(number, from: state) else {
+                preconditionFailure("stream \(name()) of an accepted event is missing")
             }
             return found
         }
+        let name = target.ownStream!
+        let number = try state.streamNumber(name)
         switch target.type {
         case .personRegistered, .enterpriseRegistered:
-            let name = target.ownStream!
-            var entity = try load(name)
+            var entity = try load(number, name)
             try dependents(entity, name)
             entity.creatorReversed = true
-            changes.set(name, entity)
-            return name
+            changes.set(number, entity)
+            return (name, number)
         case .personCertified:
-            let name = target.ownStream!
-            var person = try load(name)
+            var person = try load(number, name)
             person.dependents -= 1
-            changes.set(name, person)
-            return name
+            changes.set(number, person)
+            return (name, number)
         case .fundAppropriated, .fundTransferred:
-            return target.ownStream!
+            return (name, number)
         case .subsidyGranted, .loanIssued:
-            let name = target.ownStream!
-            var entity = try load(name)
+            var entity = try load(number, name)
             try dependents(entity, name)
             entity.creatorReversed = true
-            changes.set(name, entity)
-            for field in [Field.person, .enterprise] {
+            changes.set(number, entity)
+            for (field, kind) in [(Field.person, EntityKind.person), (.enterprise, .enterprise)] {
                 guard let id = data.string(field) else { continue }
-                let subjectName = field == .person ? Streams.person(id) : Streams.enterprise(id)
-                var subject = try load(subjectName)
+                let subjectNumber = try state.streamNumber(kind, id: id)
+                var subject = try load(subjectNumber, Streams.name(kind, id))
                 subject.dependents -= 1
-                changes.set(subjectName, subject)
+                changes.set(subjectNumber, subject)
             }
-            return name
+            return (name, number)
         case .subsidyRecovered:
-            let name = target.ownStream!
-            var grant = try load(name)
+            var grant = try load(number, name)
             grant.recovered = grant.recovered.subtracting(data.money(.amount)!)!
             grant.dependents -= 1
-            changes.set(name, grant)
-            return name
+            changes.set(number, grant)
+            return (name, number)
         case .loanInterestDiscounted, .loanRepaid, .loanDefaulted, .guaranteeCompensated,
              .guaranteeRecovered, .guaranteeWrittenOff:
-            let name = target.ownStream!
-            var loan = try load(name)
+            var loan = try load(number, name)
             switch target.type {
             case .loanRepaid:
                 loan.repaid = loan.repaid.subtracting(data.money(.principal)!)!
@@ -343,8 +407,8 @@ public struct AppendRules {
                 break
             }
             loan.dependents -= 1
-            changes.set(name, loan)
-            return name
+            changes.set(number, loan)
+            return (name, number)
         case .entryReversed:
             preconditionFailure("reversals are refused before undo")
         }

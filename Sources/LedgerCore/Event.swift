@@ -57,6 +57,42 @@ public enum Streams {
     public static func budgetLine(fund: String, region: String, fiscalYear: Int64) -> String {
         "fund:" + fund + "/" + region + "/" + String(fiscalYear)
     }
+
+    /// The stream of the person, enterprise, grant or loan with this id.
+    public static func name(_ kind: EntityKind, _ id: String) -> String {
+        switch kind {
+        case .person: person(id)
+        case .enterprise: enterprise(id)
+        case .grant: grant(id)
+        case .loan: loan(id)
+        case .budgetLine: preconditionFailure("a budget line's stream is named by its fund, region and year")
+        }
+    }
+
+    /// Calls `body` with the bytes of ``name(_:_:)``, put together on the
+    /// stack: the append rules look up the person or enterprise of every
+    /// grant and loan, and a `String` made for each would be allocated.
+    public static func withName<R>(_ kind: EntityKind, _ id: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let prefix: StaticString = switch kind {
+        case .person: "person:"
+        case .enterprise: "enterprise:"
+        case .grant: "grant:"
+        case .loan: "loan:"
+        case .budgetLine: preconditionFailure("a budget line's stream is named by its fund, region and year")
+        }
+        var id = id
+        return try id.withUTF8 { idBytes in
+            let count = prefix.utf8CodeUnitCount + idBytes.count
+            return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+                let base = buffer.baseAddress!
+                base.initialize(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+                if let idBase = idBytes.baseAddress {
+                    (base + prefix.utf8CodeUnitCount).initialize(from: idBase, count: idBytes.count)
+                }
+                return try body(UnsafeRawBufferPointer(start: base, count: count))
+            }
+        }
+    }
 }
 
 /// Character rules shared by parsing and validation.

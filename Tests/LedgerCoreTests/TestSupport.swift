@@ -24,13 +24,14 @@ func parseLine(_ line: String, parser: EventParser = EventParser()) -> Result<Ev
 
 /// An in-memory ``AppendState``: the append rules need no store.
 final class MemoryState: AppendState {
-    var streams: [String: StreamState] = [:]
+    var streams = NumberedStreams()
     var events: [String: (UInt64, Event)] = [:]
     var reversals: [UInt64: UInt64] = [:]
     var nextSeq: UInt64 = 1
 
-    func stream(_ name: String) throws -> StreamState? { streams[name] }
-    func setStream(_ name: String, _ state: StreamState) throws { streams[name] = state }
+    func streamNumber(_ name: String) throws -> Int32 { streams.number(name) }
+    func stream(_ number: Int32) throws -> StreamState? { streams.state(number) }
+    func setStream(_ number: Int32, _ state: StreamState) throws { streams.set(number, state) }
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? { events[id].map { ($0.0, $0.1) } }
     func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }
 
