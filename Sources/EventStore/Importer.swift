@@ -341,7 +341,8 @@ struct BatchWriter {
         var id = event.id
         return try id.withUTF8 { utf8 in
             let idKey = UnsafeRawBufferPointer(utf8)
-            if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
+            guard try claim(idKey) else {
+                let existingSeq = try storedSeq(ofID: idKey, event.id)
                 let same = try txn.withValue(ledger.events, key: SequenceBytes(existingSeq)) { record -> Bool in
                     guard let record else { throw LedgerError.corrupt("id \(event.id) points at missing event \(existingSeq)") }
                     let stored = try EventCodec.content(ofRecord: record)
@@ -350,9 +351,24 @@ struct BatchWriter {
                 if same { return .duplicate }
                 throw FieldError("id", "\(event.id) is already in the ledger (seq \(existingSeq)) with different content; a correction is a new event with a new id")
             }
-            _ = try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
+            _ = try write(event, content: content, claimed: idKey, recordedMicros: recordedMicros)
             return .appended
         }
+    }
+
+    /// Writes `ids` for the next seq if `idKey` is not there yet (one
+    /// search of `ids` for the look-up and the store); false when it is.
+    /// The claim is taken back if the event is then refused.
+    private func claim(_ idKey: UnsafeRawBufferPointer) throws -> Bool {
+        try txn.insertNew(ledger.ids, key: idKey, value: SequenceBytes(nextSeq))
+    }
+
+    /// The seq that `ids` holds for `idKey`, which is there.
+    private func storedSeq(ofID idKey: UnsafeRawBufferPointer, _ id: String) throws -> UInt64 {
+        guard let seq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) else {
+            throw LedgerError.corrupt("the ids entry of \(id) is not a sequence number")
+        }
+        return seq
     }
 
     /// Appends an event another ledger already stored, keeping the time it
@@ -365,20 +381,29 @@ struct BatchWriter {
         var id = event.id
         return try id.withUTF8 { utf8 in
             let idKey = UnsafeRawBufferPointer(utf8)
-            if let existingSeq = try txn.withValue(ledger.ids, key: idKey, { $0.flatMap(readSequence) }) {
+            guard try claim(idKey) else {
+                let existingSeq = try storedSeq(ofID: idKey, event.id)
                 throw FieldError("id", "\(event.id) is already in the replica (seq \(existingSeq)); an id occurs once in a log")
             }
-            return try write(event, content: content, idKey: idKey, recordedMicros: recordedMicros)
+            return try write(event, content: content, claimed: idKey, recordedMicros: recordedMicros)
         }
     }
 
     /// Writes `event` as the next record, recorded at `recordedMicros`, once
     /// the append rules accept it: the record, its Merkle leaf and its
-    /// indexes. Returns its chain hash.
-    private mutating func write(_ event: Event, content: [UInt8], idKey: UnsafeRawBufferPointer, recordedMicros: Int64) throws -> [UInt8] {
+    /// indexes (its id already claimed in `ids`, see ``claim(_:)``).
+    /// Returns its chain hash.
+    private mutating func write(_ event: Event, content: [UInt8], claimed idKey: UnsafeRawBufferPointer, recordedMicros: Int64) throws -> [UInt8] {
         let seq = nextSeq
         if state.isFull { try state.flush() }
-        let placement = try rules.apply(event, seq: seq, to: state)
+        let placement: Placement
+        do {
+            placement = try rules.apply(event, seq: seq, to: state)
+        } catch {
+            // Refused: the id is free again for a later line.
+            _ = try txn.delete(ledger.ids, key: idKey)
+            throw error
+        }
 
         // The record in one buffer: room for the hash, then the canonical bytes.
         var writer = ByteWriter(capacity: EventCodec.hashBytes + EventCodec.contentOffset + content.count)
@@ -394,7 +419,7 @@ struct BatchWriter {
         tree?.append(record: record)
 
         try txn.append(ledger.events, key: SequenceBytes(seq), value: record)
-        try ledger.putIndexes(idKey: idKey, seq: seq, placement: placement, in: txn)
+        try ledger.putIndexes(idKey: nil as [UInt8]?, seq: seq, placement: placement, in: txn)
         previousHash = hash
         lastRecord = record
         nextSeq += 1

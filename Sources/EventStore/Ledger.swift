@@ -379,11 +379,12 @@ public final class Ledger {
     }
 
     /// Writes the indexes of event `seq` with id `idKey` placed at `placement`:
-    /// `ids`, `stream-events` and, for a reversal, `reversals`. The one
-    /// place that does so, for an append and for a rewrite of the indexes.
-    func putIndexes(idKey: some ByteSource, seq: UInt64, placement: Placement, in txn: WriteTransaction) throws {
+    /// `ids` (unless `idKey` is nil: an append has claimed the id already),
+    /// `stream-events` and, for a reversal, `reversals`. The one place that
+    /// does so, for an append and for a rewrite of the indexes.
+    func putIndexes(idKey: (some ByteSource)?, seq: UInt64, placement: Placement, in txn: WriteTransaction) throws {
         let seqKey = SequenceBytes(seq)
-        try txn.put(ids, key: idKey, value: seqKey)
+        if let idKey { try txn.put(ids, key: idKey, value: seqKey) }
         try Self.withStreamEventKey(placement.stream, version: placement.streamVersion) { key in
             try txn.put(streamEvents, key: key, value: seqKey)
         }

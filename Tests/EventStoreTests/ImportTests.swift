@@ -76,6 +76,25 @@ struct ImportTests {
         #expect(rejected.report.errors.map(\.line) == [2])
     }
 
+    @Test("a line refused by an append rule leaves its id free: a later line with that id is judged on its own")
+    func refusedLineFreesItsID() throws {
+        let dir = TemporaryDirectory()
+        let ledger = try makeLedger(dir)
+        // Line 1 names a person nobody registered; line 3 uses the same id
+        // for a good event, line 4 that id again with other content.
+        let file = dir.file("r.jsonl", [Line.certify("x", "P9", on: "2016-02-01"), Line.person("p-1", "P1"),
+                                        Line.person("x", "P2"), Line.person("x", "P3")].joined(separator: "\n"))
+        let rejected = try #require(try ledger.importFiles([file]).failure)
+        #expect(rejected.report.errors.map(\.line) == [1, 4])
+        #expect(rejected.report.errors.map(\.error.field) == ["data.person", "id"])
+        #expect(rejected.report.errors.last?.error.message.contains("(seq 2)") == true, "\(rejected.report.errors)")
+        #expect(try ledger.head().seq == 0)
+        // Without the refused line the same ids go in.
+        let fixed = dir.file("f.jsonl", [Line.person("p-1", "P1"), Line.person("x", "P2")].joined(separator: "\n"))
+        #expect(try ledger.importFiles([fixed]).get().appended == 2)
+        #expect(try ledger.verify().ok)
+    }
+
     @Test("each append-time check refuses its bad line by number and leaves the ledger exactly as it was",
           arguments: [
             (Line.certify("x", "P404", on: "2016-05-01"), "data.person"),
