@@ -189,7 +189,10 @@ struct DerivedCheck {
         }
 
         private func put(_ key: UnsafeRawBufferPointer, _ state: StreamState) throws {
-            try scratch.put(streams, key: key, value: state.encoded())
+            try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
+                state.encode(into: buffer)
+                try scratch.put(streams, key: key, value: UnsafeRawBufferPointer(buffer))
+            }
         }
 
         func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }

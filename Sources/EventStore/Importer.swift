@@ -481,7 +481,10 @@ final class TransactionState: AppendState {
     }
 
     private func put(_ key: UnsafeRawBufferPointer, _ state: StreamState) throws {
-        try txn.put(ledger.streams, key: key, value: state.encoded())
+        try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
+            state.encode(into: buffer)
+            try txn.put(ledger.streams, key: key, value: UnsafeRawBufferPointer(buffer))
+        }
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {

@@ -54,16 +54,37 @@ public struct StreamState: Hashable, Sendable {
 
     static let encodingVersion: UInt8 = 1
 
+    /// The length of ``encoded()``: 10 bytes for a budget line, 27 for a
+    /// person or an enterprise, 43 for a grant, and for a loan 71 and 20 for
+    /// each movement.
+    public var encodedCount: Int {
+        switch kind {
+        case .budgetLine: 10
+        case .person, .enterprise: 27
+        case .grant: 43
+        case .loan: 71 + 20 * (compensations.count + guaranteeRecoveries.count)
+        }
+    }
+
     public func encoded() -> [UInt8] {
-        // A loan's fixed part is 71 bytes, then 20 for each movement.
-        var w = ByteWriter(capacity: 72 + 20 * (compensations.count + guaranteeRecoveries.count))
-        w.u8(Self.encodingVersion)
+        [UInt8](unsafeUninitializedCapacity: encodedCount) { buffer, count in
+            encode(into: UnsafeMutableRawBufferPointer(buffer))
+            count = buffer.count
+        }
+    }
+
+    /// Writes ``encoded()`` into the first ``encodedCount`` bytes of
+    /// `buffer`: an import writes out hundreds of thousands of states, each
+    /// put together in a buffer on the stack rather than a new array.
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var w = ByteCursor(base: buffer.baseAddress!, count: min(buffer.count, encodedCount))
+        w.put(Self.encodingVersion)
         w.u64(version)
-        w.u8(kind.rawValue)
-        guard kind != .budgetLine else { return w.bytes }
+        w.put(kind.rawValue)
+        guard kind != .budgetLine else { return }
         w.u64(creatorSeq)
         w.i32(createdOn.dayNumber)
-        w.u8(creatorReversed ? 1 : 0)
+        w.put(UInt8(creatorReversed ? 1 : 0))
         w.u32(dependents)
         switch kind {
         case .grant:
@@ -86,7 +107,7 @@ public struct StreamState: Hashable, Sendable {
         default:
             break
         }
-        return w.bytes
+        precondition(w.offset == encodedCount, "a stream state's encoding is \(encodedCount) bytes")
     }
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodingError) -> StreamState {
