@@ -72,6 +72,7 @@ public enum Streams {
     /// Calls `body` with the bytes of ``name(_:_:)``, put together on the
     /// stack: the append rules look up the person or enterprise of every
     /// grant and loan, and a `String` made for each would be allocated.
+    @inlinable
     public static func withName<R>(_ kind: EntityKind, _ id: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let prefix: StaticString = switch kind {
         case .person: "person:"
