@@ -221,7 +221,7 @@ final class StagingDirectory {
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw LedgerError.io(Ledger.failure("cannot open the staging directory", path)) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
+            letGo()
             throw LedgerError.io("another `init` is creating a ledger at \(ledger) right now (it holds \(path)); nothing was changed")
         }
         if created { return }
@@ -229,7 +229,7 @@ final class StagingDirectory {
         let entries = Self.entries(of: path)
         let unknown = entries.filter { !Self.stagedFiles.contains($0) }
         guard unknown.isEmpty else {
-            close(descriptor)
+            letGo()
             throw LedgerError.io("\(path), where `init` builds a new ledger, holds files it did not write (\(unknown.joined(separator: ", "))); "
                                  + "nothing was changed: move them away and run `init` again")
         }
@@ -239,14 +239,23 @@ final class StagingDirectory {
             let size = stat(path + "/" + name, &status) == 0 ? " of \(status.st_size) bytes" : ""
             found.append(name + size)
             guard unlink(path + "/" + name) == 0 else {
-                close(descriptor)
+                letGo()
                 throw LedgerError.io(Ledger.failure("cannot remove", path + "/" + name))
             }
         }
         notice("removed the remains of an interrupted `init` at \(path) (\(found.isEmpty ? "an empty directory" : found.joined(separator: ", "))): that ledger was never completed")
     }
 
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    deinit { letGo() }
+
+    /// Closes the directory (its lock goes with it), once: an initializer
+    /// that throws after it has opened the directory still runs `deinit`,
+    /// and a second `close` of the same number could close a file another
+    /// thread has opened under it since.
+    private func letGo() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+    }
 
     /// Removes what this creation staged, after a failure.
     func discard() {
@@ -258,8 +267,7 @@ final class StagingDirectory {
     func removeEmpty() {
         _ = unlink(path + "/lock.mdb")
         _ = rmdir(path)
-        close(descriptor)
-        descriptor = -1
+        letGo()
     }
 
     static func entries(of path: String) -> [String] {
