@@ -807,7 +807,7 @@ extension Ledger {
                 }
                 for stored in batch {
                     let placement: Placement
-                    if state.isFull { try state.flush() }
+                    try state.makeRoom()
                     do {
                         placement = try rules.apply(stored.event, seq: stored.seq, to: state)
                     } catch {

@@ -395,7 +395,7 @@ struct BatchWriter {
     /// Returns its chain hash.
     private mutating func write(_ event: Event, content: [UInt8], claimed idKey: UnsafeRawBufferPointer, recordedMicros: Int64) throws -> [UInt8] {
         let seq = nextSeq
-        if state.isFull { try state.flush() }
+        try state.makeRoom()
         let placement: Placement
         do {
             placement = try rules.apply(event, seq: seq, to: state)
@@ -432,7 +432,7 @@ struct BatchWriter {
 /// The stream states the batch reads and writes stay in memory, decoded
 /// (``StreamCache``), and only the final state of each changed stream is
 /// written, in key order, by ``flush()`` (which the batch's owner must call
-/// before it commits, and calls between two events when ``isFull``).
+/// before it commits; ``makeRoom()`` between two events keeps it bounded).
 final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
@@ -461,8 +461,11 @@ final class TransactionState: AppendState {
 
     func setStream(_ number: Int32, _ state: StreamState) { cache.set(number, state) }
 
-    /// The cache holds as many streams as it may: write it out before the next event.
-    var isFull: Bool { cache.isFull }
+    /// Writes the states out when the cache holds as many as it may; called
+    /// between two events only.
+    func makeRoom() throws {
+        if cache.isFull { try flush() }
+    }
 
     /// Writes every changed stream state and empties the cache.
     func flush() throws {

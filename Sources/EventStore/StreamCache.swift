@@ -11,7 +11,7 @@ import LedgerCore
 /// number here (``number(_:load:)``), and read and write its state by that
 /// number: a name is hashed once, not at every read and write. A number
 /// holds until the cache is written out or discarded, which its owner does
-/// only between two events (``isFull``).
+/// only between two events, when ``isFull``.
 struct StreamCache {
     /// The cached streams' names, each known by a dense number (open
     /// addressing over the name's bytes: no `String` hashing per look-up);
@@ -73,11 +73,6 @@ struct StreamCache {
             dirty[index] = true
             dirtyCount += 1
         }
-    }
-
-    /// The name of stream `number`, for a message.
-    func name(_ number: Int32) -> String {
-        names.withBytes(number) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Writes every changed state, in the order of the names' bytes (the
