@@ -156,14 +156,9 @@ struct DerivedCheck {
             cache = StreamCache(limit: cacheLimit)
         }
 
-        func streamNumber(_ name: String) throws -> Int32 {
-            var name = name
-            return try name.withUTF8 { try cache.number(UnsafeRawBufferPointer($0), load: load) }
-        }
+        func streamNumber(_ name: String) throws -> Int32 { try cache.number(name, load: load) }
 
-        func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 {
-            try Streams.withName(kind, id) { try cache.number($0, load: load) }
-        }
+        func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 { try cache.number(kind, id: id, load: load) }
 
         func stream(_ number: Int32) -> StreamState? { cache.state(number) }
 
@@ -171,7 +166,7 @@ struct DerivedCheck {
 
         /// Writes the states out before the next event when the cache is full.
         func makeRoom() throws {
-            if cache.isFull { try flush() }
+            try cache.makeRoom(put)
         }
 
         private func load(_ key: UnsafeRawBufferPointer) throws -> StreamState? {
@@ -188,11 +183,8 @@ struct DerivedCheck {
             cache.discard()
         }
 
-        private func put(_ key: UnsafeRawBufferPointer, _ state: StreamState) throws {
-            try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
-                state.encode(into: buffer)
-                try scratch.put(streams, key: key, value: UnsafeRawBufferPointer(buffer))
-            }
+        private func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+            try scratch.put(streams, key: key, value: value)
         }
 
         func reversal(of seq: UInt64) throws -> UInt64? { reversals[seq] }

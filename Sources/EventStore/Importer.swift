@@ -448,14 +448,9 @@ final class TransactionState: AppendState {
         cache = StreamCache(limit: ledger.options.streamCacheLimit)
     }
 
-    func streamNumber(_ name: String) throws -> Int32 {
-        var name = name
-        return try name.withUTF8 { try cache.number(UnsafeRawBufferPointer($0), load: load) }
-    }
+    func streamNumber(_ name: String) throws -> Int32 { try cache.number(name, load: load) }
 
-    func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 {
-        try Streams.withName(kind, id) { try cache.number($0, load: load) }
-    }
+    func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 { try cache.number(kind, id: id, load: load) }
 
     func stream(_ number: Int32) -> StreamState? { cache.state(number) }
 
@@ -464,7 +459,7 @@ final class TransactionState: AppendState {
     /// Writes the states out when the cache holds as many as it may; called
     /// between two events only.
     func makeRoom() throws {
-        if cache.isFull { try flush() }
+        try cache.makeRoom(put)
     }
 
     /// Writes every changed stream state and empties the cache.
@@ -483,11 +478,8 @@ final class TransactionState: AppendState {
         }
     }
 
-    private func put(_ key: UnsafeRawBufferPointer, _ state: StreamState) throws {
-        try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
-            state.encode(into: buffer)
-            try txn.put(ledger.streams, key: key, value: UnsafeRawBufferPointer(buffer))
-        }
+    private func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+        try txn.put(ledger.streams, key: key, value: value)
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {

@@ -31,8 +31,10 @@ struct StreamCache {
     private var recent: [(hash: UInt32, number: Int32)] = []
     private var nextRecent = 0
 
-    /// Writes one stream's state under its name's bytes.
-    typealias Write = (UnsafeRawBufferPointer, StreamState) throws -> Void
+    /// Stores one stream's encoded state (the value) under its name (the key).
+    typealias Write = (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void
+    /// Reads the stored state of the stream named by the key (nil: none).
+    typealias Load = (UnsafeRawBufferPointer) throws -> StreamState?
 
     init(limit: Int) {
         self.limit = max(1, limit)
@@ -42,9 +44,29 @@ struct StreamCache {
     /// before the next event.
     var isFull: Bool { states.count >= limit }
 
+    /// Writes the cache out (see ``flush(_:)``) when it is full; its owner
+    /// calls this between two events only.
+    mutating func makeRoom(_ write: Write) throws {
+        if isFull { try flush(write) }
+    }
+
+    /// ``number(_:load:)`` of the stream `name`.
+    @inline(__always)
+    mutating func number(_ name: String, load: Load) throws -> Int32 {
+        var name = name
+        return try name.withUTF8 { try number(UnsafeRawBufferPointer($0), load: load) }
+    }
+
+    /// ``number(_:load:)`` of the stream of the person, enterprise, grant or
+    /// loan with this id, its name put together on the stack.
+    @inline(__always)
+    mutating func number(_ kind: EntityKind, id: String, load: Load) throws -> Int32 {
+        try Streams.withName(kind, id) { try number($0, load: load) }
+    }
+
     /// The number of the stream named by the bytes `key`: cached, or its
     /// state read by `load` (nil: not stored) and cached.
-    mutating func number(_ key: UnsafeRawBufferPointer, load: (UnsafeRawBufferPointer) throws -> StreamState?) throws -> Int32 {
+    mutating func number(_ key: UnsafeRawBufferPointer, load: Load) throws -> Int32 {
         let hash = ByteInterner.hash(key)
         for entry in recent where entry.hash == hash && names.holds(entry.number, key) { return entry.number }
         if let found = names.find(key, hash: hash) {
@@ -76,12 +98,16 @@ struct StreamCache {
     }
 
     /// Writes every changed state, in the order of the names' bytes (the
-    /// order LMDB inserts fastest), and empties the cache.
+    /// order LMDB inserts fastest), and empties the cache. Each state is
+    /// encoded into a buffer on the stack, not a new array.
     mutating func flush(_ write: Write) throws {
         if dirtyCount > 0 {
             for number in names.sortedOrder() where dirty[Int(number)] {
                 guard let state = states[Int(number)] else { continue }
-                try names.withBytes(number) { key in try write(key, state) }
+                try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
+                    state.encode(into: buffer)
+                    try names.withBytes(number) { key in try write(key, UnsafeRawBufferPointer(buffer)) }
+                }
             }
         }
         discard()
