@@ -612,7 +612,7 @@ extension Ledger {
                     // forms; the holders' thread adds its tables once it
                     // has folded through `to`, chooses the form and commits
                     // the snapshot, while this fold goes on.
-                    var part = SnapshotWriting.LinesAndLoans(changeBytes: compact.changeBytes(packed: true))
+                    var part = SnapshotWriting.LinesAndLoans()
                     compact.forEachEntry(packed: true) { table, key, value in
                         if table == .loans {
                             StateCodec.append(table, key: key, value: value, to: &part.wholeLoans)
@@ -651,8 +651,6 @@ extension Ledger {
         /// delta items: which form the snapshot takes is decided once the
         /// holders' part is weighed.
         struct LinesAndLoans {
-            /// What their changes weigh as delta items.
-            var changeBytes: Int
             var wholeLines = ByteWriter(), wholeLoans = ByteWriter()
             var deltaLines = ByteWriter(), deltaLoans = ByteWriter()
         }
@@ -660,9 +658,12 @@ extension Ledger {
         /// The size of the last whole snapshot and of the deltas since.
         private var wholeBytes = 0
         private var deltaBytes = 0
-        /// One buffer serves every snapshot, so its pages are not faulted
-        /// in afresh each time.
+        /// Two buffers serve every snapshot, so their pages are not faulted
+        /// in afresh each time: the last whole snapshot's bytes stay in one
+        /// (`holdersWritten` copies unchanged entries from them), and the
+        /// next snapshot is written into the other.
         private var buffer = ByteWriter(capacity: 1 << 16)
+        private var lastWhole = ByteWriter(capacity: 1 << 16)
         /// The holders' part of the last whole snapshot, which the next
         /// one copies its unchanged entries from.
         private var holdersWritten = CompactBalances.HoldersWritten()
@@ -683,33 +684,35 @@ extension Ledger {
 
         /// The snapshot's stored bytes: a delta (budget lines, holders,
         /// loans, each table's changes in key order) while the deltas since
-        /// the last whole snapshot stay under a quarter of it, the whole
-        /// state otherwise. The delta is weighed before it is written: when
-        /// the state goes whole instead (at scale, nearly always), it is
-        /// never built. Forgets the holders' changes either way.
+        /// the last whole snapshot, this one's included, take at most a
+        /// quarter of its bytes (4 × deltas ≤ whole), the whole state
+        /// otherwise. The holders' part of the delta is written against
+        /// what is left of that quarter and given up once past it, so the
+        /// changed entries are read once whichever form wins. Forgets the
+        /// holders' changes either way.
         func snapshot(_ part: LinesAndLoans, holders: inout CompactBalances) -> [UInt8] {
-            let deltaSize = 1 + part.changeBytes + holders.changeBytes(packed: true)
             buffer.bytes.removeAll(keepingCapacity: true)
-            if wholeBytes == 0 || 4 * (deltaBytes + deltaSize) > wholeBytes {
-                buffer.u8(StateCodec.SnapshotKind.packedFull.rawValue)
-                buffer.raw(part.wholeLines.bytes)
-                holders.writePackedHolders(into: &buffer, reusing: &holdersWritten)
-                holders.forgetChanges()
-                buffer.raw(part.wholeLoans.bytes)
-                wholeBytes = buffer.bytes.count
-                deltaBytes = 0
-            } else {
+            if wholeBytes > 0 {
                 buffer.u8(StateCodec.SnapshotKind.packedDelta.rawValue)
                 buffer.raw(part.deltaLines.bytes)
-                holdersWritten.noteChanges(of: holders)
-                holders.forEachChange(packed: true) { table, key, value in
-                    StateCodec.appendDeltaItem(table, key: key, value: value, to: &buffer)
+                let room = wholeBytes / 4 - deltaBytes - buffer.bytes.count - part.deltaLoans.bytes.count
+                if holders.writeHolderChanges(into: &buffer, limit: room) {
+                    holdersWritten.noteChanges(of: holders)
+                    holders.forgetChanges()
+                    buffer.raw(part.deltaLoans.bytes)
+                    deltaBytes += buffer.bytes.count
+                    return buffer.bytes
                 }
-                buffer.raw(part.deltaLoans.bytes)
-                precondition(buffer.bytes.count == deltaSize, "a delta of \(buffer.bytes.count) bytes, weighed at \(deltaSize)")
-                deltaBytes += deltaSize
+                buffer.bytes.removeAll(keepingCapacity: true)
             }
-            return buffer.bytes
+            buffer.u8(StateCodec.SnapshotKind.packedFull.rawValue)
+            buffer.raw(part.wholeLines.bytes)
+            holders.writePackedHolders(into: &buffer, reusing: &holdersWritten, trailer: part.wholeLoans.bytes)
+            holders.forgetChanges()
+            wholeBytes = buffer.bytes.count
+            deltaBytes = 0
+            swap(&buffer, &lastWhole)
+            return lastWhole.bytes
         }
     }
 

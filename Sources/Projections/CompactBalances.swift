@@ -746,50 +746,6 @@ public struct CompactBalances {
         return rank
     }
 
-    /// The size of the items ``forEachChange(_:)`` would give, each written
-    /// as a delta snapshot's item (``StateCodec/appendDeltaItem(_:key:value:to:)``),
-    /// computed from the entries' lengths without writing them (but for
-    /// budget lines and loans, which are few). A rebuild weighs a delta by
-    /// it before deciding to write the whole state instead. With `packed`,
-    /// person values are counted in their packed form.
-    public mutating func changeBytes(packed: Bool = false) -> Int {
-        func item(key: Int, value: Int?) -> Int { 1 + 2 + key + 1 + (value.map { 4 + $0 } ?? 0) }
-        var total = 0
-        for index in changedLines {
-            let (lineKey, line) = lineEntry(Int(index))
-            total += item(key: StateCodec.key(lineKey).count, value: line.map { StateCodec.value($0).count })
-        }
-        // Entries are read where they lie: one copied out would retain and
-        // release its month and approval sets.
-        holders.personEntries.withUnsafeBufferPointer { all in
-            for index in holders.changedPeople {
-                let entry = UnsafePointer(all.baseAddress! + Int(index))
-                let key = holders.people.withBytes(entry.pointee.person) { $0.count } + 1
-                    + programmes.withBytes(entry.pointee.programme) { $0.count }
-                let size = packed ? StateCodec.packedPersonSize(months: entry.pointee.months, approvals: entry.pointee.approvals)
-                    : 28 + 8 * (entry.pointee.months.count + entry.pointee.approvals.count)
-                total += item(key: key, value: personPresent(Int(index)) ? size : nil)
-            }
-        }
-        for index in holders.changedEnterprises {
-            let entry = holders.enterpriseEntries[Int(index)]
-            let key = holders.enterprises.withBytes(entry.enterprise) { $0.count } + 1 + programmes.withBytes(entry.programme) { $0.count }
-            total += item(key: key, value: enterprisePresent(Int(index)) ? 20 : nil)
-        }
-        var scratch = ByteWriter(capacity: 256)
-        for index in changedLoans {
-            let key = loanNames.withBytes(index) { $0.count }
-            guard loans[Int(index)].present else {
-                total += item(key: key, value: nil)
-                continue
-            }
-            scratch.bytes.removeAll(keepingCapacity: true)
-            loanValue(loans[Int(index)], into: &scratch)
-            total += item(key: key, value: scratch.bytes.count)
-        }
-        return total
-    }
-
     /// Forgets the changes since the last ``forEachChange(_:)`` without
     /// writing them (the state was written whole instead).
     public mutating func forgetChanges() {
@@ -832,15 +788,9 @@ public struct CompactBalances {
             if let v { value.raw(v) }
             try emit(.lines, present: v != nil)
         }
-        for e in personOrder(holders.changedPeople.map { Int($0) }) {
-            personKey(e, into: &key)
-            if personPresent(e) { personValue(e, packed: packed, into: &value) }
-            try emit(.people, present: personPresent(e))
-        }
-        for e in enterpriseOrder(holders.changedEnterprises.map { Int($0) }) {
-            enterpriseKey(e, into: &key)
-            if enterprisePresent(e) { enterpriseValue(e, into: &value) }
-            try emit(.enterprises, present: enterprisePresent(e))
+        _ = try forEachHolderChange(packed: packed) { table, key, value in
+            try body(table, key, value)
+            return true
         }
         if !changedLoans.isEmpty {
             let loanRank = Self.ranks(loanNames.sortedOrder())
@@ -852,6 +802,60 @@ public struct CompactBalances {
             }
         }
         forgetChanges()
+    }
+
+    /// The people and enterprises part of ``forEachChange(packed:_:)``: each
+    /// entry changed since the changes were last forgotten, in canonical
+    /// order, handed to `body` until it returns false. Returns whether every
+    /// one was handed over. Forgets nothing.
+    mutating func forEachHolderChange(packed: Bool,
+                                      _ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Bool) rethrows -> Bool {
+        var key = ByteWriter(capacity: 160)
+        var value = ByteWriter(capacity: 1024)
+        func give(_ table: StateCodec.Table, present: Bool) throws -> Bool {
+            defer {
+                key.bytes.removeAll(keepingCapacity: true)
+                value.bytes.removeAll(keepingCapacity: true)
+            }
+            return try key.bytes.withUnsafeBytes { k in
+                present ? try value.bytes.withUnsafeBytes { v in try body(table, k, v) } : try body(table, k, nil)
+            }
+        }
+        for e in personOrder(holders.changedPeople.map { Int($0) }) {
+            personKey(e, into: &key)
+            let present = personPresent(e)
+            if present { personValue(e, packed: packed, into: &value) }
+            guard try give(.people, present: present) else { return false }
+        }
+        for e in enterpriseOrder(holders.changedEnterprises.map { Int($0) }) {
+            enterpriseKey(e, into: &key)
+            let present = enterprisePresent(e)
+            if present { enterpriseValue(e, into: &value) }
+            guard try give(.enterprises, present: present) else { return false }
+        }
+        return true
+    }
+
+    /// Appends the people and enterprise items of a packed delta snapshot
+    /// (what ``forEachChange(packed:_:)`` gives for them, each as
+    /// ``StateCodec/appendDeltaItem(_:key:value:to:)`` writes it) while
+    /// they take at most `limit` bytes. Returns whether they all fit; when
+    /// they do not, it stops at the first item past the limit, and `w`
+    /// holds a part the caller drops. Forgets nothing.
+    ///
+    /// A rebuild writes a delta only while the deltas since the last whole
+    /// snapshot stay under a quarter of it: writing the delta against that
+    /// limit decides and writes in one pass over the changed entries, and
+    /// when the whole state wins (at province scale, nearly always) stops
+    /// early, where weighing every entry first and then writing the winner
+    /// read each changed entry twice.
+    public mutating func writeHolderChanges(into w: inout ByteWriter, limit: Int) -> Bool {
+        guard limit >= 0 else { return false }
+        let start = w.bytes.count
+        return forEachHolderChange(packed: true) { table, key, value in
+            StateCodec.appendDeltaItem(table, key: key, value: value, to: &w)
+            return w.bytes.count - start <= limit
+        }
     }
 
     /// Double entry over the live events: each budget line's account equals

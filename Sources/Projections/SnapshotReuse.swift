@@ -13,7 +13,9 @@ extension CompactBalances {
     /// The bytes come out the same either way: an entry's stored item
     /// depends only on its key and its figures.
     public struct HoldersWritten {
-        /// The people items, then the enterprise items, of that snapshot.
+        /// The bytes the snapshot was written into: the people items, then
+        /// the enterprise items, lie in them where the spans say. They are
+        /// kept by reference, not copied (``writePackedHolders(into:reusing:)``).
         fileprivate var bytes: [UInt8] = []
         /// Where each entry's item lies in `bytes`, by entry number
         /// (`count` 0: the entry had none).
@@ -41,14 +43,17 @@ extension CompactBalances {
     /// holders' tables (``whenHoldersCatchUp(_:)``): the entries unchanged
     /// since `written`'s snapshot (and not changed since the last
     /// ``forEachChange(packed:_:)``) are copied from it. `written` then
-    /// holds this snapshot's items. Changes are not forgotten.
-    public mutating func writePackedHolders(into w: inout ByteWriter, reusing written: inout HoldersWritten) {
-        var section = ByteWriter(capacity: written.bytes.count + written.bytes.count / 4 + 4096)
+    /// holds this snapshot's items. `trailer` (a snapshot's loans) is
+    /// appended after them, and `written` then keeps `w`'s bytes by
+    /// reference, not by a copy: a caller that goes on writing into `w`
+    /// makes them copy themselves (a rebuild writes its next snapshot into
+    /// another buffer). Changes are not forgotten.
+    public mutating func writePackedHolders(into w: inout ByteWriter, reusing written: inout HoldersWritten, trailer: [UInt8] = []) {
         var key = ByteWriter(capacity: 160), value = ByteWriter(capacity: 1024)
         let people = personOrder(holders.personEntries.indices.filter(personPresent))
         let peopleSpans = written.bytes.withUnsafeBytes { old in
             Self.splice(people, entries: holders.personEntries.count, old: written.people, from: old,
-                        changed: [written.changedPeople, holders.changedPeople], into: &section) { e, out in
+                        changed: [written.changedPeople, holders.changedPeople], into: &w) { e, out in
                 personKey(e, into: &key)
                 personValue(e, packed: true, into: &value)
                 Self.appendItem(.people, &key, &value, to: &out)
@@ -57,15 +62,15 @@ extension CompactBalances {
         let enterprises = enterpriseOrder(holders.enterpriseEntries.indices.filter(enterprisePresent))
         let enterpriseSpans = written.bytes.withUnsafeBytes { old in
             Self.splice(enterprises, entries: holders.enterpriseEntries.count, old: written.enterprises, from: old,
-                        changed: [written.changedEnterprises, holders.changedEnterprises], into: &section) { e, out in
+                        changed: [written.changedEnterprises, holders.changedEnterprises], into: &w) { e, out in
                 enterpriseKey(e, into: &key)
                 enterpriseValue(e, into: &value)
                 Self.appendItem(.enterprises, &key, &value, to: &out)
             }
         }
-        w.raw(section.bytes)
+        w.raw(trailer)
         written = HoldersWritten()
-        written.bytes = section.bytes
+        written.bytes = w.bytes
         written.people = peopleSpans
         written.enterprises = enterpriseSpans
     }

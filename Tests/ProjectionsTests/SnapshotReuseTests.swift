@@ -49,4 +49,45 @@ struct SnapshotReuseTests {
         }
         #expect(wholes >= 5 && deltas >= 2 && copiedSome, "\(wholes) whole, \(deltas) delta snapshots")
     }
+
+    @Test("a delta written against a limit fits exactly when the whole delta does, and then is the delta forEachChange gives", arguments: [UInt64(4), 5, 6])
+    func deltaAgainstLimit(seed: UInt64) throws {
+        var (state, programmes) = HoldersAsideTests.state()
+        let changes = HoldersAsideTests.changes(count: 20_000, seed: seed, programmes: programmes)
+        var random = SplitMix(seed: seed &+ 200)
+        var next = 0, fitted = 0, refused = 0
+        while next < changes.count {
+            let end = min(changes.count, next + 1 + random.below(2_500))
+            for (change, name) in changes[next..<end] {
+                var name = name
+                try name.withUTF8 { try state.holder(change, name: UnsafeRawBufferPointer($0)) }
+            }
+            next = end
+            // The delta as the changes give it, from a copy that then forgets them.
+            var copy = state
+            var expected = ByteWriter()
+            copy.forEachChange(packed: true) { table, key, value in
+                StateCodec.appendDeltaItem(table, key: key, value: value, to: &expected)
+            }
+            let size = expected.bytes.count
+            // Limits at, around and far from the delta's size.
+            for limit in [size, size - 1, size + 1, 0, -1, random.below(size + 2), size * 2] {
+                var written = ByteWriter()
+                written.u8(0xAB)
+                let fits = state.writeHolderChanges(into: &written, limit: limit)
+                #expect(fits == (size <= limit && limit >= 0), "limit \(limit), delta of \(size) bytes")
+                if fits {
+                    #expect(Array(written.bytes.dropFirst()) == expected.bytes, "limit \(limit)")
+                    fitted += 1
+                } else {
+                    refused += 1
+                }
+            }
+            // Nothing was forgotten: the same delta comes out again.
+            var again = ByteWriter()
+            #expect(state.writeHolderChanges(into: &again, limit: .max) && again.bytes == expected.bytes)
+            state.forgetChanges()
+        }
+        #expect(fitted > 10 && refused > 10, "\(fitted) fitted, \(refused) refused")
+    }
 }
