@@ -8,16 +8,16 @@ import Glibc
 /// few short byte strings and touches flat arrays; a `String` is made only
 /// when a name is written out.
 public struct ByteInterner: Sendable {
-    private var arena: [UInt8] = []
-    private var starts: [Int32] = [0]
+    @usableFromInline var arena: [UInt8] = []
+    @usableFromInline var starts: [Int32] = [0]
     /// Open addressing: each slot holds a name's hash in its high 32 bits
     /// and its number + 1 in its low 32 bits (0 is an empty slot). With the
     /// hash beside the number, a probe that meets another name is told so
     /// by the slot alone, and a look-up in a table of millions of names
     /// touches the slot, the name's start and its bytes: three places in
     /// memory, not four.
-    private var slots: [UInt64]
-    private var mask: Int
+    @usableFromInline var slots: [UInt64]
+    @usableFromInline var mask: Int
     /// The numbers of the first names, by their bytes (see ``sortedOrder()``).
     private var sorted: [Int32] = []
     /// The name ``intern(_:)`` gave last (−1 before any).
@@ -101,7 +101,7 @@ public struct ByteInterner: Sendable {
     /// one before asked for, so a caller asks for step 0 a few names ahead
     /// of step 1, and for that a few ahead of step 2. Only the first slot
     /// of the probe is followed. A hint: it changes nothing.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func prefetch(hash h: UInt32, step: Int) {
         slots.withUnsafeBufferPointer { slots in
             let slot = Int(h) & mask
@@ -257,9 +257,9 @@ private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: 
 /// by open addressing: what `Dictionary` does, without hashing a `String`
 /// or a `Hasher` per look-up.
 public struct PackedKeyIndex: Sendable {
-    private var keys: [UInt64]
-    private var values: [Int32]
-    private var mask: Int
+    @usableFromInline var keys: [UInt64]
+    @usableFromInline var values: [Int32]
+    @usableFromInline var mask: Int
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
@@ -270,8 +270,8 @@ public struct PackedKeyIndex: Sendable {
         mask = size - 1
     }
 
-    @inline(__always)
-    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+    @inlinable @inline(__always)
+    static func slot(_ key: UInt64, _ mask: Int) -> Int {
         var h = key &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 31
         return Int(truncatingIfNeeded: h) & mask
@@ -295,7 +295,7 @@ public struct PackedKeyIndex: Sendable {
 
     /// Asks for the slot a look-up of `key` reads first (a hint, see
     /// ``ByteInterner/prefetch(hash:step:)``).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func prefetch(key: UInt64) {
         let slot = Self.slot(key, mask)
         keys.withUnsafeBufferPointer { cprefetch($0.baseAddress! + slot) }

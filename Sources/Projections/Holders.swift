@@ -221,7 +221,10 @@ extension CompactBalances {
         /// changes, each pass asking for the places of the changes a few
         /// ahead (``ByteInterner/prefetch(hash:step:)``) while it works on
         /// the current one. The numbers and entries are made in the same
-        /// order as one change at a time would make them.
+        /// order as one change at a time would make them. A change the
+        /// tables refuse leaves the batch's later names and entries made,
+        /// where one change at a time would have stopped before them; a
+        /// refusal stops the fold, and its tables are not used.
         private static func apply(_ batch: Batch, to holders: inout Holders) throws {
             let count = batch.changes.count
             let ahead = Self.ahead
