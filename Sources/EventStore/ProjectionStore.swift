@@ -88,7 +88,10 @@ extension Ledger {
     /// the state's arrays in and out).
     final class CompactFold {
         var state = CompactBalances()
-        init(backing: BalanceBacking) { state.backing = backing }
+        init(backing: BalanceBacking) {
+            state.backing = backing
+            state.batchesHolders = true
+        }
     }
 
     /// Keeps the stored projections in step with the log inside one write
@@ -269,6 +272,15 @@ extension Ledger {
         /// Writes back every touched entry and the checkpoint; snapshots when due.
         func flush() throws {
             try writeDates()
+            if let fold = compact {
+                do {
+                    try fold.state.foldPendingHolders()
+                } catch is CompactBalances.Unsupported {
+                    // As for a refusal while folding (``apply(_:seq:record:)``).
+                    try leaveCompactFold(through: checkpoint)
+                    foldsCompactly = false
+                }
+            }
             if let fold = compact {
                 try fold.state.forEachChange { table, key, value in try store(table, Array(key), value.map { Array($0) }) }
                 compact = nil

@@ -80,6 +80,14 @@ public struct CompactBalances {
     var aside: HolderWorker?
     /// The changes for `aside` not yet handed over.
     var asideBatch = HolderWorker.Batch()
+    /// Set for a fold over a stored state (an import's batch, with a
+    /// ``backing``): the holders' changes then wait in `pendingHolders` and
+    /// are folded in place a batch at a time, when it fills and by
+    /// ``foldPendingHolders()``, in the passes the holders' thread takes
+    /// (``HolderWorker``), so that the cache misses of successive changes
+    /// overlap. Nothing reads the holders' tables while changes wait.
+    public var batchesHolders = false
+    var pendingHolders = HolderWorker.Batch()
 
     /// Lines and loans changed since the last ``forEachChange(_:)`` or
     /// ``forgetChanges()``, each once (the holders keep their own).
@@ -159,17 +167,33 @@ public struct CompactBalances {
     }
 
     mutating func fill(person e: Int, from value: PersonProgramme) throws {
-        holders.personEntries[e].granted = try amount(value.granted.fen)
-        holders.personEntries[e].recovered = try amount(value.recovered.fen)
-        holders.personEntries[e].grants = value.grants
-        holders.personEntries[e].months = value.monthCoverage
-        holders.personEntries[e].approvals = value.approvals
+        var entries: [PersonEntry] = []
+        swap(&entries, &holders.personEntries)
+        defer { swap(&entries, &holders.personEntries) }
+        try fill(person: e, in: &entries, from: value)
+    }
+
+    /// Person entry `e` of `entries` (the holders' tables, or a copy of
+    /// them taken aside) given its stored figures.
+    mutating func fill(person e: Int, in entries: inout [PersonEntry], from value: PersonProgramme) throws {
+        entries[e].granted = try amount(value.granted.fen)
+        entries[e].recovered = try amount(value.recovered.fen)
+        entries[e].grants = value.grants
+        entries[e].months = value.monthCoverage
+        entries[e].approvals = value.approvals
     }
 
     mutating func fill(enterprise e: Int, from value: EnterpriseProgramme) throws {
-        holders.enterpriseEntries[e].granted = try amount(value.granted.fen)
-        holders.enterpriseEntries[e].recovered = try amount(value.recovered.fen)
-        holders.enterpriseEntries[e].grants = value.grants
+        var entries: [EnterpriseEntry] = []
+        swap(&entries, &holders.enterpriseEntries)
+        defer { swap(&entries, &holders.enterpriseEntries) }
+        try fill(enterprise: e, in: &entries, from: value)
+    }
+
+    mutating func fill(enterprise e: Int, in entries: inout [EnterpriseEntry], from value: EnterpriseProgramme) throws {
+        entries[e].granted = try amount(value.granted.fen)
+        entries[e].recovered = try amount(value.recovered.fen)
+        entries[e].grants = value.grants
     }
 
     mutating func fill(loan index: Int, from value: LoanBalance) throws {
@@ -347,18 +371,49 @@ public struct CompactBalances {
             }
             return
         }
+        if batchesHolders {
+            if pendingHolders.add(change, name: name) { try foldPendingHolders() }
+            return
+        }
         let (e, isNew) = holders.entry(person: change.isPerson, name: name, programme: change.programme)
-        if isNew, let backing {
-            let holder = String(decoding: name, as: UTF8.self), programme = programmes.string(change.programme)
-            if change.isPerson {
-                if let stored = try backing.person(Balances.PersonProgrammeKey(person: holder, programme: programme)) {
-                    try fill(person: e, from: stored)
-                }
-            } else if let stored = try backing.enterprise(Balances.EnterpriseProgrammeKey(enterprise: holder, programme: programme)) {
-                try fill(enterprise: e, from: stored)
-            }
+        if isNew, backing != nil {
+            var tables = Holders()
+            swap(&tables, &holders)
+            defer { swap(&tables, &holders) }
+            try load(e, change, name, into: &tables)
         }
         try holders.apply(change, at: e)
+    }
+
+    /// Folds the holders' changes waiting in `pendingHolders` (see
+    /// ``batchesHolders``). Throws ``Unsupported`` as the changes one at a
+    /// time would have, at the first it refuses; the state is then not to be
+    /// used.
+    public mutating func foldPendingHolders() throws {
+        guard !pendingHolders.changes.isEmpty else { return }
+        // The tables are taken aside while the batch folds into them, so
+        // that loading a new entry's stored figures can reach the rest of
+        // the state (the backing, the programmes' names, the magnitudes).
+        var tables = Holders()
+        swap(&tables, &holders)
+        defer { swap(&tables, &holders) }
+        let batch = pendingHolders
+        pendingHolders = HolderWorker.Batch()
+        try HolderWorker.apply(batch, to: &tables) { tables, e, change, name in try self.load(e, change, name, into: &tables) }
+    }
+
+    /// Entry `e` of `tables`, new to the fold, given the figures the backing
+    /// stores for it (none: it stays empty).
+    private mutating func load(_ e: Int, _ change: HolderChange, _ name: UnsafeRawBufferPointer, into tables: inout Holders) throws {
+        guard let backing else { return }
+        let holder = String(decoding: name, as: UTF8.self), programme = programmes.string(change.programme)
+        if change.isPerson {
+            if let stored = try backing.person(Balances.PersonProgrammeKey(person: holder, programme: programme)) {
+                try fill(person: e, in: &tables.personEntries, from: stored)
+            }
+        } else if let stored = try backing.enterprise(Balances.EnterpriseProgrammeKey(enterprise: holder, programme: programme)) {
+            try fill(enterprise: e, in: &tables.enterpriseEntries, from: stored)
+        }
     }
 
     @inline(__always)
@@ -593,6 +648,7 @@ public struct CompactBalances {
     /// person values are in their packed form (a snapshot's).
     public mutating func forEachEntry(packed: Bool = false,
                                       _ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        precondition(pendingHolders.changes.isEmpty, "the holders' changes are folded before the state is read")
         var key = ByteWriter(capacity: 160)
         var value = ByteWriter(capacity: 1024)
         func emit(_ table: StateCodec.Table) throws {
@@ -764,6 +820,7 @@ public struct CompactBalances {
     /// person values in their packed form.
     public mutating func forEachChange(packed: Bool = false,
                                        _ body: (StateCodec.Table, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+        precondition(pendingHolders.changes.isEmpty, "the holders' changes are folded before the state is read")
         var key = ByteWriter(capacity: 160)
         var value = ByteWriter(capacity: 1024)
         func emit(_ table: StateCodec.Table, present: Bool) throws {

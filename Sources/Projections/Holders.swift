@@ -225,7 +225,12 @@ extension CompactBalances {
         /// tables refuse leaves the batch's later names and entries made,
         /// where one change at a time would have stopped before them; a
         /// refusal stops the fold, and its tables are not used.
-        private static func apply(_ batch: Batch, to holders: inout Holders) throws {
+        ///
+        /// `made`, when given, is called with each entry the batch makes,
+        /// as it is made and before any change is applied (a fold over a
+        /// stored state loads the entry's stored figures there).
+        static func apply(_ batch: Batch, to holders: inout Holders,
+                          made: (inout Holders, Int, HolderChange, UnsafeRawBufferPointer) throws -> Void = { _, _, _, _ in }) throws {
             let count = batch.changes.count
             let ahead = Self.ahead
             try batch.names.withUnsafeBytes { names in
@@ -247,7 +252,9 @@ extension CompactBalances {
                             let key = Holders.key(numbers[i + ahead], changes[i + ahead].programme)
                             if changes[i + ahead].isPerson { holders.personIndex.prefetch(key: key) } else { holders.enterpriseIndex.prefetch(key: key) }
                         }
-                        entries[i] = Int32(holders.entry(person: changes[i].isPerson, holder: numbers[i], programme: changes[i].programme).index)
+                        let (e, isNew) = holders.entry(person: changes[i].isPerson, holder: numbers[i], programme: changes[i].programme)
+                        if isNew { try made(&holders, e, changes[i], Self.name(changes[i], in: names)) }
+                        entries[i] = Int32(e)
                     }
                     for i in 0..<count {
                         if i + ahead < count && changes[i + ahead].isPerson {
