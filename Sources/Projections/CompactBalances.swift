@@ -618,6 +618,7 @@ public struct CompactBalances {
     /// The same state as a ``Balances``: lines, entries and programme
     /// amounts brought back to zero are left out, as ``Balances`` drops them.
     public func materialize() -> Balances {
+        precondition(pendingHolders.changes.isEmpty, "the holders' changes are folded before the state is read")
         var balances = Balances(tables: tables)
         balances.lines.reserveCapacity(lines.count)
         for index in lines.indices {
