@@ -204,7 +204,7 @@ extension CompactBalances {
             }
         }
 
-        /// How many changes ahead each pass of ``apply(_:to:)`` asks for
+        /// How many changes ahead each pass of ``apply(_:to:made:)`` asks for
         /// what it reads next.
         static let ahead = 8
 
@@ -226,9 +226,9 @@ extension CompactBalances {
         /// where one change at a time would have stopped before them; a
         /// refusal stops the fold, and its tables are not used.
         ///
-        /// `made`, when given, is called with each entry the batch makes,
-        /// as it is made and before any change is applied (a fold over a
-        /// stored state loads the entry's stored figures there).
+        /// `made` is called with each entry the batch makes, as it is made
+        /// and before any change is applied to it (a fold over a stored
+        /// state loads the entry's stored figures there; by default nothing).
         static func apply(_ batch: Batch, to holders: inout Holders,
                           made: (inout Holders, Int, HolderChange, UnsafeRawBufferPointer) throws -> Void = { _, _, _, _ in }) throws {
             let count = batch.changes.count
