@@ -88,10 +88,7 @@ extension Ledger {
     /// the state's arrays in and out).
     final class CompactFold {
         var state = CompactBalances()
-        init(backing: BalanceBacking) {
-            state.backing = backing
-            state.batchesHolders = true
-        }
+        init(backing: BalanceBacking) { state.backing = backing }
     }
 
     /// Keeps the stored projections in step with the log inside one write

@@ -80,13 +80,13 @@ public struct CompactBalances {
     var aside: HolderWorker?
     /// The changes for `aside` not yet handed over.
     var asideBatch = HolderWorker.Batch()
-    /// Set for a fold over a stored state (an import's batch, with a
-    /// ``backing``): the holders' changes then wait in `pendingHolders` and
-    /// are folded in place a batch at a time, when it fills and by
-    /// ``foldPendingHolders()``, in the passes the holders' thread takes
-    /// (``HolderWorker``), so that the cache misses of successive changes
-    /// overlap. Nothing reads the holders' tables while changes wait.
-    public var batchesHolders = false
+    /// Set with a ``backing`` (an import's batch, over the stored state):
+    /// the holders' changes then wait in `pendingHolders` and are folded in
+    /// place a batch at a time, when it fills and by ``foldPendingHolders()``,
+    /// in the passes the holders' thread takes (``HolderWorker``), so that
+    /// the cache misses of successive changes overlap. Nothing reads the
+    /// holders' tables while changes wait.
+    private(set) var batchesHolders = false
     var pendingHolders = HolderWorker.Batch()
 
     /// Lines and loans changed since the last ``forEachChange(_:)`` or
@@ -110,8 +110,11 @@ public struct CompactBalances {
     /// from it once, before its first change. Nil: the fold holds its whole
     /// start, and an entry it has not seen is empty. With a backing, the
     /// budget accounts count the folded events only
-    /// (``budgetAccountMismatch()`` does not apply).
-    public weak var backing: BalanceBacking?
+    /// (``budgetAccountMismatch()`` does not apply). The holders' changes
+    /// are folded in batches while there is one (``batchesHolders``).
+    public weak var backing: BalanceBacking? {
+        didSet { batchesHolders = backing != nil }
+    }
 
     public init(effectiveOn: CalendarDate? = nil, tables: Balances.Tables = .all) {
         self.effectiveOn = effectiveOn
@@ -134,16 +137,22 @@ public struct CompactBalances {
             lines.append(Line(fund: fund, region: region, fiscalYear: key.fiscalYear))
             try fill(line: lines.count - 1, from: value)
         }
+        // The tables taken aside while they are filled, as a batch's fold
+        // takes them (``foldPendingHolders()``).
+        var tables = Holders()
+        swap(&tables, &holders)
+        defer { swap(&tables, &holders) }
         for (key, value) in start.people {
             let programme = programmes.intern(key.programme)
             var name = key.person
-            try fill(person: name.withUTF8 { holders.entry(person: true, name: UnsafeRawBufferPointer($0), programme: programme).index }, from: value)
+            let e = name.withUTF8 { tables.entry(person: true, name: UnsafeRawBufferPointer($0), programme: programme).index }
+            try fill(person: e, in: &tables.personEntries, from: value)
         }
         for (key, value) in start.enterprises {
             let programme = programmes.intern(key.programme)
             var name = key.enterprise
-            try fill(enterprise: name.withUTF8 { holders.entry(person: false, name: UnsafeRawBufferPointer($0), programme: programme).index },
-                     from: value)
+            let e = name.withUTF8 { tables.entry(person: false, name: UnsafeRawBufferPointer($0), programme: programme).index }
+            try fill(enterprise: e, in: &tables.enterpriseEntries, from: value)
         }
         for (id, value) in start.loans {
             let index = Int(loanNames.intern(id))
@@ -166,28 +175,14 @@ public struct CompactBalances {
         for (name, money) in value.recoveredByProgramme { Self.add(&lines[index].recoveredBy, programmes.intern(name), try amount(money.fen)) }
     }
 
-    mutating func fill(person e: Int, from value: PersonProgramme) throws {
-        var entries: [PersonEntry] = []
-        swap(&entries, &holders.personEntries)
-        defer { swap(&entries, &holders.personEntries) }
-        try fill(person: e, in: &entries, from: value)
-    }
-
-    /// Person entry `e` of `entries` (the holders' tables, or a copy of
-    /// them taken aside) given its stored figures.
+    /// Person entry `e` of `entries` (the holders' tables, taken aside from
+    /// the state) given its stored figures.
     mutating func fill(person e: Int, in entries: inout [PersonEntry], from value: PersonProgramme) throws {
         entries[e].granted = try amount(value.granted.fen)
         entries[e].recovered = try amount(value.recovered.fen)
         entries[e].grants = value.grants
         entries[e].months = value.monthCoverage
         entries[e].approvals = value.approvals
-    }
-
-    mutating func fill(enterprise e: Int, from value: EnterpriseProgramme) throws {
-        var entries: [EnterpriseEntry] = []
-        swap(&entries, &holders.enterpriseEntries)
-        defer { swap(&entries, &holders.enterpriseEntries) }
-        try fill(enterprise: e, in: &entries, from: value)
     }
 
     mutating func fill(enterprise e: Int, in entries: inout [EnterpriseEntry], from value: EnterpriseProgramme) throws {
@@ -375,14 +370,8 @@ public struct CompactBalances {
             if pendingHolders.add(change, name: name) { try foldPendingHolders() }
             return
         }
-        let (e, isNew) = holders.entry(person: change.isPerson, name: name, programme: change.programme)
-        if isNew, backing != nil {
-            var tables = Holders()
-            swap(&tables, &holders)
-            defer { swap(&tables, &holders) }
-            try load(e, change, name, into: &tables)
-        }
-        try holders.apply(change, at: e)
+        // No backing: an entry the fold has not seen starts empty.
+        try holders.apply(change, at: holders.entry(person: change.isPerson, name: name, programme: change.programme).index)
     }
 
     /// Folds the holders' changes waiting in `pendingHolders` (see
