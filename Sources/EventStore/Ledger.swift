@@ -436,18 +436,56 @@ public final class Ledger {
         return to >= first && (to == .max || to - first >= UInt64(ReadAhead.batchSize) * 4)
     }
 
-    /// The scan behind the reads ahead: hands the records over in batches
-    /// to a ``ReadAhead`` and gives `serve` each batch back in order (its
-    /// views, or its events when `decodingEvents`), until `serve` returns
-    /// false. A batch's problem is thrown after its good records are
-    /// served; what the scan itself finds wrong, after every batch before.
+    /// The scan behind the reads ahead: gives `serve` the records in
+    /// batches, in order (their views, or their events when
+    /// `decodingEvents`), each checked and read on a second thread, until
+    /// `serve` returns false. A batch's problem is thrown after its good
+    /// records are served; what the walk itself finds wrong, after every
+    /// record before it.
+    ///
+    /// In a read transaction the second thread walks the cursor too, and
+    /// the caller's thread only folds. A write transaction stays on its own
+    /// thread: the scan walks there and hands the records over.
     private func scanReadingAhead(in txn: ReadTransaction, from: UInt64, to: UInt64, decodingEvents: Bool,
                                   _ serve: (ReadAhead.Batch) throws -> Bool) throws {
         let first = max(from, 1)
         guard let previous = try linkBefore(first, in: txn) else { return }
+        if txn is WriteTransaction {
+            try scanHandingOver(in: txn, first: first, to: to, previous: previous, decodingEvents: decodingEvents, serve)
+            return
+        }
+        // The cursor is opened here, so that LMDB finds the database's root
+        // on this thread before two threads read the transaction (the fold
+        // looks up indexes in it meanwhile); the second thread only moves it.
+        try txn.withCursor(events) { cursor in
+            let walk = Walk(ledger: self, cursor: cursor, first: first, to: to, previous: previous)
+            let reader = ReadAhead(decodesEvents: decodingEvents) { reader in
+                try walk.ledger.walkRecords(walk.cursor, first: walk.first, to: walk.to, previous: walk.previous, hand: reader.hand)
+            }
+            defer { reader.close() }
+            while let batch = try reader.nextRead() {
+                if try !serve(batch) { return }
+                if let problem = batch.problem { throw problem }
+            }
+        }
+    }
+
+    /// What the second thread needs to walk the log; the cursor and the
+    /// transaction behind it are used by that thread alone until the walk ends.
+    private struct Walk: @unchecked Sendable {
+        let ledger: Ledger
+        let cursor: Cursor
+        let first: UInt64
+        let to: UInt64
+        let previous: [UInt8]
+    }
+
+    /// ``scanReadingAhead(in:from:to:decodingEvents:_:)`` in a write
+    /// transaction: the walk on this thread, the checks and reads on the second.
+    private func scanHandingOver(in txn: ReadTransaction, first: UInt64, to: UInt64, previous: [UInt8], decodingEvents: Bool,
+                                 _ serve: (ReadAhead.Batch) throws -> Bool) throws {
         let reader = ReadAhead(decodesEvents: decodingEvents)
         defer { reader.close() }
-        var batch = ReadAhead.Batch(firstSeq: first, previous: previous)
         var stopped = false
         // Folds the oldest batch handed over, up to its problem if it has one.
         func serveOldest() throws {
@@ -455,41 +493,55 @@ public final class Ledger {
             if try !serve(done) { stopped = true }
             if let problem = done.problem, !stopped { throw problem }
         }
-        // What the scan itself finds wrong, thrown after the records before it.
-        var scanProblem: LedgerError?
         try txn.withCursor(events) { cursor in
-            var expected = first
-            try cursor.forEach(from: sequenceKey(first)) { key, value in
-                guard let seq = readSequence(key), seq <= to else { return false }
-                guard seq == expected else {
-                    scanProblem = .corrupt("sequence number \(expected) is missing from the log")
-                    return false
-                }
-                guard let split = try? EventCodec.split(record: value) else {
-                    scanProblem = .corrupt("event \(seq) is shorter than a record's header")
-                    return false
-                }
-                expected += 1
-                if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
-                batch.records.append(value)
-                if batch.records.count == ReadAhead.batchSize {
-                    reader.put(batch)
-                    batch = ReadAhead.Batch(firstSeq: seq + 1, previous: Array(split.hash))
-                    // The fold takes a batch while the next one is read;
-                    // only then can it have stopped. (`stopped` is shared
-                    // with `serveOldest`, so each read of it is checked for
-                    // exclusive access at run time: not once per record.)
-                    if reader.outstanding >= ReadAhead.depth {
-                        try serveOldest()
-                        return !stopped
-                    }
+            try walkRecords(cursor, first: first, to: to, previous: previous) { batch in
+                reader.put(batch)
+                // The fold takes a batch while the next one is read; only
+                // then can it have stopped.
+                if reader.outstanding >= ReadAhead.depth {
+                    try serveOldest()
+                    return !stopped
                 }
                 return true
             }
         }
-        if !stopped && !batch.records.isEmpty { reader.put(batch) }
         while !stopped && reader.outstanding > 0 { try serveOldest() }
-        if !stopped, let scanProblem { throw scanProblem }
+    }
+
+    /// Walks the stored records from `first` through `to` with `cursor`, in
+    /// batches of ``ReadAhead/batchSize`` given to `hand` in order until it
+    /// returns false. The last batch carries what the walk found wrong
+    /// after it (a missing seq, a record shorter than its header) as its
+    /// ``ReadAhead/Batch/endProblem``, and is handed over even when empty.
+    private func walkRecords(_ cursor: Cursor, first: UInt64, to: UInt64, previous: [UInt8],
+                             hand: (ReadAhead.Batch) throws -> Bool) throws {
+        var batch = ReadAhead.Batch(firstSeq: first, previous: previous)
+        var expected = first
+        var handedAll = true
+        try cursor.forEach(from: sequenceKey(first)) { key, value in
+            guard let seq = readSequence(key), seq <= to else { return false }
+            guard seq == expected else {
+                batch.endProblem = .corrupt("sequence number \(expected) is missing from the log")
+                return false
+            }
+            guard let split = try? EventCodec.split(record: value) else {
+                batch.endProblem = .corrupt("event \(seq) is shorter than a record's header")
+                return false
+            }
+            expected += 1
+            if seq & Self.releaseMask == 0 { env.releaseMappedPages() }
+            batch.records.append(value)
+            if batch.records.count == ReadAhead.batchSize {
+                let full = batch
+                batch = ReadAhead.Batch(firstSeq: seq + 1, previous: Array(split.hash))
+                guard try hand(full) else {
+                    handedAll = false
+                    return false
+                }
+            }
+            return true
+        }
+        if handedAll && (!batch.records.isEmpty || batch.endProblem != nil) { _ = try hand(batch) }
     }
 
     /// A stored record read in place as event `seq`, or the problem that

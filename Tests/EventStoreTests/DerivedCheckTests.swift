@@ -437,6 +437,64 @@ struct LongFoldChainTests {
         }
     }
 
+    @Test("a record missing or cut short in the middle of a long fold is named once the records before it are served, whether the second thread walks the log (a read) or is handed it (a write)",
+          arguments: [false, true])
+    func walkProblemsInLongFold(cutShort: Bool) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/ledger"
+        let lines = (1...20_000).map { n in
+            #"{"id":"r-\#(n)","type":"person.registered","effective":"2016-01-04","data":{"person":"p-\#(n)","birthDate":"1990-05-01","sex":"F"}}"#
+        }
+        do {
+            let ledger = try makeLedger(dir)
+            _ = try ledger.importFiles([dir.file("people.jsonl", lines.joined(separator: "\n"))]).get()
+        }
+        do {
+            let env = try Environment(path: path)
+            let events = try env.openDatabase(named: "events", create: false)
+            try env.write { txn in
+                if cutShort {
+                    try txn.put(events, key: sequenceKey(14_000), value: [UInt8](repeating: 7, count: 40))
+                } else {
+                    _ = try txn.delete(events, key: sequenceKey(14_000))
+                }
+            }
+        }
+        let expected = cutShort ? "event 14000 is shorter than a record's header" : "sequence number 14000 is missing from the log"
+        let ledger = try Ledger.open(at: path)
+        var served: UInt64 = 0
+        #expect {
+            try ledger.forEachRecord(checkingAhead: true) { record in
+                #expect(record.seq == served + 1)
+                served = record.seq
+                return true
+            }
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+        #expect(served == 13_999)
+        // A fold that stops before the damage is served whole.
+        served = 0
+        #expect(throws: Never.self) {
+            try ledger.forEachRecord(checkingAhead: true) { record in
+                served = record.seq
+                return record.seq < 13_000
+            }
+        }
+        #expect(served == 13_000)
+        // The Merkle tree is recomputed inside a write transaction: the scan walks there.
+        #expect {
+            _ = try ledger.rebuildMerkleTree()
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+        #expect {
+            _ = try ledger.rebuildProjections()
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+
     @Test("the refold of the append rules over 20,000 events, its events decoded on a second thread, finds what the refold in short parts read inline finds")
     func refoldReadAhead() throws {
         let dir = TemporaryDirectory()
