@@ -89,7 +89,7 @@ extension Ledger {
         let report: ImportReport = try env.write { txn in
             var batch = try BatchWriter(ledger: self, txn: txn)
             var report = ImportReport()
-            let projections = try ProjectionWriter(ledger: self, txn: txn)
+            let projections = try ProjectionWriter(ledger: self, txn: txn, placements: batch.state)
             try projections.catchUp(to: batch.nextSeq - 1)
             projections.foldCompactly()
             let pipeline = ParsePipeline(inputs: sources, parser: parser, maxLineBytes: Self.maxLineBytes,
@@ -419,7 +419,10 @@ struct BatchWriter {
         tree?.append(record: record)
 
         try txn.append(ledger.events, key: SequenceBytes(seq), value: record)
-        try ledger.putIndexes(idKey: nil as [UInt8]?, seq: seq, placement: placement, in: txn)
+        // `ids` is claimed already; the `stream-events` key is written with
+        // the stream states (``TransactionState/place(_:seq:)``).
+        try state.place(placement, seq: seq)
+        if let reversed = placement.reversedSeq { try txn.put(ledger.reversals, key: SequenceBytes(reversed), value: SequenceBytes(seq)) }
         previousHash = hash
         lastRecord = record
         nextSeq += 1
@@ -433,6 +436,8 @@ struct BatchWriter {
 /// (``StreamCache``), and only the final state of each changed stream is
 /// written, in key order, by ``flush()`` (which the batch's owner must call
 /// before it commits; ``makeRoom()`` between two events keeps it bounded).
+/// So are the `stream-events` keys of the events placed: a look-up of one
+/// inside the transaction asks ``placedSeq(stream:version:)`` first.
 final class TransactionState: AppendState {
     let ledger: Ledger
     let txn: WriteTransaction
@@ -459,12 +464,27 @@ final class TransactionState: AppendState {
     /// Writes the states out when the cache holds as many as it may; called
     /// between two events only.
     func makeRoom() throws {
-        try cache.makeRoom(put)
+        try cache.makeRoom(put, placed: putPlaced)
     }
 
-    /// Writes every changed stream state and empties the cache.
+    /// Writes every changed stream state and the `stream-events` keys of
+    /// the events placed, and empties the cache.
     func flush() throws {
-        try cache.flush(put)
+        try cache.flush(put, placed: putPlaced)
+    }
+
+    /// Places an accepted event (`seq`) at its stream's version; its
+    /// `stream-events` key is written by the next ``flush()``.
+    func place(_ placement: Placement, seq: UInt64) throws {
+        let number = try cache.number(placement.stream, load: load)
+        cache.place(number, version: placement.streamVersion, seq: seq)
+    }
+
+    /// The seq placed as version `version` of `stream` in this batch and
+    /// not written to `stream-events` yet (nil: none is).
+    func placedSeq(stream: UnsafeRawBufferPointer, version: UInt64) -> UInt64? {
+        guard let number = cache.cachedNumber(stream) else { return nil }
+        return cache.placedSeq(number, version: version)
     }
 
     private func load(_ key: UnsafeRawBufferPointer) throws -> StreamState? {
@@ -480,6 +500,10 @@ final class TransactionState: AppendState {
 
     private func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
         try txn.put(ledger.streams, key: key, value: value)
+    }
+
+    private func putPlaced(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+        try txn.put(ledger.streamEvents, key: key, value: value)
     }
 
     func event(withID id: String) throws -> (seq: UInt64, event: Event)? {

@@ -119,7 +119,10 @@ extension Ledger {
         /// The stored bytes of the checksum ``flush()`` wrote.
         private(set) var writtenChecksum: [UInt8]?
 
-        init(ledger: Ledger, txn: WriteTransaction) throws {
+        /// `placements`: the batch that appends the events this folds, whose
+        /// `stream-events` keys the fold's look-ups must find before they
+        /// are written.
+        init(ledger: Ledger, txn: WriteTransaction, placements: TransactionState? = nil) throws {
             guard let entries = ledger.projectionEntries, let meta = ledger.projectionMeta, let snapshots = ledger.projectionSnapshots,
                   let effectiveIndex = ledger.effectiveIndex
             else {
@@ -131,7 +134,7 @@ extension Ledger {
             self.entries = entries
             self.meta = meta
             self.snapshots = snapshots
-            self.lookup = IndexLookup(ledger: ledger, txn: txn)
+            self.lookup = IndexLookup(ledger: ledger, txn: txn, placements: placements)
             let (version, stored) = try ledger.readProjectionMeta(in: txn, meta)
             if !Ledger.isCurrent(projectionVersion: version) {
                 // Another version's projections: start again from the first event.

@@ -2,14 +2,24 @@ import LMDBKit
 import LedgerCore
 import Projections
 
-/// Answers a fold's look-ups from the log's indexes inside one read transaction.
+/// Answers a fold's look-ups from the log's indexes inside one read
+/// transaction, or inside an import's write transaction, whose
+/// `stream-events` keys not written yet its `placements` hold.
 final class IndexLookup: EventLookup {
     let ledger: Ledger
     let txn: ReadTransaction
+    let placements: TransactionState?
 
-    init(ledger: Ledger, txn: ReadTransaction) {
+    init(ledger: Ledger, txn: ReadTransaction, placements: TransactionState? = nil) {
         self.ledger = ledger
         self.txn = txn
+        self.placements = placements
+    }
+
+    /// The seq of version `version` of stream `stream` (`stream-events`).
+    private func seq(ofStream stream: [UInt8], version: UInt64) throws -> UInt64? {
+        if let placements, let seq = stream.withUnsafeBytes({ placements.placedSeq(stream: $0, version: version) }) { return seq }
+        return try txn.withValue(ledger.streamEvents, key: Ledger.streamEventKey(stream, version: version)) { $0.flatMap(readSequence) }
     }
 
     func event(at seq: UInt64) throws -> Event? {
@@ -34,8 +44,7 @@ final class IndexLookup: EventLookup {
 
     func grant(_ id: String) throws -> Event? {
         // A grant's stream starts with the subsidy.granted that created it.
-        let key = Ledger.streamEventKey(Streams.grant(id).utf8, version: 0)
-        guard let seq = try txn.withValue(ledger.streamEvents, key: key, { $0.flatMap(readSequence) }) else { return nil }
+        guard let seq = try seq(ofStream: Array(Streams.grant(id).utf8), version: 0) else { return nil }
         return try event(at: seq)
     }
 }
@@ -54,8 +63,7 @@ extension IndexLookup: RecordLookup {
     }
 
     func record(ofGrant id: UnsafeRawBufferPointer) throws -> [UInt8]? {
-        let key = Ledger.streamEventKey(Array("grant:".utf8) + Array(id), version: 0)
-        guard let seq = try txn.withValue(ledger.streamEvents, key: key, { $0.flatMap(readSequence) }) else { return nil }
+        guard let seq = try seq(ofStream: Array("grant:".utf8) + Array(id), version: 0) else { return nil }
         return try ledger.withCheckedRecord(seq, in: txn) { record in
             guard let record else { throw LedgerError.corrupt("the stream-events entry of grant \(printable(id)) names event \(seq), which is missing") }
             return Array(record)

@@ -102,7 +102,7 @@ public final class Replica {
         var writtenChecksum: [UInt8]?
         let report = try ledger.env.write { txn in
             var batch = try BatchWriter(ledger: ledger, txn: txn)
-            let projections = try Ledger.ProjectionWriter(ledger: ledger, txn: txn)
+            let projections = try Ledger.ProjectionWriter(ledger: ledger, txn: txn, placements: batch.state)
             try projections.catchUp(to: batch.nextSeq - 1)
             projections.foldCompactly()
             let start = (seq: batch.nextSeq - 1, hash: batch.previousHash)

@@ -12,6 +12,14 @@ import LedgerCore
 /// number: a name is hashed once, not at every read and write. A number
 /// holds until the cache is written out or discarded, which its owner does
 /// only between two events, when ``isFull``.
+///
+/// An import also places each event in its stream here (``place(_:version:seq:)``):
+/// the `stream-events` keys (name, version) are written with the states, in
+/// the same name order, so LMDB takes them as it takes keys that arrive in
+/// order, on the page the last one went to, rather than one at a random
+/// place in the index per event, each splitting a page there. The names are
+/// sorted for the states anyway; in name order, then version, the keys are
+/// in LMDB's order (a name never holds the byte 0x00 that ends it in a key).
 struct StreamCache {
     /// The cached streams' names, each known by a dense number (open
     /// addressing over the name's bytes: no `String` hashing per look-up);
@@ -30,6 +38,17 @@ struct StreamCache {
     /// of the bytes and no probe of the table.
     private var recent: [(hash: UInt32, number: Int32)] = []
     private var nextRecent = 0
+    /// Per cached stream, the events placed in it and not yet written:
+    /// their count, the version of the first, and the last one's index in
+    /// ``placements``, each of which names the one placed before it.
+    private var placed: [Placed] = []
+    private var placements: [(seq: UInt64, before: Int32)] = []
+
+    private struct Placed {
+        var firstVersion: UInt64 = 0
+        var count: UInt32 = 0
+        var last: Int32 = -1
+    }
 
     /// Stores one stream's encoded state (the value) under its name (the key).
     typealias Write = (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void
@@ -40,14 +59,14 @@ struct StreamCache {
         self.limit = max(1, limit)
     }
 
-    /// The cache holds `limit` streams or more: its owner writes it out
-    /// before the next event.
-    var isFull: Bool { states.count >= limit }
+    /// The cache holds `limit` streams or more, or four times as many
+    /// placed events: its owner writes it out before the next event.
+    var isFull: Bool { states.count >= limit || placements.count >= limit * 4 }
 
     /// Writes the cache out (see ``flush(_:)``) when it is full; its owner
     /// calls this between two events only.
-    mutating func makeRoom(_ write: Write) throws {
-        if isFull { try flush(write) }
+    mutating func makeRoom(_ write: Write, placed writePlaced: Write? = nil) throws {
+        if isFull { try flush(write, placed: writePlaced) }
     }
 
     /// ``number(_:load:)`` of the stream `name`.
@@ -79,6 +98,7 @@ struct StreamCache {
         remember(hash, number)
         states.append(found)
         dirty.append(false)
+        placed.append(Placed())
         return number
     }
 
@@ -97,16 +117,70 @@ struct StreamCache {
         }
     }
 
+    /// Records that event `seq` is version `version` of stream `number`;
+    /// ``flush(_:placed:)`` writes its `stream-events` key. A stream's
+    /// events are placed in version order, one version after another.
+    mutating func place(_ number: Int32, version: UInt64, seq: UInt64) {
+        let index = Int(number)
+        if placed[index].count == 0 {
+            placed[index].firstVersion = version
+        } else {
+            precondition(version == placed[index].firstVersion + UInt64(placed[index].count), "a stream's events placed out of order")
+        }
+        placements.append((seq, placed[index].last))
+        placed[index].last = Int32(placements.count - 1)
+        placed[index].count += 1
+    }
+
+    /// The seq placed as version `version` of stream `number` and not
+    /// written yet (nil: none is).
+    func placedSeq(_ number: Int32, version: UInt64) -> UInt64? {
+        let entry = placed[Int(number)]
+        guard entry.count > 0, version >= entry.firstVersion, version - entry.firstVersion < UInt64(entry.count) else { return nil }
+        var index = Int(entry.last)
+        for _ in 0..<(entry.firstVersion + UInt64(entry.count) - 1 - version) { index = Int(placements[index].before) }
+        return placements[index].seq
+    }
+
+    /// The number of the cached stream `name`, if it is cached.
+    func cachedNumber(_ name: UnsafeRawBufferPointer) -> Int32? {
+        names.find(name)
+    }
+
     /// Writes every changed state, in the order of the names' bytes (the
-    /// order LMDB inserts fastest), and empties the cache. Each state is
-    /// encoded into a buffer on the stack, not a new array.
-    mutating func flush(_ write: Write) throws {
-        if dirtyCount > 0 {
-            for number in names.sortedOrder() where dirty[Int(number)] {
-                guard let state = states[Int(number)] else { continue }
-                try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
-                    state.encode(into: buffer)
-                    try names.withBytes(number) { key in try write(key, UnsafeRawBufferPointer(buffer)) }
+    /// order LMDB inserts fastest), and with each stream the `stream-events`
+    /// keys of the events placed in it (``place(_:version:seq:)``) to
+    /// `writePlaced`, and empties the cache. Each state and key is put
+    /// together in a buffer on the stack, not a new array.
+    mutating func flush(_ write: Write, placed writePlaced: Write? = nil) throws {
+        precondition(placements.isEmpty || writePlaced != nil, "events placed with nowhere to write their keys")
+        if dirtyCount > 0 || !placements.isEmpty {
+            var seqs: [UInt64] = []
+            for number in names.sortedOrder() {
+                let index = Int(number)
+                if dirty[index], let state = states[index] {
+                    try withUnsafeTemporaryAllocation(byteCount: state.encodedCount, alignment: 8) { buffer in
+                        state.encode(into: buffer)
+                        try names.withBytes(number) { key in try write(key, UnsafeRawBufferPointer(buffer)) }
+                    }
+                }
+                let entry = placed[index]
+                guard entry.count > 0, let writePlaced else { continue }
+                seqs.removeAll(keepingCapacity: true)
+                var at = Int(entry.last)
+                while at >= 0 {
+                    seqs.append(placements[at].seq)
+                    at = Int(placements[at].before)
+                }
+                try names.withBytes(number) { name in
+                    try withUnsafeTemporaryAllocation(byteCount: name.count + 9, alignment: 8) { key in
+                        key.copyMemory(from: name)
+                        key[name.count] = 0
+                        for (offset, seq) in seqs.reversed().enumerated() {
+                            key.storeBytes(of: (entry.firstVersion + UInt64(offset)).bigEndian, toByteOffset: name.count + 1, as: UInt64.self)
+                            try withUnsafeBytes(of: seq.bigEndian) { value in try writePlaced(UnsafeRawBufferPointer(key), value) }
+                        }
+                    }
                 }
             }
         }
@@ -120,6 +194,8 @@ struct StreamCache {
         recent.removeAll(keepingCapacity: true)
         states.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
+        placed.removeAll(keepingCapacity: true)
+        placements.removeAll(keepingCapacity: true)
         dirtyCount = 0
     }
 
