@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "EventStore",
             dependencies: [
-                "LMDBKit", "LedgerCore", "Projections", "Proofs", "CSHA256",
+                "LMDBKit", "LedgerCore", "Projections", "Proofs", "CSHA256", "CPrefetch",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

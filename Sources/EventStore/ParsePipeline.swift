@@ -14,6 +14,30 @@ final class ParsePipeline: @unchecked Sendable {
         var result: Result<Event, FieldError>
         /// The event's content bytes, encoded here rather than on the writer's thread.
         var content: [UInt8] = []
+        /// The streams the append rules will look up for it, hashed here
+        /// (see ``StreamHashes``).
+        var streams = StreamHashes()
+    }
+
+    /// The hashes (``ByteInterner/hash(_:)``) of the names of the streams
+    /// the append rules look up for an event: its own, and the person and
+    /// enterprise a grant or loan names (0: none). The writer asks for
+    /// their places in its stream cache a few events ahead
+    /// (``TransactionState/prefetch(_:step:)``), so that the cache misses of
+    /// the look-ups overlap instead of waiting one after another.
+    struct StreamHashes {
+        var own: UInt32 = 0
+        var person: UInt32 = 0
+        var enterprise: UInt32 = 0
+
+        init() {}
+
+        init(_ event: Event) {
+            if var name = event.ownStream { own = name.withUTF8 { ByteInterner.hash(UnsafeRawBufferPointer($0)) } }
+            guard event.type == .subsidyGranted || event.type == .loanIssued else { return }
+            if let id = event.data.string(.person) { person = Streams.withName(.person, id) { ByteInterner.hash($0) } }
+            if let id = event.data.string(.enterprise) { enterprise = Streams.withName(.enterprise, id) { ByteInterner.hash($0) } }
+        }
     }
 
     /// A run of consecutive lines of one source.
@@ -90,7 +114,8 @@ final class ParsePipeline: @unchecked Sendable {
                     } else {
                         do {
                             let event = try parser.parse(line)
-                            lines.append(Line(number: number, result: .success(event), content: EventCodec.encodeContent(event)))
+                            lines.append(Line(number: number, result: .success(event), content: EventCodec.encodeContent(event),
+                                              streams: StreamHashes(event)))
                         } catch {
                             lines.append(Line(number: number, result: .failure(error)))
                         }

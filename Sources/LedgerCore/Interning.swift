@@ -124,6 +124,20 @@ public struct ByteInterner: Sendable {
         }
     }
 
+    /// The number in the first slot of the probe for hash `h`, if that
+    /// slot holds a name with this hash: for a caller that asks for what
+    /// belongs to the name (its state in a table of its own) before it
+    /// looks the name up. Most often the name's number; the bytes are not
+    /// compared, so it is a guess, good only for a prefetch.
+    @inlinable @inline(__always)
+    public func likelyNumber(hash h: UInt32) -> Int32? {
+        slots.withUnsafeBufferPointer { slots in
+            let entry = slots[Int(h) & mask]
+            guard entry != 0, UInt32(truncatingIfNeeded: entry >> 32) == h else { return nil }
+            return Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: entry)) &- 1
+        }
+    }
+
     /// The number of `bytes` if it was interned.
     public func find(_ bytes: UnsafeRawBufferPointer) -> Int32? {
         find(bytes, hash: Self.hash(bytes))
