@@ -415,18 +415,21 @@ struct BatchWriter {
             throw error
         }
 
-        // The record in one buffer: room for the hash, then the canonical bytes.
-        var writer = ByteWriter(capacity: EventCodec.hashBytes + EventCodec.contentOffset + content.count)
+        // The record in one buffer, the same for every event (the last
+        // one is let go first, so it is not shared and nothing is
+        // allocated): room for the hash, then the canonical bytes.
+        var buffer: [UInt8] = []
+        swap(&buffer, &lastRecord)
+        var writer = ByteWriter(reusing: consume buffer, capacity: EventCodec.hashBytes + EventCodec.contentOffset + content.count)
         writer.raw(HashChain.genesis)
         EventCodec.writeHeader(seq: seq, recordedMicros: recordedMicros, into: &writer)
         writer.raw(content)
-        // Consumed, so that the record's buffer is not shared and the hash goes in without a copy.
         var record = (consume writer).bytes
         let hash = record.withUnsafeBytes { bytes in
             previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
         }
         record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
-        tree?.append(record: record)
+        record.withUnsafeBytes { tree?.append(record: $0) }
 
         try txn.append(ledger.events, key: SequenceBytes(seq), value: record)
         // `ids` is claimed already; the `stream-events` key is written with

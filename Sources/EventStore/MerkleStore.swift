@@ -95,45 +95,61 @@ final class BackgroundMerkleAppender {
         var nodes: [([UInt8], MerkleHash)] = []
         init(frontier: MerkleFrontier) { self.frontier = frontier }
 
-        func add(_ records: [[UInt8]]) {
-            for record in records {
-                record.withUnsafeBytes { bytes in
-                    let leaf = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...]))
+        func add(_ batch: Leaves) {
+            batch.bytes.withUnsafeBytes { bytes in
+                var start = 0
+                for end in batch.ends {
+                    let leaf = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: bytes[start..<Int(end)]))
                     frontier.append(leaf) { level, index, hash in
                         if MerkleLayout.isStored(level: level) { nodes.append((MerkleLayout.nodeKey(level: level, index: index), hash)) }
                     }
+                    start = Int(end)
                 }
             }
+        }
+    }
+
+    /// A batch of leaves: the canonical bytes of each record, one after
+    /// another in one buffer, and where each ends. Copied in, so that the
+    /// writer can build every record in the same buffer (no allocation per
+    /// event, and none freed on this thread).
+    struct Leaves: Sendable {
+        var bytes: [UInt8] = []
+        var ends: [Int32] = []
+
+        init() {
+            bytes.reserveCapacity(BackgroundMerkleAppender.batchSize * 320)
+            ends.reserveCapacity(BackgroundMerkleAppender.batchSize)
         }
     }
 
     static let batchSize = 1024
     private let work: Work
     private let database: Database
-    private var handoff: BatchHandoff<[[UInt8]]>?
-    private var pending: [[UInt8]] = []
+    private var handoff: BatchHandoff<Leaves>?
+    private var pending = Leaves()
 
     init(frontier: MerkleFrontier, database: Database) {
         let work = Work(frontier: frontier)
         self.work = work
         self.database = database
-        handoff = BatchHandoff { records in
-            work.add(records)
+        handoff = BatchHandoff { leaves in
+            work.add(leaves)
             return true
         }
-        pending.reserveCapacity(Self.batchSize)
     }
 
     /// A batch abandoned (refused, or failed in LMDB) still stops its worker.
     deinit { handoff?.finish() }
 
-    /// Adds a stored record (hash ‖ canonical bytes) as the next leaf.
-    func append(record: [UInt8]) {
-        pending.append(record)
-        if pending.count == Self.batchSize {
+    /// Adds a stored record (hash ‖ canonical bytes) as the next leaf; its
+    /// canonical bytes are copied.
+    func append(record: UnsafeRawBufferPointer) {
+        pending.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: record[EventCodec.hashBytes...]))
+        pending.ends.append(Int32(pending.bytes.count))
+        if pending.ends.count == Self.batchSize {
             handoff?.put(pending)
-            pending = []
-            pending.reserveCapacity(Self.batchSize)
+            pending = Leaves()
         }
     }
 
@@ -141,8 +157,8 @@ final class BackgroundMerkleAppender {
     /// frontier. Called once, when the batch is complete.
     func finish(txn: WriteTransaction, meta: Database) throws {
         if let handoff {
-            if !pending.isEmpty { handoff.put(pending) }
-            pending = []
+            if !pending.ends.isEmpty { handoff.put(pending) }
+            pending = Leaves()
             handoff.finish()
             self.handoff = nil
         }

@@ -7,6 +7,15 @@ public struct ByteWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// A writer that starts empty in the storage of `buffer` (kept when
+    /// nothing else holds it), with room for at least `capacity` bytes:
+    /// for a caller that builds one value after another in one buffer.
+    public init(reusing buffer: consuming [UInt8], capacity: Int) {
+        bytes = buffer
+        bytes.removeAll(keepingCapacity: true)
+        bytes.reserveCapacity(capacity)
+    }
+
     public mutating func u8(_ value: UInt8) { bytes.append(value) }
 
     public mutating func u16(_ value: UInt16) {
