@@ -351,7 +351,7 @@ struct BatchWriter {
         var id = event.id
         return try id.withUTF8 { utf8 in
             let idKey = UnsafeRawBufferPointer(utf8)
-            guard try claim(idKey) else {
+            guard try Self.claim(idKey, seq: nextSeq, in: txn, ids: ledger.ids) else {
                 let existingSeq = try storedSeq(ofID: idKey, event.id)
                 let same = try txn.withValue(ledger.events, key: SequenceBytes(existingSeq)) { record -> Bool in
                     guard let record else { throw LedgerError.corrupt("id \(event.id) points at missing event \(existingSeq)") }
@@ -366,11 +366,14 @@ struct BatchWriter {
         }
     }
 
-    /// Writes `ids` for the next seq if `idKey` is not there yet (one
-    /// search of `ids` for the look-up and the store); false when it is.
-    /// The claim is taken back if the event is then refused.
-    private func claim(_ idKey: UnsafeRawBufferPointer) throws -> Bool {
-        try txn.insertNew(ledger.ids, key: idKey, value: SequenceBytes(nextSeq))
+    /// Writes `ids` for `seq` if `idKey` is not there yet (one search of
+    /// `ids` for the look-up and the store); false when it is. The claim
+    /// is taken back if the event is then refused. (Static: a method
+    /// called on the batch from inside ``append(_:content:)``'s closure
+    /// copied the whole batch for each call, a retain and a release for
+    /// each reference it holds.)
+    private static func claim(_ idKey: UnsafeRawBufferPointer, seq: UInt64, in txn: WriteTransaction, ids: Database) throws -> Bool {
+        try txn.insertNew(ids, key: idKey, value: SequenceBytes(seq))
     }
 
     /// The seq that `ids` holds for `idKey`, which is there.
@@ -391,7 +394,7 @@ struct BatchWriter {
         var id = event.id
         return try id.withUTF8 { utf8 in
             let idKey = UnsafeRawBufferPointer(utf8)
-            guard try claim(idKey) else {
+            guard try Self.claim(idKey, seq: nextSeq, in: txn, ids: ledger.ids) else {
                 let existingSeq = try storedSeq(ofID: idKey, event.id)
                 throw FieldError("id", "\(event.id) is already in the replica (seq \(existingSeq)); an id occurs once in a log")
             }
@@ -496,10 +499,10 @@ final class TransactionState: AppendState {
     }
 
     /// Places an accepted event (`seq`) at its stream's version; its
-    /// `stream-events` key is written by the next ``flush()``.
+    /// `stream-events` key is written by the next ``flush()``. Called right
+    /// after the rules placed it, while the number they got still holds.
     func place(_ placement: Placement, seq: UInt64) throws {
-        let number = try cache.number(placement.stream, load: load)
-        cache.place(number, version: placement.streamVersion, seq: seq)
+        cache.place(placement.streamNumber, version: placement.streamVersion, seq: seq)
     }
 
     /// The seq placed as version `version` of `stream` in this batch and

@@ -25,6 +25,35 @@ extension AppendState {
     public func streamNumber(_ kind: EntityKind, id: String) throws -> Int32 {
         try streamNumber(Streams.name(kind, id))
     }
+
+    /// ``streamNumber(_:)`` of `name`, put together only if the state needs the whole name.
+    func streamNumber(_ name: StreamName) throws -> Int32 {
+        if let kind = name.kind { return try streamNumber(kind, id: name.id) }
+        return try streamNumber(name.id)
+    }
+}
+
+/// A stream's name as the rules hold it: the kind and id of a person,
+/// enterprise, grant or loan, put together into the name only when it is
+/// asked for (most events never need it as a `String`, and one of 16 bytes
+/// or more is allocated), or a whole name (a budget line's).
+public struct StreamName: Equatable, Sendable {
+    /// nil: `id` is the whole name.
+    public let kind: EntityKind?
+    public let id: String
+
+    public init(_ kind: EntityKind, _ id: String) {
+        self.kind = kind
+        self.id = id
+    }
+
+    public init(whole name: String) {
+        kind = nil
+        id = name
+    }
+
+    /// The name (``Streams/name(_:_:)``).
+    public var string: String { kind.map { Streams.name($0, id) } ?? id }
 }
 
 /// Stream states held in memory by name and numbered as ``AppendState``
@@ -68,11 +97,17 @@ extension NumberedStreams: Equatable {
 /// Where an accepted event goes.
 public struct Placement: Equatable, Sendable {
     /// The stream the event belongs to.
-    public var stream: String
+    public var streamName: StreamName
+    /// The number the rules' state gave that stream (``AppendState/streamNumber(_:)``),
+    /// good while the state holds its numbers: until the next event is checked.
+    public var streamNumber: Int32
     /// Its position in that stream (the stream's version before it).
     public var streamVersion: UInt64
     /// For `entry.reversed`: the sequence number of the reversed event.
     public var reversedSeq: UInt64?
+
+    /// The stream's name.
+    public var stream: String { streamName.string }
 }
 
 /// The append-time checks that need the log (docs/EVENTS.md): references to known
@@ -90,7 +125,7 @@ public struct AppendRules {
     public func apply(_ event: Event, seq: UInt64, to state: AppendState) throws -> Placement {
         var changes = Changes()
         // The event's own stream: its name (for the placement) and number.
-        let stream: String
+        let stream: StreamName
         let own: Int32
         var reversedSeq: UInt64?
         let data = event.data
@@ -101,7 +136,7 @@ public struct AppendRules {
             let isPerson = event.type == .personRegistered
             let field: Field = isPerson ? .person : .enterprise
             let id = data.string(field)!
-            stream = isPerson ? Streams.person(id) : Streams.enterprise(id)
+            stream = StreamName(isPerson ? .person : .enterprise, id)
             own = try state.streamNumber(stream)
             if let existing = try state.stream(own), existing.creatorSeq != 0 {
                 throw FieldError("data.\(field.name)", "\(field.name) \(quoted(id)) is already registered (seq \(existing.creatorSeq))"
@@ -113,26 +148,26 @@ public struct AppendRules {
             changes.set(own, created)
 
         case .personCertified:
-            stream = Streams.person(data.string(.person)!)
+            stream = StreamName(.person, data.string(.person)!)
             own = try state.streamNumber(stream)
             var person = try known(own, field: .person, id: data.string(.person)!, on: day, in: state)
             person.dependents += 1
             changes.set(own, person)
 
         case .fundAppropriated, .fundTransferred:
-            stream = event.ownStream!
+            stream = StreamName(whole: event.ownStream!)
             own = try state.streamNumber(stream)
             changes.set(own, try state.stream(own) ?? StreamState(kind: .budgetLine))
 
         case .subsidyGranted:
-            stream = Streams.grant(data.string(.grant)!)
+            stream = StreamName(.grant, data.string(.grant)!)
             own = try state.streamNumber(stream)
             var grant = try created(.grant, stream: own, field: .grant, seq: seq, event: event, state: state, changes: &changes)
             grant.granted = data.money(.amount)!
             changes.set(own, grant)
 
         case .subsidyRecovered:
-            stream = Streams.grant(data.string(.grant)!)
+            stream = StreamName(.grant, data.string(.grant)!)
             own = try state.streamNumber(stream)
             var grant = try known(own, field: .grant, id: data.string(.grant)!, on: day, in: state)
             let amount = data.money(.amount)!
@@ -144,7 +179,7 @@ public struct AppendRules {
             changes.set(own, grant)
 
         case .loanIssued:
-            stream = Streams.loan(data.string(.loan)!)
+            stream = StreamName(.loan, data.string(.loan)!)
             own = try state.streamNumber(stream)
             var loan = try created(.loan, stream: own, field: .loan, seq: seq, event: event, state: state, changes: &changes)
             loan.principal = data.money(.principal)!
@@ -153,7 +188,7 @@ public struct AppendRules {
         case .loanInterestDiscounted, .loanRepaid, .loanDefaulted, .guaranteeCompensated,
              .guaranteeRecovered, .guaranteeWrittenOff:
             let loanID = data.string(.loan)!
-            stream = Streams.loan(loanID)
+            stream = StreamName(.loan, loanID)
             own = try state.streamNumber(stream)
             var loan = try known(own, field: .loan, id: loanID, on: day, in: state)
             try applyLoanEvent(event, seq: seq, to: &loan)
@@ -171,7 +206,8 @@ public struct AppendRules {
             if let by = try state.reversal(of: targetSeq) {
                 throw FieldError("data.target", "\(quoted(targetID)) (seq \(targetSeq)) was already reversed at seq \(by)")
             }
-            (stream, own) = try undo(target, seq: targetSeq, state: state, changes: &changes)
+            let undone = try undo(target, seq: targetSeq, state: state, changes: &changes)
+            (stream, own) = (StreamName(whole: undone.0), undone.1)
             reversedSeq = targetSeq
         }
 
@@ -179,17 +215,17 @@ public struct AppendRules {
         var ownState = try changes.state(own, from: state) ?? StreamState(kind: .budgetLine)
         let version = ownState.version
         if let expect = event.expect {
-            guard expect.stream == stream else {
-                throw FieldError("expect.stream", "\(quoted(expect.stream)) is not this event's stream \(quoted(stream))")
+            guard expect.stream == stream.string else {
+                throw FieldError("expect.stream", "\(quoted(expect.stream)) is not this event's stream \(quoted(stream.string))")
             }
             guard expect.version == version else {
-                throw FieldError("expect.version", "stream \(stream) is at version \(version), not \(expect.version)")
+                throw FieldError("expect.version", "stream \(stream.string) is at version \(version), not \(expect.version)")
             }
         }
         ownState.version += 1
         changes.set(own, ownState)
         try changes.forEach { number, newState in try state.setStream(number, newState) }
-        return Placement(stream: stream, streamVersion: version, reversedSeq: reversedSeq)
+        return Placement(streamName: stream, streamNumber: own, streamVersion: version, reversedSeq: reversedSeq)
     }
 
     // MARK: Helpers
