@@ -93,7 +93,8 @@ extension Ledger {
             try projections.catchUp(to: batch.nextSeq - 1)
             projections.foldCompactly()
             let pipeline = ParsePipeline(inputs: sources, parser: parser, maxLineBytes: Self.maxLineBytes,
-                                         releaseStep: options.inputReleaseBytes)
+                                         releaseStep: options.inputReleaseBytes,
+                                         chain: .init(nextSeq: batch.nextSeq, previous: batch.previousHash, recordedMicros: batch.recordedMicros))
             // However this ends (an LMDB error included), the parser thread
             // stops before the sources can be unmapped.
             defer { pipeline.finish() }
@@ -114,7 +115,7 @@ extension Ledger {
                         do {
                             switch lines[index].result {
                             case .success(let event):
-                                switch try batch.append(event, content: lines[index].content) {
+                                switch try batch.append(event, content: lines[index].content, chained: lines[index].chained) {
                                 case .appended:
                                     report.appended += 1
                                     // Once a line is refused the batch is lost; stop folding.
@@ -345,8 +346,9 @@ struct BatchWriter {
         try append(event, content: EventCodec.encodeContent(event))
     }
 
-    /// Appends `event`, whose content bytes the caller has already encoded.
-    mutating func append(_ event: Event, content: [UInt8]) throws -> Outcome {
+    /// Appends `event`, whose content bytes the caller has already encoded
+    /// (and perhaps hashed into the chain ahead, see ``ParsePipeline/Chained``).
+    mutating func append(_ event: Event, content: [UInt8], chained: ParsePipeline.Chained? = nil) throws -> Outcome {
         precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
         var id = event.id
         return try id.withUTF8 { utf8 in
@@ -361,7 +363,7 @@ struct BatchWriter {
                 if same { return .duplicate }
                 throw FieldError("id", "\(event.id) is already in the ledger (seq \(existingSeq)) with different content; a correction is a new event with a new id")
             }
-            _ = try write(event, content: content, claimed: idKey, recordedMicros: recordedMicros)
+            try write(event, content: content, claimed: idKey, recordedMicros: recordedMicros, chained: chained)
             return .appended
         }
     }
@@ -398,15 +400,18 @@ struct BatchWriter {
                 let existingSeq = try storedSeq(ofID: idKey, event.id)
                 throw FieldError("id", "\(event.id) is already in the replica (seq \(existingSeq)); an id occurs once in a log")
             }
-            return try write(event, content: content, claimed: idKey, recordedMicros: recordedMicros)
+            try write(event, content: content, claimed: idKey, recordedMicros: recordedMicros)
+            return previousHash
         }
     }
 
     /// Writes `event` as the next record, recorded at `recordedMicros`, once
     /// the append rules accept it: the record, its Merkle leaf and its
-    /// indexes (its id already claimed in `ids`, see ``claim(_:)``).
-    /// Returns its chain hash.
-    private mutating func write(_ event: Event, content: [UInt8], claimed idKey: UnsafeRawBufferPointer, recordedMicros: Int64) throws -> [UInt8] {
+    /// indexes (its id already claimed in `ids`, see ``claim(_:)``). Its
+    /// chain hash is `chained`'s when that was hashed for this seq, and
+    /// computed here otherwise; it is ``previousHash`` afterwards.
+    private mutating func write(_ event: Event, content: [UInt8], claimed idKey: UnsafeRawBufferPointer, recordedMicros: Int64,
+                                chained: ParsePipeline.Chained? = nil) throws {
         let seq = nextSeq
         try state.makeRoom()
         let placement: Placement
@@ -428,10 +433,17 @@ struct BatchWriter {
         EventCodec.writeHeader(seq: seq, recordedMicros: recordedMicros, into: &writer)
         writer.raw(content)
         var record = (consume writer).bytes
-        let hash = record.withUnsafeBytes { bytes in
-            previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
+        if let chained, chained.seq == seq {
+            record.withUnsafeMutableBytes { bytes in withUnsafeBytes(of: chained.hash) { bytes.copyMemory(from: $0) } }
+            assert(record.withUnsafeBytes { bytes in
+                previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
+            } == Array(record[0..<EventCodec.hashBytes]), "a link hashed ahead differs from the record's")
+        } else {
+            let hash = record.withUnsafeBytes { bytes in
+                previousHash.withUnsafeBytes { HashChain.link(previous: $0, canonical: UnsafeRawBufferPointer(rebasing: bytes[EventCodec.hashBytes...])) }
+            }
+            record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
         }
-        record.replaceSubrange(0..<EventCodec.hashBytes, with: hash)
         record.withUnsafeBytes { tree?.append(record: $0) }
 
         try txn.append(ledger.events, key: SequenceBytes(seq), value: record)
@@ -439,10 +451,11 @@ struct BatchWriter {
         // the stream states (``TransactionState/place(_:seq:)``).
         try state.place(placement, seq: seq)
         if let reversed = placement.reversedSeq { try txn.put(ledger.reversals, key: SequenceBytes(reversed), value: SequenceBytes(seq)) }
-        previousHash = hash
+        record.withUnsafeBytes { bytes in
+            previousHash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<EventCodec.hashBytes])) }
+        }
         lastRecord = record
         nextSeq += 1
-        return hash
     }
 }
 

@@ -17,6 +17,28 @@ final class ParsePipeline: @unchecked Sendable {
         /// The streams the append rules will look up for it, hashed here
         /// (see ``StreamHashes``).
         var streams = StreamHashes()
+        /// Its link hash, if the pipeline follows the chain (``Chained``).
+        var chained: Chained?
+    }
+
+    /// Where the batch's chain stands when parsing starts: the seq the
+    /// first line gets if it is appended, the stored hash before it, and
+    /// the time the batch records.
+    struct ChainStart {
+        var nextSeq: UInt64
+        var previous: [UInt8]
+        var recordedMicros: Int64
+    }
+
+    /// A line's link hash, computed on the parser's thread as if every
+    /// parsed line before it were appended in order, as `seq`. The writer
+    /// takes it when the line does get that seq (then every line before it
+    /// was appended, in order, and the chain it was hashed on is the log's)
+    /// and hashes the record itself otherwise (after a duplicate, say). The
+    /// hash is the writer's work otherwise, and the writer bounds an import.
+    struct Chained: Sendable {
+        var seq: UInt64
+        var hash: (UInt64, UInt64, UInt64, UInt64)
     }
 
     /// The hashes (``ByteInterner/hash(_:)``) of the names of the streams
@@ -76,20 +98,23 @@ final class ParsePipeline: @unchecked Sendable {
     /// Parses `inputs` in order on a thread of its own; what it has parsed
     /// of a mapped file is released from memory as it goes.
     /// (every `releaseStep` bytes).
-    convenience init(inputs: [InputFile], parser: EventParser, maxLineBytes: Int, releaseStep: Int) {
+    convenience init(inputs: [InputFile], parser: EventParser, maxLineBytes: Int, releaseStep: Int, chain: ChainStart? = nil) {
         self.init(buffers: inputs.map(\.bytes), parser: parser, maxLineBytes: maxLineBytes, releaseStep: releaseStep,
-                  release: { index, start, offset in inputs[index].releasePages(from: start, before: offset) })
+                  release: { index, start, offset in inputs[index].releasePages(from: start, before: offset) }, chain: chain)
     }
 
+    /// With `chain`, each parsed line is also hashed into the chain ahead of
+    /// the writer (``Chained``).
     init(buffers: [UnsafeRawBufferPointer], parser: EventParser, maxLineBytes: Int, releaseStep: Int = .max,
-         release: (@Sendable (Int, Int, Int) -> Void)? = nil) {
+         release: (@Sendable (Int, Int, Int) -> Void)? = nil, chain: ChainStart? = nil) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         self.release = release
         self.releaseStep = max(1, releaseStep)
         let sources = Sources(buffers: buffers)
+        let start = chain.map { UncheckedChain(start: $0) }
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            produce(sources, parser: parser, maxLineBytes: maxLineBytes)
+            produce(sources, parser: parser, maxLineBytes: maxLineBytes, chain: start?.start)
             done.signal()
         }
     }
@@ -99,7 +124,14 @@ final class ParsePipeline: @unchecked Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    private func produce(_ sources: Sources, parser: EventParser, maxLineBytes: Int) {
+    /// The chain's start, handed to the parser's thread (it is only read there).
+    private struct UncheckedChain: @unchecked Sendable {
+        let start: ChainStart
+    }
+
+    private func produce(_ sources: Sources, parser: EventParser, maxLineBytes: Int, chain start: ChainStart?) {
+        var chain = start
+        var canonical = ByteWriter(capacity: 512)
         for (index, buffer) in sources.buffers.enumerated() {
             var reader = LineReader(buffer)
             var released = 0
@@ -114,8 +146,23 @@ final class ParsePipeline: @unchecked Sendable {
                     } else {
                         do {
                             let event = try parser.parse(line)
-                            lines.append(Line(number: number, result: .success(event), content: EventCodec.encodeContent(event),
-                                              streams: StreamHashes(event)))
+                            var parsed = Line(number: number, result: .success(event), content: EventCodec.encodeContent(event),
+                                              streams: StreamHashes(event))
+                            if var at = chain {
+                                canonical.bytes.removeAll(keepingCapacity: true)
+                                EventCodec.writeHeader(seq: at.nextSeq, recordedMicros: at.recordedMicros, into: &canonical)
+                                canonical.raw(parsed.content)
+                                let hash = canonical.bytes.withUnsafeBytes { bytes in
+                                    at.previous.withUnsafeBytes { HashChain.link(previous: $0, canonical: bytes) }
+                                }
+                                var link = Chained(seq: at.nextSeq, hash: (0, 0, 0, 0))
+                                withUnsafeMutableBytes(of: &link.hash) { $0.copyBytes(from: hash) }
+                                parsed.chained = link
+                                at.previous = hash
+                                at.nextSeq += 1
+                                chain = at
+                            }
+                            lines.append(parsed)
                         } catch {
                             lines.append(Line(number: number, result: .failure(error)))
                         }
