@@ -100,12 +100,14 @@ extension Ledger {
             defer { pipeline.finish() }
             var lastProgressBytes = 0
             var lastRelease = 0
-            while let chunk = pipeline.take() {
+            while var chunk = pipeline.take() {
                 let name = sources[chunk.source].name
                 // The lines are read where the chunk holds them: a copy of
                 // each parsed event would retain and release every string
                 // and list in it, on the thread that bounds the import.
-                try chunk.lines.withUnsafeBufferPointer { lines in
+                // (The event goes to the batch and the fold `inout`: read
+                // through the buffer's pointer, a plain argument was copied.)
+                try chunk.lines.withUnsafeMutableBufferPointer { lines in
                     for index in lines.indices {
                         // The streams of the lines ahead, asked for in
                         // steps (see ``ParsePipeline/StreamHashes``).
@@ -113,16 +115,15 @@ extension Ledger {
                             batch.state.prefetch(lines[index + distance].streams, step: step)
                         }
                         do {
-                            switch lines[index].result {
-                            case .success(let event):
-                                switch try batch.append(event, content: lines[index].content, chained: lines[index].chained) {
-                                case .appended:
-                                    report.appended += 1
-                                    // Once a line is refused the batch is lost; stop folding.
-                                    if report.rejected == 0 { try Self.fold(event, seq: batch.nextSeq - 1, record: batch.lastRecord, into: projections) }
-                                case .duplicate: report.duplicates += 1
+                            if let error = lines[index].error { throw error }
+                            switch try batch.append(&lines[index].event, content: lines[index].content, chained: lines[index].chained) {
+                            case .appended:
+                                report.appended += 1
+                                // Once a line is refused the batch is lost; stop folding.
+                                if report.rejected == 0 {
+                                    try Self.fold(&lines[index].event, seq: batch.nextSeq - 1, record: batch.lastRecord, into: projections)
                                 }
-                            case .failure(let error): throw error
+                            case .duplicate: report.duplicates += 1
                             }
                         } catch let error as FieldError {
                             // Every refused line is counted (the count is the
@@ -238,6 +239,12 @@ extension Ledger {
     /// `record` when the caller has it; a figure that would leave 64-bit fen
     /// is the line's fault, reported as `FILE:LINE: data.amount: …` with the
     /// amount, like any refused line.
+    /// ``fold(_:seq:record:into:)`` of an event the caller holds in place
+    /// (`inout` only so that it is not copied on the way in).
+    static func fold(_ event: inout Event, seq: UInt64, record: [UInt8], into projections: ProjectionWriter) throws {
+        try fold(event, seq: seq, record: record, into: projections)
+    }
+
     static func fold(_ event: Event, seq: UInt64, record: [UInt8]? = nil, into projections: ProjectionWriter) throws {
         do {
             if let record { try projections.apply(event, seq: seq, record: record) } else { try projections.apply(event, seq: seq) }
@@ -343,12 +350,13 @@ struct BatchWriter {
     }
 
     mutating func append(_ event: Event) throws -> Outcome {
-        try append(event, content: EventCodec.encodeContent(event))
+        var event = event
+        return try append(&event, content: EventCodec.encodeContent(event))
     }
 
     /// Appends `event`, whose content bytes the caller has already encoded
     /// (and perhaps hashed into the chain ahead, see ``ParsePipeline/Chained``).
-    mutating func append(_ event: Event, content: [UInt8], chained: ParsePipeline.Chained? = nil) throws -> Outcome {
+    mutating func append(_ event: inout Event, content: [UInt8], chained: ParsePipeline.Chained? = nil) throws -> Outcome {
         precondition(content.count <= EventCodec.maxContentBytes, "event content over the limit despite field limits")
         var id = event.id
         return try id.withUTF8 { utf8 in

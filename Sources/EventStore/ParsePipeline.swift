@@ -11,7 +11,13 @@ final class ParsePipeline: @unchecked Sendable {
     /// One parsed line: its number and either the event or why it was refused.
     struct Line: Sendable {
         var number: Int
-        var result: Result<Event, FieldError>
+        /// The event parsed (a placeholder when `error` is set). A stored
+        /// property, not an enum's payload, so that the writer reads it in
+        /// place: taking it out of a `Result` copied it, a retain and a
+        /// release of each of its strings and lists, per line.
+        var event: Event
+        /// Why the line was refused, if it was.
+        var error: FieldError?
         /// The event's content bytes, encoded here rather than on the writer's thread.
         var content: [UInt8] = []
         /// The streams the append rules will look up for it, hashed here
@@ -78,6 +84,8 @@ final class ParsePipeline: @unchecked Sendable {
     }
 
     static let linesPerChunk = 2048
+    /// The event of a refused line: never appended.
+    static let refused = Event(id: "", type: .personRegistered, effective: CalendarDate(dayNumber: 0), data: FieldSet())
     /// Parsed bytes of a mapped input are released in steps of this size.
     private let releaseStep: Int
     /// Drops the pages of source `index` from one offset before another
@@ -141,12 +149,12 @@ final class ParsePipeline: @unchecked Sendable {
                 let next = reader.next()
                 if let (number, line) = next {
                     if line.count > maxLineBytes {
-                        lines.append(Line(number: number, result: .failure(FieldError(
-                            "json", "line is \(line.count) bytes, longer than the limit of \(maxLineBytes)"))))
+                        lines.append(Line(number: number, event: Self.refused, error: FieldError(
+                            "json", "line is \(line.count) bytes, longer than the limit of \(maxLineBytes)")))
                     } else {
                         do {
                             let event = try parser.parse(line)
-                            var parsed = Line(number: number, result: .success(event), content: EventCodec.encodeContent(event),
+                            var parsed = Line(number: number, event: event, error: nil, content: EventCodec.encodeContent(event),
                                               streams: StreamHashes(event))
                             if var at = chain {
                                 canonical.bytes.removeAll(keepingCapacity: true)
@@ -164,7 +172,7 @@ final class ParsePipeline: @unchecked Sendable {
                             }
                             lines.append(parsed)
                         } catch {
-                            lines.append(Line(number: number, result: .failure(error)))
+                            lines.append(Line(number: number, event: Self.refused, error: error))
                         }
                     }
                 }
