@@ -61,7 +61,21 @@ final class ParsePipeline: @unchecked Sendable {
         init() {}
 
         init(_ event: Event) {
-            if var name = event.ownStream { own = name.withUTF8 { ByteInterner.hash(UnsafeRawBufferPointer($0)) } }
+            // A person's, enterprise's, grant's or loan's name put together
+            // on the stack (as the rules do), a budget line's as a `String`.
+            let entity: (EntityKind, Field)? = switch event.type {
+            case .personRegistered, .personCertified: (.person, .person)
+            case .enterpriseRegistered: (.enterprise, .enterprise)
+            case .subsidyGranted, .subsidyRecovered: (.grant, .grant)
+            case .loanIssued, .loanInterestDiscounted, .loanRepaid, .loanDefaulted, .guaranteeCompensated,
+                 .guaranteeRecovered, .guaranteeWrittenOff: (.loan, .loan)
+            case .fundAppropriated, .fundTransferred, .entryReversed: nil
+            }
+            if let (kind, field) = entity, let id = event.data.string(field) {
+                own = Streams.withName(kind, id) { ByteInterner.hash($0) }
+            } else if var name = event.ownStream {
+                own = name.withUTF8 { ByteInterner.hash(UnsafeRawBufferPointer($0)) }
+            }
             guard event.type == .subsidyGranted || event.type == .loanIssued else { return }
             if let id = event.data.string(.person) { person = Streams.withName(.person, id) { ByteInterner.hash($0) } }
             if let id = event.data.string(.enterprise) { enterprise = Streams.withName(.enterprise, id) { ByteInterner.hash($0) } }
