@@ -203,6 +203,11 @@ struct DerivedCheck {
     /// for ten million events would spill pages to disk and search its
     /// lists of them on every access.
     static let scratchPartEvents: UInt64 = 262_144
+    /// The refold's stream states held in memory at most: fewer than an
+    /// import's, since the `rebuild` command runs this check first and is
+    /// held to a gigabyte at ten million events (with the import's
+    /// million, a 10 M-event import peaked 107 MB higher).
+    static let refoldCacheLimit = 1 << 18
 
     /// Refolds the append rules over the log and compares `ids`, `streams`,
     /// `stream-events` and `reversals`. Returns the reversals the log
@@ -216,7 +221,8 @@ struct DerivedCheck {
         let scratch = try Environment(path: directory.path, options: options)
         let streams = try scratch.openDatabase(named: "streams", create: true)
         let state = ScratchState(lookup: IndexLookup(ledger: ledger, txn: txn), streams: streams,
-                                 cacheLimit: ledger.options.streamCacheLimit, releasePages: { scratch.releaseMappedPages() })
+                                 cacheLimit: min(ledger.options.streamCacheLimit, Self.refoldCacheLimit),
+                                 releasePages: { scratch.releaseMappedPages() })
         try refoldIndexes(head: head, state: state, in: scratch, progress: progress)
         state.scratch = nil
         if !report.problems.contains(where: { $0.database == "events" }) {
