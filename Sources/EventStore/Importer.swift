@@ -239,12 +239,6 @@ extension Ledger {
     /// `record` when the caller has it; a figure that would leave 64-bit fen
     /// is the line's fault, reported as `FILE:LINE: data.amount: …` with the
     /// amount, like any refused line.
-    /// ``fold(_:seq:record:into:)`` of an event the caller holds in place
-    /// (`inout` only so that it is not copied on the way in).
-    static func fold(_ event: inout Event, seq: UInt64, record: [UInt8], into projections: ProjectionWriter) throws {
-        try fold(event, seq: seq, record: record, into: projections)
-    }
-
     static func fold(_ event: Event, seq: UInt64, record: [UInt8]? = nil, into projections: ProjectionWriter) throws {
         do {
             if let record { try projections.apply(event, seq: seq, record: record) } else { try projections.apply(event, seq: seq) }
@@ -254,6 +248,12 @@ extension Ledger {
             throw FieldError("data.\(field.name)", "\(amount) would take \(overflow.what) past \(Money(fen: .max).yuan) yuan, "
                 + "the most a 64-bit count of fen holds")
         }
+    }
+
+    /// ``fold(_:seq:record:into:)`` of an event the caller holds in place
+    /// (`inout` only so that it is not copied on the way in).
+    static func fold(_ event: inout Event, seq: UInt64, record: [UInt8], into projections: ProjectionWriter) throws {
+        try fold(event, seq: seq, record: record, into: projections)
     }
 }
 
@@ -379,7 +379,7 @@ struct BatchWriter {
     /// Writes `ids` for `seq` if `idKey` is not there yet (one search of
     /// `ids` for the look-up and the store); false when it is. The claim
     /// is taken back if the event is then refused. (Static: a method
-    /// called on the batch from inside ``append(_:content:)``'s closure
+    /// called on the batch from inside ``append(_:content:chained:)``'s closure
     /// copied the whole batch for each call, a retain and a release for
     /// each reference it holds.)
     private static func claim(_ idKey: UnsafeRawBufferPointer, seq: UInt64, in txn: WriteTransaction, ids: Database) throws -> Bool {
@@ -415,7 +415,7 @@ struct BatchWriter {
 
     /// Writes `event` as the next record, recorded at `recordedMicros`, once
     /// the append rules accept it: the record, its Merkle leaf and its
-    /// indexes (its id already claimed in `ids`, see ``claim(_:)``). Its
+    /// indexes (its id already claimed in `ids`, see ``claim(_:seq:in:ids:)``). Its
     /// chain hash is `chained`'s when that was hashed for this seq, and
     /// computed here otherwise; it is ``previousHash`` afterwards.
     private mutating func write(_ event: Event, content: [UInt8], claimed idKey: UnsafeRawBufferPointer, recordedMicros: Int64,
@@ -457,7 +457,7 @@ struct BatchWriter {
         try txn.append(ledger.events, key: SequenceBytes(seq), value: record)
         // `ids` is claimed already; the `stream-events` key is written with
         // the stream states (``TransactionState/place(_:seq:)``).
-        try state.place(placement, seq: seq)
+        state.place(placement, seq: seq)
         if let reversed = placement.reversedSeq { try txn.put(ledger.reversals, key: SequenceBytes(reversed), value: SequenceBytes(seq)) }
         record.withUnsafeBytes { bytes in
             previousHash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<EventCodec.hashBytes])) }
@@ -522,7 +522,7 @@ final class TransactionState: AppendState {
     /// Places an accepted event (`seq`) at its stream's version; its
     /// `stream-events` key is written by the next ``flush()``. Called right
     /// after the rules placed it, while the number they got still holds.
-    func place(_ placement: Placement, seq: UInt64) throws {
+    func place(_ placement: Placement, seq: UInt64) {
         cache.place(placement.streamNumber, version: placement.streamVersion, seq: seq)
     }
 

@@ -64,7 +64,7 @@ struct StreamCache {
     /// placed events: its owner writes it out before the next event.
     var isFull: Bool { states.count >= limit || placements.count >= limit * 4 }
 
-    /// Writes the cache out (see ``flush(_:)``) when it is full; its owner
+    /// Writes the cache out (see ``flush(_:placed:)``) when it is full; its owner
     /// calls this between two events only.
     mutating func makeRoom(_ write: Write, placed writePlaced: Write? = nil) throws {
         if isFull { try flush(write, placed: writePlaced) }
