@@ -103,22 +103,18 @@ public struct ByteInterner: Sendable {
     /// of the probe is followed. A hint: it changes nothing.
     @inlinable @inline(__always)
     public func prefetch(hash h: UInt32, step: Int) {
-        slots.withUnsafeBufferPointer { slots in
-            let slot = Int(h) & mask
-            if step == 0 {
-                cprefetch(slots.baseAddress! + slot)
-                return
-            }
-            let entry = slots[slot]
-            guard entry != 0, UInt32(truncatingIfNeeded: entry >> 32) == h else { return }
-            let index = Int(UInt32(truncatingIfNeeded: entry)) &- 1
-            starts.withUnsafeBufferPointer { starts in
-                if step == 1 {
-                    cprefetch(starts.baseAddress! + index)
-                } else {
-                    arena.withUnsafeBytes { arena in
-                        if let base = arena.baseAddress { cprefetch(base + Int(starts[index])) }
-                    }
+        if step == 0 {
+            slots.withUnsafeBufferPointer { cprefetch($0.baseAddress! + (Int(h) & mask)) }
+            return
+        }
+        guard let number = likelyNumber(hash: h) else { return }
+        let index = Int(number)
+        starts.withUnsafeBufferPointer { starts in
+            if step == 1 {
+                cprefetch(starts.baseAddress! + index)
+            } else {
+                arena.withUnsafeBytes { arena in
+                    if let base = arena.baseAddress { cprefetch(base + Int(starts[index])) }
                 }
             }
         }

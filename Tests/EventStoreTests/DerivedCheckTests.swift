@@ -375,6 +375,22 @@ struct DerivedCheckTests {
 /// Long folds check the chain on a second thread; a broken link still stops them.
 @Suite("Chain checks of long folds")
 struct LongFoldChainTests {
+    /// How many records a read-ahead scan of the whole log served, each in
+    /// order, before it threw; the error it threw must contain `message`.
+    static func servedBeforeFailing(_ ledger: Ledger, with message: String) throws -> UInt64 {
+        var served: UInt64 = 0
+        #expect {
+            try ledger.forEachRecord(checkingAhead: true) { record in
+                #expect(record.seq == served + 1)
+                served = record.seq
+                return true
+            }
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+        return served
+    }
+
     @Test("a rebuild and an as-of fold over 20,000 events refuse a changed record in the middle, naming its seq; a sound rebuild gives the same digest twice")
     func brokenLinkInLongFold() throws {
         let dir = TemporaryDirectory()
@@ -413,17 +429,7 @@ struct LongFoldChainTests {
         #expect(throws: Never.self) { _ = try ledger.balances(view: LedgerView(asOfSeq: 12_344)) }
         // The audit's reading and the reports' live records read ahead too:
         // the records before the change are served in order, then it is named.
-        var served: UInt64 = 0
-        #expect {
-            try ledger.forEachRecord(checkingAhead: true) { record in
-                #expect(record.seq == served + 1)
-                served = record.seq
-                return true
-            }
-        } throws: { error in
-            "\(error)".contains("event 12345 does not match its stored hash")
-        }
-        #expect(served == 12_344)
+        #expect(try Self.servedBeforeFailing(ledger, with: "event 12345 does not match its stored hash") == 12_344)
         var live = 0
         #expect {
             try ledger.forEachLiveRecord(view: LedgerView()) { _ in live += 1 }
@@ -462,19 +468,9 @@ struct LongFoldChainTests {
         }
         let expected = cutShort ? "event 14000 is shorter than a record's header" : "sequence number 14000 is missing from the log"
         let ledger = try Ledger.open(at: path)
-        var served: UInt64 = 0
-        #expect {
-            try ledger.forEachRecord(checkingAhead: true) { record in
-                #expect(record.seq == served + 1)
-                served = record.seq
-                return true
-            }
-        } throws: { error in
-            "\(error)".contains(expected)
-        }
-        #expect(served == 13_999)
+        #expect(try Self.servedBeforeFailing(ledger, with: expected) == 13_999)
         // A fold that stops before the damage is served whole.
-        served = 0
+        var served: UInt64 = 0
         #expect(throws: Never.self) {
             try ledger.forEachRecord(checkingAhead: true) { record in
                 served = record.seq

@@ -50,6 +50,14 @@ struct HoldersAsideTests {
         return changes
     }
 
+    /// Folds `changes` into `state`, each under its holder's name.
+    static func fold(_ changes: ArraySlice<(CompactBalances.HolderChange, String)>, into state: inout CompactBalances) throws {
+        for (change, name) in changes {
+            var name = name
+            try name.withUTF8 { try state.holder(change, name: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
     /// An empty state that knows the programmes, and their numbers.
     static func state() -> (CompactBalances, [Int32]) {
         var state = CompactBalances()
@@ -67,10 +75,7 @@ struct HoldersAsideTests {
     func sameTables(seed: UInt64) throws {
         var (inPlace, programmes) = Self.state()
         let changes = Self.changes(count: 30_000, seed: seed, programmes: programmes)
-        for (change, name) in changes {
-            var name = name
-            try name.withUTF8 { try inPlace.holder(change, name: UnsafeRawBufferPointer($0)) }
-        }
+        try Self.fold(changes[...], into: &inPlace)
         var aside = Self.state().0
         var changesSinceBack = [Int]()
         try aside.withHoldersAside { aside in

@@ -18,10 +18,7 @@ struct SnapshotReuseTests {
         var next = 0
         while next < changes.count {
             let end = min(changes.count, next + 200 + random.below(3_000))
-            for (change, name) in changes[next..<end] {
-                var name = name
-                try name.withUTF8 { try state.holder(change, name: UnsafeRawBufferPointer($0)) }
-            }
+            try HoldersAsideTests.fold(changes[next..<end], into: &state)
             next = end
             // As a rebuild's snapshots: the first whole, then a delta or a
             // whole by turns the seed decides.
@@ -58,10 +55,7 @@ struct SnapshotReuseTests {
         var next = 0, fitted = 0, refused = 0
         while next < changes.count {
             let end = min(changes.count, next + 1 + random.below(2_500))
-            for (change, name) in changes[next..<end] {
-                var name = name
-                try name.withUTF8 { try state.holder(change, name: UnsafeRawBufferPointer($0)) }
-            }
+            try HoldersAsideTests.fold(changes[next..<end], into: &state)
             next = end
             // The delta as the changes give it, from a copy that then forgets them.
             var copy = state
